@@ -1,0 +1,31 @@
+# Two commands: `make demo` (set up, run the baseline) and `make test` (set up, run the tests).
+SHELL := /bin/bash
+VENV := .venv
+# The first Python >= 3.12 found: python3.12 on PATH, else a pyenv-installed 3.12.
+PYTHON ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
+	"$$p" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+
+.PHONY: demo test test-slow bench lint clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found (install python3.12)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/steppe run scenarios/baseline.toml --out results/baseline
+
+test: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q
+
+test-slow: $(VENV)/.installed
+	$(VENV)/bin/pytest -q -m slow
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python benchmarks/bench_model.py
+
+clean:
+	rm -rf $(VENV) results .pytest_cache .ruff_cache

@@ -1,0 +1,238 @@
+"""Indicators: the monthly league and county rows, and the 2027 targets T1-T8 of seed 003."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from model.dataeconomy import DATASET_DOMAINS
+from model.datacentres import external_demand_p
+from model.params import CHAIN_LINKS, KEY_SECTORS
+
+if TYPE_CHECKING:
+    from model.model import SteppeModel
+
+TARGET_YEAR = 2027
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    label_en: str
+    label_zh: str
+    target: float
+    unit: str
+    strict: bool = False      # "over" (超) rather than "at least" (以上)
+
+
+TARGETS = (
+    Target("T1", "Data-industry scale growth, 2025-2027 average", "数据产业规模年均增长率", 20.0,
+           "%/year"),
+    Target("T2", "High-quality datasets (each key industry at least one)",
+           "高质量数据集（每个重点行业至少1个）", 6.0, "datasets"),
+    Target("T3", "Data products listed through the Xilingol service base", "锡盟服务基地上架数据产品",
+           30.0, "products"),
+    Target("T4", "Innovative application scenarios and cases", "创新应用场景和案例", 10.0, "cases"),
+    Target("T5", "Intelligent compute (south 40,000 P; edge over 10,000 P)",
+           "智能算力（南部4万P，边缘超1万P）", 50000.0, "P (dense FP16)", strict=True),
+    Target("T6", "Green-power share of new data centres", "新建数据中心绿电占比", 80.0, "%"),
+    Target("T7", "Public-data authorised-operation pilots", "公共数据授权运营试点", 1.0, "pilots"),
+    Target("T8", "Data-chain links established (生采存算用易治安)", "数据产业链环节建立（生采存算用易治安）",
+           8.0, "links of 8"),
+)
+
+
+def _share(num: float, den: float) -> float:
+    return num / den if den > 0 else 0.0
+
+
+class Recorder:
+    """Collects one league row and one row per county each month."""
+
+    def __init__(self, model: SteppeModel) -> None:
+        self.model = model
+        self.league: list[dict[str, Any]] = []
+        self.counties: list[dict[str, Any]] = []
+        self.initial_scale_cny: float = 0.0
+        self.revenue_by_year: dict[int, float] = {}
+        self.target_state: dict[str, Any] = {}
+
+    def data_industry_cny_per_year(self) -> float:
+        m, p = self.model, self.model.params
+        firms = m.data.revenue_cny_per_year(m.firms, p.dataeconomy, p.enterprises, m.adequacy,
+                                            m.month)
+        compute = sum(s.served_p for s in m.sites) * p.datacentres.rent_cny_per_p_month * 12
+        products = m.data.products_listed * p.dataeconomy.product_revenue_cny_per_year
+        return firms + compute + products
+
+    def record_initial(self) -> None:
+        """End-2024 state: the base of T1's growth (compute revenue at today's demand)."""
+        m = self.model
+        ext = m.params.datacentres
+        cap = sum(s.capacity_p for s in m.sites)
+        lv = m.timeline[0]
+        demand = external_demand_p(ext, -1, lv.link_beijing, lv.link_horinger,
+                                   lv.dc_electricity_price_cny_per_kwh) + m.firms.compute_demand_p(
+            m.params.enterprises)
+        firms = m.data.revenue_cny_per_year(m.firms, m.params.dataeconomy, m.params.enterprises,
+                                            m.adequacy, -1)
+        self.initial_scale_cny = firms + min(cap, demand) * ext.rent_cny_per_p_month * 12
+
+    def county_index(self) -> dict[str, np.ndarray]:
+        """Per-county indicators, including the digital index (mean of five 0-1 components)."""
+        m = self.model
+        n = len(m.counties)
+        h, f = m.herders, m.firms
+        households = h.by_county(np.ones(h.n), n)
+        other = f.active & ~f.is_data
+        firms = f.by_county(other.astype(float), n)
+        out = {
+            "coverage_rural": m.vector("coverage_rural"),
+            "herder_platform_share": h.by_county(h.platform.astype(float), n) / households,
+            "herder_trace_share": h.by_county(h.trace.astype(float), n) / households,
+            "firm_adoption_share": f.by_county((other & (f.level >= 2)).astype(float), n) / firms,
+            "firm_mean_level": f.by_county(np.where(other, f.level, 0).astype(float), n) / firms,
+            "talent_pool": m.talent.pool.copy(),
+            "talent_demand": m.talent_demand(),
+            "wage_cny_per_month": m.talent.wage.copy(),
+            "sharing_quality": m.vector("sharing_quality"),
+            "sharing_use": m.vector("sharing_use"),
+        }
+        out["talent_adequacy"] = m.adequacy.copy()
+        out["digital_index"] = np.mean([out["coverage_rural"], out["herder_platform_share"],
+                                        out["firm_adoption_share"], out["sharing_quality"],
+                                        out["talent_adequacy"]], axis=0)
+        cap = np.zeros(n)
+        for s in m.sites:
+            cap[s.county_idx] += s.capacity_p
+        out["compute_capacity_p"] = cap
+        return out
+
+    def record(self) -> None:
+        m = self.model
+        year, month = m.year, m.month % 12 + 1
+        date = f"{year}-{month:02d}"
+        c = self.county_index()
+        for i, county in enumerate(m.counties):
+            row = {"date": date, "county_id": county.county_id, "name_zh": county.name_zh}
+            row.update({k: float(v[i]) for k, v in c.items()})
+            self.counties.append(row)
+
+        h, f, p = m.herders, m.firms, m.params
+        other = f.active & ~f.is_data
+        n_other = other.sum()
+        levels = np.bincount(f.level[other], minlength=5) / max(n_other, 1)
+        adopting = other & (f.level >= 1)
+        sites = m.sites
+        cap = sum(s.capacity_p for s in sites)
+        new = sum(s.new_capacity_p for s in sites) + sum(x[1] for s in sites for x in s.pipeline)
+        new_green = sum(s.new_green_p for s in sites) + sum(
+            x[1] * x[2] for s in sites for x in s.pipeline)
+        pilots = m.pilots_operating()
+        lv = m.levers
+        links = m.data.chain_links(f, p.dataeconomy, compute_p=cap,
+                                   exchange_base=lv.exchange_service_base, pilots=pilots,
+                                   security_cny=lv.data_security_cny_per_year)
+        scale = self.data_industry_cny_per_year()
+        self.revenue_by_year[year] = self.revenue_by_year.get(year, 0.0) + scale / 12
+        idx = c["digital_index"]
+        key_datasets = m.data.datasets[:len(KEY_SECTORS)]
+        row = {
+            "date": date, "year": year, "month": month,
+            "herder_connected_share": float(h.connected.mean()),
+            "herder_platform_share": float(h.platform.mean()),
+            "herder_trace_share": float(h.trace.mean()),
+            "herders_trained": float(h.trained.sum() * h.weight),
+            "firm_adoption_share": float(levels[2:].sum()),
+            **{f"firm_level_{i}_share": float(levels[i]) for i in range(5)},
+            "firm_shallow_share_of_adopters": _share(
+                float(((f.level >= 1) & (f.level <= 2) & other).sum()), float(adopting.sum())),
+            "firm_mean_level": float(f.level[other].mean()),
+            "data_firms_active": float((f.is_data & f.active).sum() * f.weight),
+            "talent_pool": float(m.talent.pool.sum()),
+            "talent_demand": float(c["talent_demand"].sum()),
+            "talent_adequacy": _share(float(m.talent.pool.sum()), float(c["talent_demand"].sum())),
+            "talent_departures": float(m.last_talent["departures"]),
+            "wage_mean_cny_per_month": float(m.talent.wage.mean()),
+            "sharing_quality_mean": float(c["sharing_quality"].mean()),
+            "sharing_use_mean": float(c["sharing_use"].mean()),
+            "counties_in_vicious_circle": int((c["sharing_quality"]
+                                               < p.counties.sharing_use_midpoint).sum()),
+            "compute_capacity_p": cap,
+            "compute_south_p": sum(s.capacity_p for s in sites if s.cluster == "south"),
+            "compute_edge_p": sum(s.capacity_p for s in sites if s.cluster == "edge"),
+            "compute_pipeline_p": sum(s.pipeline_p for s in sites),
+            "compute_demand_p": m.last_compute["external_demand_p"] + m.last_compute["local_demand_p"],
+            "compute_utilisation": _share(m.last_compute["served_p"], cap),
+            "green_share_new": _share(new_green, new) if new > 0 else math.nan,
+            "pue": m.fleet_pue(),
+            "data_industry_cny_per_year": scale,
+            "data_products_developed": m.data.products_unlisted + m.data.products_listed,
+            "data_products_listed": m.data.products_listed,
+            "datasets": float(m.data.datasets.sum()),
+            "datasets_key_sector_min": float(key_datasets.min()),
+            "cases": m.data.cases,
+            "pilots_operating": pilots,
+            "chain_links": int(links.sum()),
+            "digital_index_seat": float(idx[m.seat]),
+            "digital_index_min": float(idx.min()),
+            "digital_index_spread": float(idx.max() - idx.min()),
+            "public_cost_cny_cum": m.ledger.public_total(),
+            "enterprise_capex_cny_cum": m.ledger.flow("enterprise_capex"),
+        }
+        self.league.append(row)
+        self.target_state = {
+            "datasets": dict(zip(DATASET_DOMAINS, m.data.datasets.tolist(), strict=True)),
+            "links": dict(zip(CHAIN_LINKS, links.tolist(), strict=True)),
+        }
+        if year == TARGET_YEAR and month == 12:
+            self.final_2027 = (row, dict(self.target_state))
+
+    def targets(self) -> dict[str, dict[str, Any]]:
+        """T1-T8 at end-2027: value, target, unit, met, gap (value - target) and details.
+        A run that ends before 2027 reports its last month with ``met`` left null."""
+        reached = hasattr(self, "final_2027")
+        row, state = self.final_2027 if reached else (self.league[-1], self.target_state)
+        last_year = TARGET_YEAR if reached else row["year"]
+        years = last_year - 2024
+        full_year = self.revenue_by_year.get(last_year, 0.0) * 12 / (12 if reached else row["month"])
+        growth = 100 * ((full_year / self.initial_scale_cny) ** (1 / years) - 1)
+        values = {
+            "T1": growth,
+            "T2": row["datasets"],
+            "T3": row["data_products_listed"],
+            "T4": row["cases"],
+            "T5": row["compute_capacity_p"],
+            "T6": 100 * row["green_share_new"],
+            "T7": row["pilots_operating"],
+            "T8": row["chain_links"],
+        }
+        extra_ok = {
+            "T2": row["datasets_key_sector_min"] >= 1,
+            "T5": row["compute_south_p"] >= 40000 and row["compute_edge_p"] > 10000,
+        }
+        details = {
+            "T1": {"scale_2024_cny": self.initial_scale_cny, f"scale_{last_year}_cny": full_year},
+            "T2": state["datasets"],
+            "T5": {"south_p": row["compute_south_p"], "edge_p": row["compute_edge_p"]},
+            "T8": state["links"],
+        }
+        out = {}
+        for t in TARGETS:
+            v = float(values[t.id])
+            if math.isnan(v):
+                met = False
+            else:
+                met = (v > t.target) if t.strict else (v >= t.target)
+                met = met and extra_ok.get(t.id, True)
+            out[t.id] = {
+                "label_en": t.label_en, "label_zh": t.label_zh,
+                "value": None if math.isnan(v) else round(v, 4), "target": t.target,
+                "unit": t.unit, "met": met if reached else None,
+                "gap": None if math.isnan(v) else round(v - t.target, 4),
+                "evaluated_at": row["date"], "detail": details.get(t.id, {}),
+            }
+        return out

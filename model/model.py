@@ -1,0 +1,252 @@
+"""The Digital Steppe model: a ``mesa.Model`` whose :meth:`SteppeModel.step` is the whole
+monthly schedule, in order, in one place.
+
+Counties and data centres are Mesa agents; herder households and enterprises are arrays with
+sparse networks. Every random draw comes from a stream spawned from the run's seed, one stream
+per submodel, and each submodel draws the same amount of numbers every month whatever the lever
+settings, so that two scenarios run with one seed share their random numbers (common random
+numbers) wherever their levers do not differ.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from model import datacentres as dc
+from model.accounts import Ledger
+from model.counties import SEAT, County, build_infrastructure, load_counties
+from model.dataeconomy import DataEconomy
+from model.enterprises import Enterprises
+from model.herders import Herders
+from model.indicators import Recorder
+from model.levers import Levers
+from model.params import KEY_SECTORS, SECTORS
+from model.scenario import BASE_YEAR, Scenario
+from model.talent import TalentMarket
+
+STREAMS = ("herders_init", "enterprises_init", "herders", "enterprises", "data_products")
+MIN_SCALE, MAX_SCALE = 0.01, 10.0
+
+
+def spawn_streams(seed: int) -> dict[str, np.random.Generator]:
+    """One generator per submodel, spawned from the run's seed in a fixed order."""
+    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
+    return {name: np.random.default_rng(s) for name, s in zip(STREAMS, children, strict=True)}
+
+
+def due_this_month(per_year: float, month: int) -> int:
+    """Whole items (projects, programmes) started this month so that ``per_year`` spread evenly."""
+    return math.floor((month + 1) * per_year / 12 + 1e-9) - math.floor(month * per_year / 12 + 1e-9)
+
+
+class SteppeModel(mesa.Model):
+    """Xilingol's digital economy, one step per month from January 2025."""
+
+    def __init__(self, scenario: Scenario | None = None, seed: int = 0, scale: float = 1.0) -> None:
+        if not MIN_SCALE <= scale <= MAX_SCALE:
+            raise ValueError(f"scale {scale!r} is out of range; allowed [{MIN_SCALE}, {MAX_SCALE}]")
+        super().__init__(rng=seed)
+        self.config = scenario or Scenario()
+        self.seed, self.scale = seed, scale
+        self.params = p = self.config.parameters
+        self.timeline: list[Levers] = self.config.lever_timeline()
+        self.streams = spawn_streams(seed)
+        self.month = 0
+        self.ledger = Ledger()
+
+        self.county_table = load_counties(p.herders.household_size_persons)
+        self.counties = [County(self, row, i, p.counties) for i, row in self.county_table.iterrows()]
+        self.seat = next(c.idx for c in self.counties if c.county_id == SEAT)
+        ct = self.county_table
+        pastoral = (ct["economy"] == "pastoral").to_numpy()
+        self.herders = Herders.create(ct["rural_households"].to_numpy(), pastoral,
+                                      self.vector("coverage_rural"), p.herders, scale,
+                                      self.streams["herders_init"])
+        self.firms = Enterprises.create(ct["firm_weight"].to_numpy(), self.seat, p.enterprises,
+                                        p.dataeconomy.entrant_pool_share,
+                                        p.dataeconomy.entrant_revenue_share, scale,
+                                        self.streams["enterprises_init"])
+        self.talent = TalentMarket.create(self.talent_demand(), list(ct["economy"]),
+                                          ct["seat_lat"].to_numpy(), ct["seat_lon"].to_numpy(),
+                                          ct["distance_beijing_km"].to_numpy(), self.seat, p.talent)
+        self.adequacy = self.talent.adequacy(self.talent_demand())
+        self.data = DataEconomy.create(self.firms, p.dataeconomy, p.enterprises, self.adequacy)
+        self.sites = self._create_sites()
+        self.demand_history: list[float] = []
+        self.demos_done = np.zeros(len(SECTORS))
+        self.pending_demos: list[tuple[int, int]] = []   # (month done, sector)
+        self.demo_counter = 0
+        self.ai_carry = 0.0
+        self.loans_this_year = 0.0
+        self.recorder = Recorder(self)
+        self.recorder.record_initial()
+
+    # -- set-up helpers -----------------------------------------------------------------------
+    def _create_sites(self) -> list[dc.DataCentre]:
+        p = self.params.datacentres
+        sites = []
+        for cluster, total in (("south", p.initial_south_p), ("edge", p.initial_edge_p)):
+            members = [c for c in self.counties if c.cluster == cluster]
+            for c in members:
+                sites.append(dc.DataCentre(self, c.idx, cluster, total / len(members),
+                                           p.initial_green_share, p.pue_existing))
+        return sites
+
+    def vector(self, attr: str) -> np.ndarray:
+        """A county attribute as an array in county order."""
+        return np.array([getattr(c, attr) for c in self.counties], dtype=float)
+
+    def talent_demand(self) -> np.ndarray:
+        return self.firms.by_county(self.firms.digital_staff_demand(self.params.enterprises),
+                                    len(self.counties))
+
+    @property
+    def year(self) -> int:
+        return BASE_YEAR + self.month // 12
+
+    @property
+    def levers(self) -> Levers:
+        return self.timeline[self.month]
+
+    # -- the monthly schedule ------------------------------------------------------------------
+    def step(self) -> None:
+        """One month, in this order: infrastructure and data sharing; talent; herders;
+        enterprises (centres, upgrades, AI+ programmes, demonstrations); the data industry;
+        data centres; public costs; indicators."""
+        lv, p, y, m = self.levers, self.params, self.year, self.month
+        book = self.ledger.book
+        cost = self.ledger.public_cost
+
+        # 1. Counties: coverage and the data-sharing loop
+        coverage_before = self.vector("coverage_rural")
+        league_spent, own_spent = build_infrastructure(
+            self.counties, p.counties, lv.infra_budget_cny_per_year, lv.infra_pastoral_share)
+        for c in self.counties:
+            c.update_sharing(p.counties, lv.public_data_opening)
+        coverage_after = self.vector("coverage_rural")
+        quality = self.vector("sharing_quality")
+        book(y, "county_infra_league", league_spent)
+        book(y, "county_infra_own", own_spent)
+        cost(y, "infra_budget_cny_per_year", league_spent)
+
+        # 2. Talent market
+        demand = self.talent_demand()
+        t = self.talent.step(p.talent, demand, lv.talent_training_seats_per_year,
+                             lv.talent_attraction_subsidy_cny_per_year)
+        self.adequacy = self.talent.adequacy(demand)
+        self.last_talent = t
+        cost(y, "talent_training_seats_per_year", t["training_cost"])
+        cost(y, "talent_attraction_subsidy_cny_per_year", t["subsidy_cost"])
+
+        # 3. Herder households
+        usefulness = 0.5 + 0.5 * self.vector("sharing_use")
+        h = self.herders.step(p.herders, coverage_before, coverage_after, usefulness,
+                              lv.herder_training_per_year, lv.herder_device_subsidy_rate,
+                              self.streams["herders"])
+        cost(y, "herder_training_per_year", h["trained"] * p.herders.training_cost_cny_per_household)
+        cost(y, "herder_device_subsidy_rate", h["device_subsidy"])
+        book(y, "herder_device_spend", h["device_spend"])
+        book(y, "herder_device_subsidy", h["device_subsidy"])
+        book(y, "herder_device_own", h["device_spend"] - h["device_subsidy"])
+        book(y, "herder_benefit", h["benefit"])
+
+        # 4. Enterprises
+        ep = p.enterprises
+        if m % 12 == 0:
+            self.loans_this_year = 0.0
+        credit_left = lv.credit_quota_cny_per_year * (m % 12 + 1) / 12 - self.loans_this_year
+        security = lv.data_security_cny_per_year
+        relief = ep.security_relief_max * security / (security + ep.security_half_cny_per_year)
+        self._finish_demos()
+        e = self.firms.upgrade(ep, subsidy_rate=lv.transformation_subsidy_rate,
+                               centres=lv.promotion_centres, credit_left_cny=credit_left,
+                               demos_by_sector=self.demos_done, security_relief=relief,
+                               talent_factor=self.adequacy, sharing_quality=quality,
+                               price_premium=lv.energy_price_premium_cny_per_kwh,
+                               rng=self.streams["enterprises"])
+        self.loans_this_year += e["loans"]
+        programmes = due_this_month(lv.ai_plus_programmes_per_year, m)
+        self.ai_carry += programmes * self.scale
+        lifted = int(self.ai_carry)
+        self.firms.promote_to_top(lifted, self.streams["enterprises"])
+        self.ai_carry -= lifted
+        demos = due_this_month(lv.demonstration_projects_per_year, m)
+        for _ in range(demos):
+            self.pending_demos.append((m + ep.demo_months, self.demo_counter % len(KEY_SECTORS)))
+            self.demo_counter += 1
+        book(y, "enterprise_capex", e["capex"])
+        book(y, "enterprise_subsidy", e["subsidy"])
+        book(y, "enterprise_loans", e["loans"])
+        book(y, "enterprise_own_funds", e["own_funds"])
+        book(y, "energy_premium_revenue", e["energy_premium_revenue"])
+        cost(y, "transformation_subsidy_rate", e["subsidy"])
+        cost(y, "credit_quota_cny_per_year", e["loans"] * ep.credit_public_cost_share)
+        cost(y, "promotion_centres", lv.promotion_centres * ep.centre_cost_cny_per_year / 12)
+        cost(y, "demonstration_projects_per_year", demos * ep.demo_cost_cny)
+        cost(y, "ai_plus_programmes_per_year", programmes * ep.ai_programme_cost_cny)
+        cost(y, "energy_price_premium_cny_per_kwh", -e["energy_premium_revenue"])
+        cost(y, "data_security_cny_per_year", security / 12)
+
+        # 5. The data industry
+        dp = p.dataeconomy
+        self.data.enter(self.firms, dp, ep, self.adequacy, self.streams["enterprises"])
+        pilots = self.pilots_operating()
+        self.data.produce(self.firms, dp, quality=float(quality.mean()),
+                          opening=lv.public_data_opening, exchange_base=lv.exchange_service_base,
+                          pilots=pilots, rng=self.streams["data_products"])
+        self.data.add_cases(m, now=e["organic_cases"])
+        self.data.add_cases(m, later=(ep.ai_programme_months, programmes))
+        self.data.add_cases(m, later=(ep.demo_months, demos))
+        cost(y, "public_data_opening", lv.public_data_opening * dp.opening_cost_cny_per_year / 12)
+        cost(y, "authorised_operation_pilots",
+             lv.authorised_operation_pilots * dp.pilot_cost_cny_per_year / 12)
+        cost(y, "exchange_service_base",
+             lv.exchange_service_base * dp.exchange_base_cost_cny_per_year / 12)
+
+        # 6. Data centres
+        dcp = p.datacentres
+        local = self.firms.compute_demand_p(ep) * (1 + dcp.voucher_elasticity * lv.compute_voucher_rate)
+        d = dc.step_fleet(self.sites, dcp, m, local_demand_p=local, link_beijing=lv.link_beijing,
+                          link_horinger=lv.link_horinger, price=lv.dc_electricity_price_cny_per_kwh,
+                          green_requirement=lv.dc_green_power_requirement,
+                          planned_p_per_year=lv.dc_planned_build_p_per_year,
+                          demand_history=self.demand_history)
+        self.last_compute = d
+        kwh = d["served_p"] * dcp.it_kw_per_p * dc.HOURS_PER_MONTH * self.fleet_pue()
+        price_gap = dcp.market_power_price_cny_per_kwh - lv.dc_electricity_price_cny_per_kwh
+        book(y, "dc_capex", d["capex_private"] + d["capex_public"])
+        book(y, "dc_capex_private", d["capex_private"])
+        book(y, "dc_capex_public", d["capex_public"])
+        cost(y, "dc_planned_build_p_per_year", d["capex_public"])
+        cost(y, "dc_electricity_price_cny_per_kwh", max(price_gap, 0.0) * kwh)
+        cost(y, "compute_voucher_rate",
+             lv.compute_voucher_rate * d["local_served_p"] * dcp.rent_cny_per_p_month)
+        cost(y, "link_beijing", lv.link_beijing * dcp.link_cost_cny_per_year / 12)
+        cost(y, "link_horinger", lv.link_horinger * dcp.link_cost_cny_per_year / 12)
+
+        # 7. Indicators
+        self.recorder.record()
+        self.month += 1
+
+    def _finish_demos(self) -> None:
+        done = [s for when, s in self.pending_demos if when <= self.month]
+        self.pending_demos = [(w, s) for w, s in self.pending_demos if w > self.month]
+        for s in done:
+            self.demos_done[s] += 1
+
+    def pilots_operating(self) -> int:
+        """Authorised-operation pilots decided at least the set-up time ago."""
+        back = self.month - self.params.dataeconomy.pilot_setup_months
+        return self.timeline[back].authorised_operation_pilots if back >= 0 else 0
+
+    def fleet_pue(self) -> float:
+        cap = sum(s.capacity_p for s in self.sites)
+        return sum(s.pue_weighted for s in self.sites) / cap if cap > 0 else 0.0
+
+    def run(self) -> None:
+        """Run every month of the scenario's horizon."""
+        while self.month < self.config.months:
+            self.step()

@@ -1,0 +1,138 @@
+"""Writing a run's outputs: CSV tables, targets.json, the lever costs and summary.png.
+
+Files are written into a fresh temporary folder next to ``--out`` and moved into place only
+when all of them exist, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.indicators import TARGETS
+from model.plotting import plt, save, use_cjk_font
+from model.run import RunResult
+
+OUTPUT_FILES = ("league.csv", "counties.csv", "targets.json", "levers_cost.csv", "summary.png")
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "n/a"
+    return f"{v:,.1f}" if abs(v) < 1e6 else f"{v:,.0f}"
+
+
+def target_table(targets: dict[str, dict[str, Any]]) -> str:
+    """The 2027 targets as a plain-text table (value, target, met or missed, gap)."""
+    lines = [f"{'':3} {'2027 target / 2027年目标':<58} {'value':>10} {'target':>10} "
+             f"{'status':>8} {'gap':>10}  unit"]
+    for tid, t in targets.items():
+        status = {True: "met 达成", False: "missed 未达", None: "n/a"}[t["met"]]
+        label = f"{t['label_zh']} / {t['label_en']}"
+        lines.append(f"{tid:3} {label[:58]:<58} {_fmt(t['value']):>10} {_fmt(t['target']):>10} "
+                     f"{status:>8} {_fmt(t['gap']):>10}  {t['unit']}")
+    return "\n".join(lines)
+
+
+def summary_figure(result: RunResult, path: Path) -> None:
+    """Trajectories of the target indicators against their target lines, plus adoption by
+    county at the start and end of the run."""
+    use_cjk_font()
+    lg = result.league
+    dates = pd.to_datetime(lg["date"])
+    fig, axes = plt.subplots(3, 4, figsize=(18, 11.5), layout="constrained")
+    t = {x.id: x for x in TARGETS}
+    base = result.targets["T1"]["detail"]["scale_2024_cny"]
+    months = np.arange(1, len(lg) + 1)
+    panels = [
+        ("T1", lg["data_industry_cny_per_year"] / 1e8, base * 1.2 ** (months / 12) / 1e8,
+         "亿元/年 100m CNY/yr"),
+        ("T2", lg["datasets"], t["T2"].target, "数据集 datasets"),
+        ("T3", lg["data_products_listed"], t["T3"].target, "产品 products"),
+        ("T4", lg["cases"], t["T4"].target, "案例 cases"),
+        ("T5", lg["compute_capacity_p"], t["T5"].target, "P (FP16)"),
+        ("T6", 100 * lg["green_share_new"], t["T6"].target, "%"),
+        ("T7", lg["pilots_operating"], t["T7"].target, "试点 pilots"),
+        ("T8", lg["chain_links"], t["T8"].target, "环节 links"),
+    ]
+    for ax, (tid, y, target, unit) in zip(axes.flat, panels, strict=False):
+        met = result.targets[tid]["met"]
+        colour = {True: "tab:green", False: "tab:red", None: "tab:grey"}[met]
+        ax.plot(dates, y, color=colour, lw=2, label="模型 model")
+        if np.ndim(target):
+            ax.plot(dates, target, "k--", lw=1, label="年均20%路径 20%/yr path")
+        else:
+            ax.axhline(target, color="k", ls="--", lw=1, label="目标 target")
+        if tid == "T5":
+            ax.plot(dates, lg["compute_south_p"], color="tab:blue", lw=1, label="南部 south")
+            ax.plot(dates, lg["compute_edge_p"], color="tab:orange", lw=1, label="边缘 edge")
+            ax.axhline(40000, color="tab:blue", ls=":", lw=1)
+            ax.axhline(10000, color="tab:orange", ls=":", lw=1)
+        word = {True: "达成 met", False: "未达 missed", None: "n/a"}[met]
+        ax.set_title(f"{tid} {t[tid].label_zh}\n{t[tid].label_en} — {word}", fontsize=9)
+        ax.set_ylabel(unit, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=7, loc="upper left")
+    cty = result.counties
+    first, last = cty[cty["date"] == cty["date"].min()], cty[cty["date"] == cty["date"].max()]
+    x = np.arange(len(last))
+    for ax, col, title in ((axes[2, 0], "herder_platform_share", "牧户平台采用率 herder platform adoption"),
+                           (axes[2, 1], "firm_adoption_share", "企业上云及以上占比 firms at cloud level+")):
+        ax.bar(x - 0.2, first[col], 0.4, label=first["date"].iloc[0], color="tab:grey")
+        ax.bar(x + 0.2, last[col], 0.4, label=last["date"].iloc[0], color="tab:green")
+        ax.set_xticks(x, last["name_zh"], rotation=60, fontsize=7)
+        ax.set_title(title, fontsize=9)
+        ax.legend(fontsize=7)
+    ax = axes[2, 2]
+    for cid, g in cty.groupby("county_id", sort=False):
+        ax.plot(pd.to_datetime(g["date"]), g["digital_index"], lw=1, label=g["name_zh"].iloc[0])
+    ax.set_title("县域数字指数 county digital index", fontsize=9)
+    ax.legend(fontsize=6, ncol=2)
+    ax = axes[2, 3]
+    cost = result.levers_cost.groupby("lever_zh")["cost_cny"].sum() / 1e8
+    cost = cost[cost.abs() > 0].sort_values()
+    ax.barh(cost.index, cost.values, color="tab:purple")
+    ax.set_title("各政策工具公共成本（亿元，全期）\npublic cost by lever, whole run (100m CNY)",
+                 fontsize=9)
+    ax.tick_params(labelsize=7)
+    fig.suptitle(f"数字草原 Digital Steppe — {result.scenario.name} (seed {result.seed}, "
+                 f"scale {result.scale:g})", fontsize=12)
+    save(fig, str(path), dpi=90)
+
+
+def _json_safe(obj: Any) -> Any:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (np.floating, np.integer, np.bool_)):
+        return obj.item()
+    return obj
+
+
+def write_outputs(result: RunResult, out: Path) -> list[Path]:
+    """Write every output file into ``out`` (created if needed); all or nothing."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.tmp-") as tmp:
+        tmp = Path(tmp)
+        result.league.to_csv(tmp / "league.csv", index=False, float_format="%.6g")
+        result.counties.to_csv(tmp / "counties.csv", index=False, float_format="%.6g")
+        (tmp / "targets.json").write_text(
+            json.dumps(_json_safe(result.targets), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8")
+        result.levers_cost.to_csv(tmp / "levers_cost.csv", index=False, float_format="%.2f")
+        summary_figure(result, tmp / "summary.png")
+        out.mkdir(exist_ok=True)
+        written = []
+        for name in OUTPUT_FILES:
+            shutil.move(tmp / name, out / name)
+            written.append(out / name)
+    return written

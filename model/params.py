@@ -1,0 +1,424 @@
+"""Behavioural parameters, one group per submodel.
+
+Every constant carries either a ``source`` (a fact in ``model/data/SOURCES.md`` or a seed
+passage) or a calibration ``prior`` (its plausible range, which is also its allowed range).
+Scenario files override them under ``[parameters.<group>]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from model.settings import SettingError, setting, validated_replace
+
+# Enterprise maturity ladder: none -> basic IT -> cloud/platform -> data-driven -> AI+.
+LEVELS = ("none", "basic_it", "cloud_platform", "data_driven", "ai_plus")
+SECTORS = ("energy_mining", "manufacturing_chem", "agri_livestock", "tourism_services", "data_digital")
+KEY_SECTORS = SECTORS[:4]
+DATA_CATEGORIES = ("product_manufacturing", "product_services", "tech_application", "data_element")
+CHAIN_LINKS = ("generation", "collection", "storage", "computing", "use", "trading", "governance", "security")
+CHAIN_ZH = "生采存算用易治安"
+
+
+@dataclass(frozen=True)
+class CountyParams:
+    rural_coverage_pastoral: float = setting(
+        0.50, "share", "End-2024 broadband/4G-5G coverage of rural households, pastoral banners",
+        prior=(0.3, 0.75), source="FACTS: rural internet penetration 66.5% (national, 2023); seed 004 gaps")
+    rural_coverage_agro: float = setting(
+        0.65, "share", "Same, agro-pastoral banners", prior=(0.45, 0.85),
+        source="FACTS: rural internet penetration 66.5% (national, 2023)")
+    rural_coverage_urban: float = setting(
+        0.80, "share", "Same, rural parts of the two cities", prior=(0.6, 0.95))
+    connect_cost_cny_per_household: float = setting(
+        6000.0, "CNY/household", "Cost to cover one household at league-median rural density",
+        prior=(2000, 20000))
+    connect_cost_density_elasticity: float = setting(
+        0.5, "-", "Cost rises with area per rural household to this power", prior=(0.0, 1.0))
+    commercial_coverage_growth_per_year: float = setting(
+        0.04, "1/year", "Share of uncovered households operators cover each year unaided",
+        prior=(0.0, 0.15))
+    county_digital_budget_cny_per_capita: float = setting(
+        30.0, "CNY/person/year", "County's own digital-infrastructure spending", prior=(0, 150))
+    gov_level_seat: float = setting(
+        0.85, "0-1", "Digital-government level of the league seat (Xilinhot)", prior=(0.6, 1.0),
+        source="seed 000: 211 systems on cloud, 90.7% full online handling (2024)")
+    gov_level_other: float = setting(
+        0.65, "0-1", "Digital-government level of the other counties", prior=(0.4, 0.9))
+    sharing_quality_seat: float = setting(
+        0.60, "0-1", "End-2024 data-sharing quality, league seat", prior=(0.4, 0.9))
+    sharing_quality_other: float = setting(
+        0.42, "0-1", "End-2024 data-sharing quality, other counties", prior=(0.2, 0.7),
+        source="seed 004: little use -> slow updates -> no use")
+    sharing_use_steepness: float = setting(
+        10.0, "-", "Slope of use against quality (logistic); above 4 the loop is bistable",
+        prior=(4.0, 20.0), source="seed 004 (vicious circle needs bistability)")
+    sharing_use_midpoint: float = setting(
+        0.45, "0-1", "Quality at which half of the potential users use shared data", prior=(0.3, 0.6))
+    sharing_use_rate_per_month: float = setting(
+        0.10, "1/month", "Speed at which use follows quality", prior=(0.02, 0.3))
+    sharing_decay_per_month: float = setting(
+        0.04, "1/month", "Decay of quality without updates (stale data)", prior=(0.01, 0.1))
+    opening_quality_boost: float = setting(
+        0.5, "-", "Quality renewal added per unit of public-data opening", prior=(0.0, 1.5))
+
+
+@dataclass(frozen=True)
+class HerderParams:
+    household_size_persons: float = setting(
+        2.35, "persons", "Mean family-household size", source="FACTS: Inner Mongolia 2020 census")
+    livestock_head: float = setting(
+        12.94e6, "head", "League livestock", source="FACTS: 2019")
+    income_cny_per_capita: float = setting(
+        17391.0, "CNY/person/year", "Farmer/herder disposable income", source="FACTS: 2019")
+    herd_sigma: float = setting(0.8, "-", "Log-sd of herd size within a county", prior=(0.4, 1.2))
+    herd_factor_pastoral: float = setting(
+        2.0, "-", "Relative mean herd of pastoral vs agro-pastoral households", prior=(1.2, 4.0))
+    literacy_mean: float = setting(
+        0.45, "0-1", "Mean digital literacy", prior=(0.25, 0.65))
+    literacy_concentration: float = setting(
+        6.0, "-", "Beta concentration (a+b) of literacy", prior=(2.0, 20.0))
+    literacy_pastoral_offset: float = setting(
+        -0.08, "0-1", "Literacy difference of pastoral banners", prior=(-0.2, 0.0))
+    platform_initial_share: float = setting(
+        0.20, "share of connected", "End-2024 platform adoption among connected households",
+        prior=(0.05, 0.4))
+    trace_initial_share: float = setting(
+        0.20, "share of adopters", "End-2024 traceability/e-commerce use among platform adopters",
+        prior=(0.05, 0.5))
+    bass_p_per_year: float = setting(
+        0.03, "1/year", "Innovation (external influence) rate", prior=(0.005, 0.06),
+        source="FACTS: Bass meta-analysis p ~ 0.03 (often < 0.01)")
+    bass_q_per_year: float = setting(
+        0.38, "1/year", "Imitation rate (share of adopting ties)", prior=(0.2, 0.6),
+        source="FACTS: Bass meta-analysis q ~ 0.38 (0.3-0.5)")
+    trace_p_per_year: float = setting(0.02, "1/year", "Traceability innovation rate", prior=(0.0, 0.06))
+    trace_q_per_year: float = setting(0.30, "1/year", "Traceability imitation rate", prior=(0.1, 0.5))
+    literacy_exponent: float = setting(
+        1.0, "-", "Adoption hazard scales with literacy to this power", prior=(0.5, 2.0))
+    device_cost_cny: float = setting(
+        3000.0, "CNY", "Smart device and set-up a household needs", prior=(1500, 6000))
+    affordability_scale: float = setting(
+        0.15, "share of income", "Device cost (share of income) at which the hazard falls to 1/e",
+        prior=(0.05, 0.5))
+    training_literacy_gain: float = setting(
+        0.35, "share of gap", "Training closes this share of the literacy gap to 1", prior=(0.1, 0.6))
+    training_cost_cny_per_household: float = setting(
+        800.0, "CNY/household", "Cost of training one household", prior=(300, 2000))
+    benefit_cny_per_year: float = setting(
+        36000.0, "CNY/household/year",
+        "Benefit of platform adoption: 16,000 cost saving + 20,000 efficiency gain",
+        source="seed 000 (herder platform figures)")
+    ties_neighbours: int = setting(4, "ties", "Neighbour ties per household (ring, same county)",
+                                   prior=(2, 10))
+    ties_kin: int = setting(2, "ties", "Kin ties per household (random, same county)", prior=(0, 6))
+    ties_cross_share: float = setting(
+        0.05, "share", "Share of households with one tie in another county", prior=(0.0, 0.2))
+
+
+@dataclass(frozen=True)
+class EnterpriseParams:
+    legal_entities: float = setting(
+        19000.0, "firms", "Legal-entity firms (secondary + tertiary)", source="FACTS: end-2023, derived")
+    core_digital_by_category: tuple = setting(
+        (7.0, 164.0, 331.0, 191.0), "firms",
+        "Core digital firms by category (product mfg, product services, tech application, data-element)",
+        source="FACTS: 693 firms, league census bulletin no. 6 (mfg = 693 - 686 listed)")
+    core_digital_employees: float = setting(
+        4362.0, "persons", "Core digital employment", source="FACTS: end-2023")
+    core_digital_revenue_cny: float = setting(
+        25.04e8, "CNY/year", "Core digital revenue", source="FACTS: 2023")
+    above_scale_industrial: float = setting(
+        262.0, "firms", "Above-scale industrial firms (lead firms)", source="FACTS: end-2023, derived")
+    above_scale_service: float = setting(
+        69.0, "firms", "Above-scale service firms (lead firms)", source="FACTS: end-2023, derived")
+    sector_shares: tuple = setting(
+        (0.08, 0.12, 0.25, 0.55), "share",
+        "Shares of non-digital firms by key sector (energy, manufacturing, agri-livestock, tourism)",
+        prior=(0.0, 1.0))
+    employees_mean_other: float = setting(
+        12.0, "persons", "Mean employees of non-digital firms", prior=(5, 30))
+    size_sigma: float = setting(1.1, "-", "Log-sd of firm size", prior=(0.6, 1.6))
+    revenue_per_employee_cny: float = setting(
+        400000.0, "CNY/person/year", "Revenue per employee, non-digital firms", prior=(200000, 1000000))
+    data_firms_seat_share: float = setting(
+        0.55, "share", "Share of core digital firms in Xilinhot", prior=(0.35, 0.8))
+    level_shares_other: tuple = setting(
+        (0.35, 0.38, 0.19, 0.07, 0.01), "share", "End-2024 maturity levels of non-digital firms",
+        prior=(0.0, 1.0), source="SWOT: shallow application; national 47% of above-scale firms use cloud/IoT/AI")
+    level_shares_data: tuple = setting(
+        (0.0, 0.15, 0.45, 0.33, 0.07), "share", "End-2024 maturity levels of core digital firms",
+        prior=(0.0, 1.0))
+    upgrade_rate_per_year: tuple = setting(
+        (0.30, 0.20, 0.10, 0.06), "1/year", "Upgrade hazard from each level with no barrier",
+        prior=(0.0, 1.0))
+    step_cost_cny: tuple = setting(
+        (40000.0, 150000.0, 600000.0, 2000000.0), "CNY",
+        "Capex of each upgrade step for a 10-employee firm", prior=(1e4, 1e7),
+        source="seed 000: 735,000 CNY post-subsidy to one mining firm (scale anchor)")
+    cost_size_elasticity: float = setting(
+        0.7, "-", "Step capex scales with (employees/10) to this power", prior=(0.4, 1.0))
+    capability_barrier_mean: float = setting(
+        0.55, "0-1", "Mean capability barrier (不会转)", prior=(0.3, 0.8), source="seed 002")
+    risk_barrier_mean: float = setting(
+        0.50, "0-1", "Mean risk barrier (不敢转)", prior=(0.3, 0.8), source="seed 002")
+    data_firm_capability_factor: float = setting(
+        0.3, "-", "Capability barrier of core digital firms relative to others", prior=(0.1, 0.8))
+    barrier_concentration: float = setting(
+        5.0, "-", "Beta concentration of barriers", prior=(2.0, 20.0))
+    liquidity_share_of_revenue: float = setting(
+        0.10, "share", "Cash a firm can put into one upgrade, as share of yearly revenue",
+        prior=(0.02, 0.3), source="seed 002: long payback, 不能转")
+    centre_firms_per_year: float = setting(
+        150.0, "firms/centre/year", "Firms a promotion centre serves per year", prior=(50, 400))
+    centre_relief: float = setting(
+        0.6, "share", "Capability barrier removed for a served firm", prior=(0.3, 0.9))
+    centre_cost_cny_per_year: float = setting(
+        3e6, "CNY/centre/year", "Running cost of a promotion centre", prior=(1e6, 8e6))
+    demo_cost_cny: float = setting(
+        3e6, "CNY/project", "Public cost of a demonstration project", prior=(1e6, 1e7))
+    demo_months: int = setting(12, "months", "Time from launch to a showcased case", prior=(6, 24))
+    demo_risk_effect: float = setting(
+        0.15, "per project", "Risk barrier falls by exp(-effect) per completed project in the sector",
+        prior=(0.02, 0.4))
+    peer_risk_effect: float = setting(
+        0.8, "-", "Risk barrier falls with the sector share already at the next level", prior=(0.0, 1.0))
+    security_half_cny_per_year: float = setting(
+        30e6, "CNY/year", "Data-security budget that removes half of its possible risk relief",
+        prior=(5e6, 2e8))
+    security_relief_max: float = setting(
+        0.3, "share", "Most risk barrier that security investment can remove", prior=(0.0, 0.6))
+    loan_to_cost: float = setting(0.5, "share", "Share of a step's net capex a loan can cover",
+                                  prior=(0.2, 0.8))
+    credit_public_cost_share: float = setting(
+        0.05, "share of loans", "Interest subsidy plus expected guarantee losses per loan issued",
+        prior=(0.01, 0.1))
+    supplier_share: float = setting(
+        0.4, "share", "Share of non-lead firms that supply a lead firm", prior=(0.1, 0.8))
+    customers_per_supplier: int = setting(2, "firms", "Lead-firm customers of a supplier",
+                                          prior=(1, 5))
+    supplier_same_county: float = setting(
+        0.7, "share", "Chance a supply tie stays within the county", prior=(0.3, 1.0))
+    supply_pull: float = setting(
+        1.0, "-", "Upgrade hazard multiplier per unit share of customers above the firm's level",
+        prior=(0.0, 3.0))
+    price_premium_elasticity: float = setting(
+        2.0, "-", "Upgrade hazard multiplier per unit relative power-price premium (energy sectors)",
+        prior=(0.0, 5.0))
+    industrial_power_price_cny_per_kwh: float = setting(
+        0.40, "CNY/kWh", "Power price paid by energy-intensive firms", prior=(0.28, 0.6))
+    power_kwh_per_employee_year: float = setting(
+        60000.0, "kWh/person/year", "Power use of energy-intensive firms", prior=(10000, 200000))
+    talent_elasticity: float = setting(
+        1.0, "-", "Upgrade hazard scales with (talent supply/demand) to this power when short",
+        prior=(0.0, 2.0), source="SWOT: talent shortage holds adoption back")
+    sharing_elasticity: float = setting(
+        1.0, "-", "Upgrade to data-driven and AI+ scales with data-sharing quality to this power",
+        prior=(0.0, 2.0))
+    ai_programme_cost_cny: float = setting(
+        2e6, "CNY/programme", "Public cost of one AI+ scenario programme", prior=(5e5, 1e7))
+    ai_programme_months: int = setting(9, "months", "AI+ programme time to a showcased case",
+                                       prior=(3, 18))
+    organic_case_probability: float = setting(
+        0.05, "per firm reaching AI+", "Chance a firm's own AI+ upgrade becomes a recognised case",
+        prior=(0.0, 0.2))
+    compute_p_per_firm: tuple = setting(
+        (0.0, 0.0, 0.01, 0.08, 0.6), "P per firm", "Compute used by a firm at each level",
+        prior=(0.0, 5.0))
+    digital_staff_per_firm: tuple = setting(
+        (0.0, 0.2, 0.5, 1.2, 2.5), "persons", "Digital staff needed by a 10-employee firm at each level",
+        prior=(0.0, 10.0))
+    digital_spend_share: tuple = setting(
+        (0.0, 0.005, 0.012, 0.025, 0.04), "share of revenue",
+        "Yearly digital spending by level (demand for the data industry)", prior=(0.0, 0.1))
+
+
+@dataclass(frozen=True)
+class DataEconomyParams:
+    revenue_level_multiplier: tuple = setting(
+        (0.6, 0.8, 1.0, 1.3, 1.7), "-", "Data-firm revenue relative to a cloud-level firm",
+        prior=(0.2, 3.0))
+    demand_elasticity: float = setting(
+        0.8, "-", "Data-firm revenue scales with local digital demand to this power", prior=(0.3, 1.5))
+    market_growth_per_year: float = setting(
+        0.06, "1/year", "Growth of data firms' sales outside the league (national market)",
+        prior=(0.0, 0.15), source="FACTS: national digital economy 41.5% of GDP (2022), growing")
+    entrant_pool_share: float = setting(
+        0.6, "share", "Potential entrants as a share of the initial core digital firms",
+        prior=(0.2, 1.5))
+    entry_rate_per_year: float = setting(
+        0.06, "1/year", "Entry hazard of a potential data firm at 2024 demand", prior=(0.01, 0.2))
+    entrant_revenue_share: float = setting(
+        0.4, "share", "Entrant size and revenue relative to an incumbent of its draw", prior=(0.1, 1.0))
+    products_per_firm_year: float = setting(
+        0.25, "products/firm/year", "Data products a data-driven data firm develops", prior=(0.05, 1.0))
+    listing_months: float = setting(
+        6.0, "months", "Mean time to list a product through the service base", prior=(1, 18))
+    product_revenue_cny_per_year: float = setting(
+        1.5e6, "CNY/product/year", "Trading revenue of a listed product", prior=(2e5, 5e6))
+    datasets_per_year: float = setting(
+        0.8, "datasets/sector/year", "High-quality datasets per key sector at full sharing quality",
+        prior=(0.1, 3.0))
+    dataset_firm_saturation: float = setting(
+        40.0, "firms", "Data-driven firms in a sector at which dataset production is half its peak",
+        prior=(5, 200))
+    opening_product_boost: float = setting(
+        1.0, "-", "Product and dataset rates rise by this times the public-data opening",
+        prior=(0.0, 3.0))
+    chain_min_firms: float = setting(
+        5.0, "firms", "Data firms at cloud level or above for a chain link to count as established",
+        prior=(2, 20))
+    chain_compute_min_p: float = setting(
+        5000.0, "P", "Compute capacity for the 算 link", prior=(1000, 20000))
+    security_min_cny_per_year: float = setting(
+        10e6, "CNY/year", "Data-security budget for the 安 link", prior=(2e6, 5e7))
+    pilot_setup_months: int = setting(6, "months", "Time for an authorised-operation pilot to start",
+                                      prior=(3, 18))
+    opening_cost_cny_per_year: float = setting(
+        30e6, "CNY/year", "Public cost of opening all public-data categories (scales with share)",
+        prior=(5e6, 1e8))
+    pilot_cost_cny_per_year: float = setting(
+        5e6, "CNY/pilot/year", "Public cost of running an authorised-operation pilot",
+        prior=(1e6, 2e7))
+    exchange_base_cost_cny_per_year: float = setting(
+        10e6, "CNY/year", "Public cost of running the exchange service base", prior=(2e6, 3e7))
+
+
+@dataclass(frozen=True)
+class TalentParams:
+    adequacy_initial: float = setting(
+        0.78, "share", "End-2024 digital-talent supply as a share of demand", prior=(0.5, 1.0),
+        source="SWOT: digital-talent shortage")
+    wage_seat_cny_per_month: float = setting(
+        7000.0, "CNY/month", "Digital wage in Xilinhot", prior=(5000, 10000))
+    wage_other_ratio: float = setting(0.85, "-", "Digital wage elsewhere relative to Xilinhot",
+                                      prior=(0.6, 1.0))
+    wage_outside_cny_per_month: float = setting(
+        15000.0, "CNY/month", "Digital wage in Beijing-Tianjin-Hebei", prior=(10000, 25000))
+    wage_adjustment_per_year: float = setting(
+        0.2, "1/year", "Wage growth per unit of excess demand (demand/supply - 1)", prior=(0.0, 0.6))
+    dest_wage_elasticity: float = setting(
+        1.82, "-", "Gravity: destination-wage elasticity", source="FACTS: interprovincial gravity model")
+    origin_wage_elasticity: float = setting(
+        0.83, "-", "Gravity: origin-wage elasticity (sign applied in the rule)",
+        source="FACTS: interprovincial gravity model (-0.83)")
+    distance_elasticity: float = setting(1.0, "-", "Gravity: distance elasticity", prior=(0.5, 2.0))
+    internal_move_rate_per_year: float = setting(
+        0.04, "1/year", "Moves between counties at equal wages", prior=(0.0, 0.1))
+    out_rate_per_year: float = setting(
+        0.03, "1/year", "Departures from the league at reference wages", prior=(0.007, 0.08),
+        source="FACTS: out-migration ~0.7%/year of population; 61% graduate non-return (Chifeng)")
+    attrition_per_year: float = setting(0.02, "1/year", "Retirement and leaving the trade",
+                                        prior=(0.01, 0.05))
+    graduate_retention: float = setting(
+        0.45, "share", "Share of trained graduates who stay in the league", prior=(0.3, 0.8),
+        source="FACTS: over 61% of Chifeng students leaving do not return")
+    seat_cost_cny: float = setting(15000.0, "CNY/seat", "Public cost of a training seat",
+                                   prior=(5000, 40000))
+    base_inflow_per_year: float = setting(
+        0.02, "share of pool/year", "Arrivals from outside the league with no subsidy", prior=(0.0, 0.05))
+    subsidy_elasticity: float = setting(
+        3.0, "-", "Arrivals rise by this times subsidy / yearly wage", prior=(0.5, 8.0))
+    subsidy_years: float = setting(3.0, "years", "Length of an attraction contract", prior=(1, 5))
+    amenity_urban: float = setting(1.0, "-", "Amenity of the cities", prior=(0.5, 1.5))
+    amenity_agro: float = setting(0.75, "-", "Amenity of agro-pastoral banners", prior=(0.3, 1.2))
+    amenity_pastoral: float = setting(0.6, "-", "Amenity of pastoral banners", prior=(0.3, 1.2))
+
+
+@dataclass(frozen=True)
+class DataCentreParams:
+    initial_south_p: float = setting(
+        3000.0, "P", "End-2024 intelligent compute in the south cluster", prior=(500, 10000))
+    initial_edge_p: float = setting(
+        400.0, "P", "End-2024 intelligent compute in the edge cluster", prior=(0, 3000))
+    initial_green_share: float = setting(0.6, "share", "Green share of existing capacity",
+                                         prior=(0.3, 0.9))
+    market_green_share: float = setting(
+        0.7, "share", "Green share investors would choose unprompted", prior=(0.4, 0.95),
+        source="FACTS: Horinger cluster 84.57% green (Q1 2025)")
+    green_capex_premium: float = setting(
+        0.15, "-", "Capex premium per unit of required green share above the market choice",
+        prior=(0.0, 0.5))
+    capex_cny_per_p: float = setting(
+        0.85e6, "CNY/P", "Capital cost of intelligent compute",
+        source="FACTS: 0.8-0.9 million CNY per P (2024-2025)")
+    rent_cny_per_p_month: float = setting(
+        20000.0, "CNY/P/month", "Rental price of one P of compute", prior=(8000, 40000))
+    it_kw_per_p: float = setting(1.5, "kW/P", "IT power per P (dense FP16)", prior=(0.8, 3.0))
+    pue_existing: float = setting(1.4, "-", "PUE of existing capacity",
+                                  source="FACTS: national mean PUE 1.42 (mid-2025)")
+    pue_new: float = setting(1.2, "-", "PUE of new capacity", source="FACTS: new centres PUE <= 1.2")
+    china_demand_p_2024: float = setting(
+        725000.0, "P", "China AI compute demand", source="FACTS: 725 EFLOPS in 2024")
+    china_demand_growth_per_year: float = setting(
+        0.46, "1/year", "Growth of China AI compute demand", source="FACTS: forecast 46%/year to 2028")
+    league_demand_share: float = setting(
+        0.004, "share", "Share of China demand reaching Xilingol without direct links",
+        prior=(0.001, 0.02))
+    link_beijing_boost: float = setting(
+        1.0, "-", "External demand rises by this share with a direct BTH link", prior=(0.2, 3.0))
+    link_horinger_boost: float = setting(
+        0.4, "-", "External demand rises by this share with a Horinger/Ulanqab link", prior=(0.0, 1.5))
+    price_elasticity: float = setting(
+        1.0, "-", "External demand scales with (market price / lever price) to this power",
+        prior=(0.0, 3.0), source="seed 002 (electricity-price lever)")
+    south_demand_share: float = setting(
+        0.85, "share", "Share of external demand headed to the south cluster", prior=(0.5, 1.0))
+    voucher_elasticity: float = setting(
+        1.5, "-", "Local compute demand rises by this times the voucher rate", prior=(0.0, 4.0))
+    headroom: float = setting(0.25, "share", "Capacity investors hold above expected demand",
+                              prior=(0.0, 0.6))
+    build_months: int = setting(12, "months", "Lead time from decision to capacity", prior=(6, 24))
+    invest_share_per_quarter: float = setting(
+        0.5, "share", "Share of the capacity gap decided each quarter", prior=(0.1, 1.0))
+    public_capex_share: float = setting(
+        0.3, "share", "Public share of the capex of publicly led builds", prior=(0.0, 1.0))
+    opex_cny_per_p_month: float = setting(
+        2500.0, "CNY/P/month", "Operating cost other than electricity", prior=(500, 6000))
+    payback_years: float = setting(6.0, "years", "Investors' required payback on capex",
+                                   prior=(3, 10))
+    link_cost_cny_per_year: float = setting(
+        20e6, "CNY/link/year", "Public cost of a leased direct compute-network link",
+        prior=(5e6, 1e8))
+    market_power_price_cny_per_kwh: float = setting(
+        0.36, "CNY/kWh", "Power price data centres would pay unaided; a lower lever price is "
+        "paid for publicly", prior=(0.25, 0.5), source="FACTS: IM power ~1/3 of Beijing's")
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """All behavioural parameters of a run."""
+
+    counties: CountyParams = field(default_factory=CountyParams)
+    herders: HerderParams = field(default_factory=HerderParams)
+    enterprises: EnterpriseParams = field(default_factory=EnterpriseParams)
+    dataeconomy: DataEconomyParams = field(default_factory=DataEconomyParams)
+    talent: TalentParams = field(default_factory=TalentParams)
+    datacentres: DataCentreParams = field(default_factory=DataCentreParams)
+
+    def with_overrides(self, overrides: dict[str, Any], where: str) -> Parameters:
+        """Apply ``{group: {name: value}}``, checking every key, type and range."""
+        groups = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        changed = {}
+        for group, values in overrides.items():
+            if group not in groups:
+                raise SettingError(
+                    f"{where}.{group}: unknown parameter group; known groups are: "
+                    + ", ".join(groups))
+            if not isinstance(values, dict):
+                raise SettingError(f"{where}.{group}: expected a table of parameters")
+            changed[group] = validated_replace(groups[group], values, f"{where}.{group}")
+        p = dataclasses.replace(self, **changed)
+        p.check()
+        return p
+
+    def check(self) -> None:
+        """Cross-field checks: shares that must sum to one."""
+        e = self.enterprises
+        for name in ("sector_shares", "level_shares_other", "level_shares_data"):
+            total = sum(getattr(e, name))
+            if abs(total - 1.0) > 1e-6:
+                raise SettingError(f"parameters.enterprises.{name}: shares sum to {total:g}; "
+                                   "they must sum to 1")
