@@ -222,7 +222,7 @@ class Recorder:
         }
         out = {}
         for t in TARGETS:
-            v = float(values[t.id])
+            v = round(float(values[t.id]), 9)
             if math.isnan(v):
                 met = False
             else:

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
@@ -31,13 +32,12 @@ def _fmt(v: float | None) -> str:
 
 def target_table(targets: dict[str, dict[str, Any]]) -> str:
     """The 2027 targets as a plain-text table (value, target, met or missed, gap)."""
-    lines = [f"{'':3} {'2027 target / 2027年目标':<58} {'value':>10} {'target':>10} "
-             f"{'status':>8} {'gap':>10}  unit"]
+    lines = [f"{'':3} {'value':>12} {'target':>10} {'status':<11} {'gap':>12}  {'unit':<15} "
+             "2027 target 2027年目标"]
     for tid, t in targets.items():
-        status = {True: "met 达成", False: "missed 未达", None: "n/a"}[t["met"]]
-        label = f"{t['label_zh']} / {t['label_en']}"
-        lines.append(f"{tid:3} {label[:58]:<58} {_fmt(t['value']):>10} {_fmt(t['target']):>10} "
-                     f"{status:>8} {_fmt(t['gap']):>10}  {t['unit']}")
+        status = {True: "met", False: "MISSED", None: "n/a"}[t["met"]]
+        lines.append(f"{tid:3} {_fmt(t['value']):>12} {_fmt(t['target']):>10} {status:<11} "
+                     f"{_fmt(t['gap']):>12}  {t['unit']:<15} {t['label_en']} / {t['label_zh']}")
     return "\n".join(lines)
 
 
@@ -79,6 +79,11 @@ def summary_figure(result: RunResult, path: Path) -> None:
         ax.set_title(f"{tid} {t[tid].label_zh}\n{t[tid].label_en} — {word}", fontsize=9)
         ax.set_ylabel(unit, fontsize=8)
         ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+        ax.tick_params(axis="x", rotation=45)
+        if tid == "T6":
+            ax.set_ylim(0, 105)
         ax.legend(fontsize=7, loc="upper left")
     cty = result.counties
     first, last = cty[cty["date"] == cty["date"].min()], cty[cty["date"] == cty["date"].max()]
@@ -94,6 +99,8 @@ def summary_figure(result: RunResult, path: Path) -> None:
     for cid, g in cty.groupby("county_id", sort=False):
         ax.plot(pd.to_datetime(g["date"]), g["digital_index"], lw=1, label=g["name_zh"].iloc[0])
     ax.set_title("县域数字指数 county digital index", fontsize=9)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    ax.tick_params(axis="x", rotation=45, labelsize=7)
     ax.legend(fontsize=6, ncol=2)
     ax = axes[2, 3]
     cost = result.levers_cost.groupby("lever_zh")["cost_cny"].sum() / 1e8
