@@ -78,12 +78,12 @@ class Enterprises:
         weight = 1.0 / scale
 
         def count(x: float) -> int:
-            return max(int(round(x * scale)), 1)
+            return max(round(x * scale), 1)
 
         n_sec = [count(n_other_full * s) for s in p.sector_shares]
         n_cat = [count(c) for c in cats]
         n_data = sum(n_cat)
-        n_entr = int(round(n_data * entrant_share))
+        n_entr = round(n_data * entrant_share)
         sector = np.concatenate([np.full(k, s) for s, k in enumerate(n_sec)]
                                 + [np.full(n_data + n_entr, DATA)]).astype(np.int8)
         n_other = sum(n_sec)

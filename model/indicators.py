@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from model.dataeconomy import DATASET_DOMAINS
 from model.datacentres import external_demand_p
+from model.dataeconomy import DATASET_DOMAINS
 from model.params import CHAIN_LINKS, KEY_SECTORS
 
 if TYPE_CHECKING:

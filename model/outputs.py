@@ -96,7 +96,7 @@ def summary_figure(result: RunResult, path: Path) -> None:
         ax.set_title(title, fontsize=9)
         ax.legend(fontsize=7)
     ax = axes[2, 2]
-    for cid, g in cty.groupby("county_id", sort=False):
+    for _, g in cty.groupby("county_id", sort=False):
         ax.plot(pd.to_datetime(g["date"]), g["digital_index"], lw=1, label=g["name_zh"].iloc[0])
     ax.set_title("县域数字指数 county digital index", fontsize=9)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
