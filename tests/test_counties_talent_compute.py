@@ -35,7 +35,7 @@ def test_sharing_loop_has_a_vicious_circle_and_opening_lifts_it_out(model):
 def test_infrastructure_spends_no_more_than_needed_and_coverage_stays_a_share(model):
     p = CountyParams()
     need = sum(c.uncovered_households * c.connect_cost_cny for c in model.counties)
-    spent, own = build_infrastructure(model.counties, p, 1e13, 0.0)
+    spent, _ = build_infrastructure(model.counties, p, 1e13, 0.0)
     assert spent <= need + 1 and spent > 0
     assert all(0 <= c.coverage_rural <= 1 + 1e-12 for c in model.counties)
     spent2, _ = build_infrastructure(model.counties, p, 1e13, 0.5)
