@@ -32,10 +32,14 @@ CATEGORY_LINKS = np.array([
 assert CATEGORY_LINKS.shape == (len(DATA_CATEGORIES), len(CHAIN_LINKS))
 
 
-def step_cost_cny(p: EnterpriseParams, level: np.ndarray, employees: np.ndarray) -> np.ndarray:
-    """Capex of the next step up the ladder for each firm (0 at the top)."""
+def step_cost_cny(p: EnterpriseParams, level: np.ndarray, employees: np.ndarray,
+                  size_factor: np.ndarray | None = None) -> np.ndarray:
+    """Capex of the next step up the ladder for each firm (0 at the top); ``size_factor`` is
+    (employees / 10)^elasticity, passed in when already known."""
     costs = np.append(np.asarray(p.step_cost_cny), 0.0)
-    return costs[level] * (employees / 10.0) ** p.cost_size_elasticity
+    if size_factor is None:
+        size_factor = (employees / 10.0) ** p.cost_size_elasticity
+    return costs[level] * size_factor
 
 
 def upgrade_hazard_per_year(base: np.ndarray, capability: np.ndarray, finance: np.ndarray,
@@ -65,6 +69,12 @@ class Enterprises:
     supplies: sparse.csr_array
     n_customers: np.ndarray
     weight: float
+
+    def __post_init__(self) -> None:
+        """Constants of the population, computed once: the hot path reuses them every month."""
+        self.energy_intensive = np.isin(self.sector, ENERGY_INTENSIVE)
+        self.supplier_rows = np.repeat(np.arange(self.n), np.diff(self.supplies.indptr))
+        self.size_factor: np.ndarray | None = None
 
     @classmethod
     def create(cls, firm_weight: np.ndarray, seat: int, p: EnterpriseParams,
@@ -153,17 +163,16 @@ class Enterprises:
 
     def peer_share_above(self) -> np.ndarray:
         """For each firm: share of active firms in its sector above its level."""
-        counts = np.zeros((len(SECTORS), TOP + 2))
-        np.add.at(counts, (self.sector[self.active], self.level[self.active]), 1.0)
+        cells = self.sector[self.active].astype(np.int64) * (TOP + 2) + self.level[self.active]
+        counts = np.bincount(cells, minlength=len(SECTORS) * (TOP + 2)).reshape(len(SECTORS), TOP + 2)
         above = counts[:, ::-1].cumsum(axis=1)[:, ::-1][:, 1:]      # firms at level > l
         total = np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
         return (above / total)[self.sector, self.level]
 
     def supplier_pull(self) -> np.ndarray:
         """Share of each supplier's lead customers that sit above its level."""
-        s = self.supplies
-        rows = np.repeat(np.arange(self.n), np.diff(s.indptr))
-        higher = np.bincount(rows, weights=self.level[s.indices] > self.level[rows],
+        rows = self.supplier_rows
+        higher = np.bincount(rows, weights=self.level[self.supplies.indices] > self.level[rows],
                              minlength=self.n)
         return np.divide(higher, self.n_customers, out=np.zeros(self.n),
                          where=self.n_customers > 0)
@@ -182,7 +191,9 @@ class Enterprises:
 
         climbing = self.active & (self.level < TOP)
         lvl = np.minimum(self.level, TOP - 1)
-        gross = step_cost_cny(p, self.level, self.employees)
+        if self.size_factor is None:
+            self.size_factor = (self.employees / 10.0) ** p.cost_size_elasticity
+        gross = step_cost_cny(p, self.level, self.employees, self.size_factor)
         net = gross * (1 - subsidy_rate)
         credit_open = credit_left_cny > 0
         loan_room = p.loan_to_cost * net * credit_open
@@ -193,7 +204,7 @@ class Enterprises:
                 * (1 - p.peer_risk_effect * self.peer_share_above()) * (1 - security_relief))
         talent = talent_factor[self.county] ** p.talent_elasticity
         pull = 1 + p.supply_pull * self.supplier_pull()
-        price = np.where(np.isin(self.sector, ENERGY_INTENSIVE),
+        price = np.where(self.energy_intensive,
                          1 + p.price_premium_elasticity * price_premium
                          / p.industrial_power_price_cny_per_kwh, 1.0)
         sharing = np.where(self.level >= 2,
@@ -215,7 +226,7 @@ class Enterprises:
             "upgrades": up.sum() * w,
             "organic_cases": (reached_top & (u_case < p.organic_case_probability)).sum() * w,
             "energy_premium_revenue": price_premium * p.power_kwh_per_employee_year / 12.0
-            * self.employees[np.isin(self.sector, ENERGY_INTENSIVE) & self.active].sum() * w,
+            * self.employees[self.energy_intensive & self.active].sum() * w,
         }
 
     def promote_to_top(self, agents: int, rng: np.random.Generator) -> int:

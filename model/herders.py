@@ -17,12 +17,22 @@ from model.networks import neighbour_share, social_ties
 from model.params import HerderParams
 
 
-def platform_hazard_per_year(p: float, q: float, tie_share: np.ndarray, literacy: np.ndarray,
-                             literacy_exponent: float, afford: np.ndarray,
-                             usefulness: np.ndarray) -> np.ndarray:
-    """Bass hazard ``p + q * share of adopting ties``, scaled by (literacy / 0.5)^exponent,
+def literacy_factor(literacy: np.ndarray, exponent: float) -> np.ndarray:
+    """(literacy / 0.5)^exponent: 1 for a household of middling literacy."""
+    return ((literacy / 0.5) ** exponent).astype(np.float32)
+
+
+def platform_hazard_per_year(p: float, q: float, tie_share: np.ndarray, literacy_f: np.ndarray,
+                             afford: np.ndarray, usefulness: np.ndarray) -> np.ndarray:
+    """Bass hazard ``p + q * share of adopting ties``, scaled by the literacy factor,
     affordability and data usefulness (each 1 for a reference household)."""
-    return (p + q * tie_share) * (literacy / 0.5) ** literacy_exponent * afford * usefulness
+    return (p + q * tie_share) * literacy_f * afford * usefulness
+
+
+def trace_hazard_per_year(p: float, q: float, tie_share: np.ndarray, literacy_f: np.ndarray,
+                          usefulness: np.ndarray) -> np.ndarray:
+    """Traceability/e-commerce among platform users: the same form, no device needed."""
+    return (p + q * tie_share) * literacy_f * usefulness
 
 
 def affordability(device_cost_cny: float, subsidy_rate: float, income_cny: np.ndarray,
@@ -50,6 +60,8 @@ class Herders:
     ties: sparse.csr_array
     degree: np.ndarray
     weight: float
+    literacy_f: np.ndarray | None = None            # cached literacy factor, updated on training
+    afford: tuple[float, np.ndarray] | None = None  # cached (subsidy rate, affordability)
 
     @classmethod
     def create(cls, households: np.ndarray, pastoral: np.ndarray, coverage: np.ndarray,
@@ -99,21 +111,25 @@ class Herders:
         p_train = min(1.0, wanted / n_untrained) if n_untrained else 0.0
         newly_trained = untrained & (u_train < p_train)
         self.trained |= newly_trained
-        self.literacy = np.where(newly_trained,
-                                 self.literacy + p.training_literacy_gain * (1 - self.literacy),
-                                 self.literacy).astype(np.float32)
+        if self.literacy_f is None:
+            self.literacy_f = literacy_factor(self.literacy, p.literacy_exponent)
+        if newly_trained.any():
+            idx = np.flatnonzero(newly_trained)
+            self.literacy[idx] += p.training_literacy_gain * (1 - self.literacy[idx])
+            self.literacy_f[idx] = literacy_factor(self.literacy[idx], p.literacy_exponent)
+        if self.afford is None or self.afford[0] != device_subsidy_rate:
+            self.afford = (device_subsidy_rate, affordability(
+                p.device_cost_cny, device_subsidy_rate, self.income_cny, p.affordability_scale
+            ).astype(np.float32))
 
-        afford = affordability(p.device_cost_cny, device_subsidy_rate, self.income_cny,
-                               p.affordability_scale)
+        useful = usefulness.astype(np.float32)[self.county]
         share = neighbour_share(self.ties, self.platform, self.degree)
         hazard = platform_hazard_per_year(p.bass_p_per_year, p.bass_q_per_year, share,
-                                          self.literacy, p.literacy_exponent, afford,
-                                          usefulness[self.county])
+                                          self.literacy_f, self.afford[1], useful)
         adopt = self.connected & ~self.platform & (u_platform < monthly_probability(hazard))
-
         trace_share = neighbour_share(self.ties, self.trace, self.degree)
-        trace_hazard = (p.trace_p_per_year + p.trace_q_per_year * trace_share) * (
-            self.literacy / 0.5) ** p.literacy_exponent * usefulness[self.county]
+        trace_hazard = trace_hazard_per_year(p.trace_p_per_year, p.trace_q_per_year, trace_share,
+                                             self.literacy_f, useful)
         take_trace = self.platform & ~self.trace & (u_trace < monthly_probability(trace_hazard))
 
         self.platform |= adopt

@@ -18,6 +18,9 @@ def _csr(rows: np.ndarray, cols: np.ndarray, n: int, symmetric: bool) -> sparse.
     a = sparse.csr_array((np.ones(rows.size, dtype=np.float32), (rows, cols)), shape=(n, n))
     a.sum_duplicates()
     a.data[:] = 1.0
+    if n < 2**31:           # 32-bit indices: less memory traffic in every neighbourhood product
+        a = sparse.csr_array((a.data, a.indices.astype(np.int32), a.indptr.astype(np.int32)),
+                             shape=a.shape)
     return a
 
 

@@ -1,5 +1,7 @@
 """Enterprises: census totals, the barrier rule, the levers that relieve each barrier."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy import sparse
@@ -80,8 +82,8 @@ def test_money_adds_up_and_loans_stay_within_credit():
 def test_supplier_pull_counts_customers_above():
     f = make(scale=0.05)
     n = f.n
-    f.supplies = sparse.csr_array((np.ones(2, np.float32), ([0, 0], [1, 2])), shape=(n, n))
-    f.n_customers = np.asarray(f.supplies.sum(axis=1), dtype=np.float32)
+    ties = sparse.csr_array((np.ones(2, np.float32), ([0, 0], [1, 2])), shape=(n, n))
+    f = dataclasses.replace(f, supplies=ties, n_customers=np.asarray(ties.sum(axis=1), dtype=np.float32))
     f.level[:3] = [1, 3, 0]
     pull = f.supplier_pull()
     assert pull[0] == pytest.approx(0.5) and pull[1:].sum() == 0

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from model.counties import load_counties
-from model.herders import Herders, affordability, monthly_probability, platform_hazard_per_year
+from model.herders import (
+    Herders,
+    affordability,
+    literacy_factor,
+    monthly_probability,
+    platform_hazard_per_year,
+)
 from model.params import HerderParams
 
 P = HerderParams()
@@ -21,10 +27,10 @@ def test_hazard_rises_with_adopting_ties_literacy_and_affordability():
     share = np.array([0.0, 0.5, 1.0])
     lit = np.full(3, 0.5)
     one = np.ones(3)
-    h = platform_hazard_per_year(0.03, 0.38, share, lit, 1.0, one, one)
+    h = platform_hazard_per_year(0.03, 0.38, share, literacy_factor(lit, 1.0), one, one)
     assert np.all(np.diff(h) > 0)
     assert h[0] == pytest.approx(0.03)            # reference household: plain Bass p
-    lit_up = platform_hazard_per_year(0.03, 0.38, share, lit + 0.2, 1.0, one, one)
+    lit_up = platform_hazard_per_year(0.03, 0.38, share, literacy_factor(lit + 0.2, 1.0), one, one)
     assert np.all(lit_up > h)
     cheap = affordability(3000, 0.5, np.full(3, 40000.0), 0.15)
     dear = affordability(3000, 0.0, np.full(3, 40000.0), 0.15)
