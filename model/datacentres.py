@@ -34,6 +34,7 @@ class DataCentre(mesa.Agent):
         self.pipeline: list[tuple[int, float, float]] = []   # (ready month, P, green share)
         self.demand_p = 0.0
         self.served_p = 0.0
+        self.price_cny_per_kwh = 0.0
 
     @property
     def pipeline_p(self) -> float:
@@ -98,6 +99,7 @@ def step_fleet(sites: list[DataCentre], p: DataCentreParams, month: int, *, loca
     local_by_site = allocate(local_demand_p, cap)
     for s, e, loc in zip(sites, ext_by_site, local_by_site, strict=True):
         s.serve(e + loc)
+        s.price_cny_per_kwh = price
     served = sum(s.served_p for s in sites)
     total_demand = ext + local_demand_p
     local_served = local_demand_p * min(1.0, served / total_demand) if total_demand > 0 else 0.0
