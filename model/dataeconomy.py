@@ -73,7 +73,7 @@ class DataEconomy:
         by_sector = np.bincount(firms.sector[data_driven], minlength=len(KEY_SECTORS) + 1)[
             :len(KEY_SECTORS)] * firms.weight
         firm_rate = by_sector / (by_sector + p.dataset_firm_saturation)
-        public_rate = np.full(len(PUBLIC_DOMAINS), opening * (1 + (pilots > 0)))
+        public_rate = np.full(len(PUBLIC_DOMAINS), opening * (1 + p.pilot_dataset_boost * (pilots > 0)))
         rates = np.concatenate([firm_rate * boost, public_rate])
         self.datasets += rng.poisson(p.datasets_per_year / 12 * quality * rates)
 

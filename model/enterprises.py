@@ -118,7 +118,7 @@ class Enterprises:
 
         sig = p.size_sigma
         employees = rng.lognormal(-sig**2 / 2, sig, n)
-        revenue = employees * rng.lognormal(-0.08, 0.4, n)
+        revenue = employees * rng.lognormal(-p.revenue_sigma**2 / 2, p.revenue_sigma, n)
         incumbents = np.zeros(n, bool)
         incumbents[n_other:n_other + n_data] = True
         employees[~is_data] *= p.employees_mean_other
@@ -243,7 +243,7 @@ class Enterprises:
         return np.where(self.is_data, self.employees, staff) * self.active
 
     def compute_demand_p(self, p: EnterpriseParams) -> float:
-        size = (self.employees / 10.0) ** 0.7
+        size = (self.employees / 10.0) ** p.cost_size_elasticity
         return float((np.asarray(p.compute_p_per_firm)[self.level] * size * self.active).sum()
                      * self.weight)
 

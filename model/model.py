@@ -142,7 +142,7 @@ class SteppeModel(mesa.Model):
         cost(y, "talent_attraction_subsidy_cny_per_year", t["subsidy_cost"])
 
         # 3. Herder households
-        usefulness = 0.5 + 0.5 * self.vector("sharing_use")
+        usefulness = p.herders.usefulness_floor + (1 - p.herders.usefulness_floor) * self.vector("sharing_use")
         h = self.herders.step(p.herders, coverage_before, coverage_after, usefulness,
                               lv.herder_training_per_year, lv.herder_device_subsidy_rate,
                               self.streams["herders"])

@@ -111,6 +111,9 @@ class HerderParams:
         36000.0, "CNY/household/year",
         "Benefit of platform adoption: 16,000 cost saving + 20,000 efficiency gain",
         source="seed 000 (herder platform figures)")
+    usefulness_floor: float = setting(
+        0.5, "-", "Platform usefulness where nobody uses shared data (1 where all do)", prior=(0.2, 0.9),
+        source="seed 004: data-sharing loop")
     ties_neighbours: int = setting(4, "ties", "Neighbour ties per household (ring, same county)",
                                    prior=(2, 10))
     ties_kin: int = setting(2, "ties", "Kin ties per household (random, same county)", prior=(0, 6))
@@ -141,6 +144,7 @@ class EnterpriseParams:
     employees_mean_other: float = setting(
         12.0, "persons", "Mean employees of non-digital firms", prior=(5, 30))
     size_sigma: float = setting(1.1, "-", "Log-sd of firm size", prior=(0.6, 1.6))
+    revenue_sigma: float = setting(0.4, "-", "Log-sd of revenue per employee", prior=(0.1, 0.8))
     revenue_per_employee_cny: float = setting(
         400000.0, "CNY/person/year", "Revenue per employee, non-digital firms", prior=(200000, 1000000))
     data_firms_seat_share: float = setting(
@@ -159,7 +163,8 @@ class EnterpriseParams:
         "Capex of each upgrade step for a 10-employee firm", prior=(1e4, 1e7),
         source="seed 000: 735,000 CNY post-subsidy to one mining firm (scale anchor)")
     cost_size_elasticity: float = setting(
-        0.7, "-", "Step capex scales with (employees/10) to this power", prior=(0.4, 1.0))
+        0.7, "-", "Step capex and compute use scale with (employees/10) to this power",
+        prior=(0.4, 1.0))
     capability_barrier_mean: float = setting(
         0.55, "0-1", "Mean capability barrier (不会转)", prior=(0.3, 0.8), source="seed 002")
     risk_barrier_mean: float = setting(
@@ -264,6 +269,8 @@ class DataEconomyParams:
     dataset_firm_saturation: float = setting(
         40.0, "firms", "Data-driven firms in a sector at which dataset production is half its peak",
         prior=(5, 200))
+    pilot_dataset_boost: float = setting(
+        1.0, "-", "Public-domain dataset rate rises by this share while a pilot operates", prior=(0.0, 3.0))
     opening_product_boost: float = setting(
         1.0, "-", "Product and dataset rates rise by this times the public-data opening",
         prior=(0.0, 3.0))

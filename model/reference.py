@@ -96,7 +96,8 @@ class ReferenceModel(mesa.Model):
         sec = self.levers.data_security_cny_per_year
         self.security_relief = ep.security_relief_max * sec / (sec + ep.security_half_cny_per_year)
         h, f = source.herders, source.firms
-        useful = 0.5 + 0.5 * source.vector("sharing_use")
+        floor = self.hp.usefulness_floor
+        useful = floor + (1 - floor) * source.vector("sharing_use")
         afford = np.exp(-self.hp.device_cost_cny / (self.hp.affordability_scale * h.income_cny))
         self.herders = [HerderAgent(self, float(h.literacy[i]), float(afford[i]),
                                     float(useful[h.county[i]]), bool(h.connected[i]),
@@ -154,7 +155,8 @@ def array_adoption_curves(source: SteppeModel, months: int) -> np.ndarray:
     lv = docking_levers(source.levers)
     h, f, p = source.herders, source.firms, source.params
     coverage = source.vector("coverage_rural")
-    useful = 0.5 + 0.5 * source.vector("sharing_use")
+    floor = p.herders.usefulness_floor
+    useful = floor + (1 - floor) * source.vector("sharing_use")
     quality = source.vector("sharing_quality")
     sec = lv.data_security_cny_per_year
     ep = p.enterprises
