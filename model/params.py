@@ -258,13 +258,14 @@ class DataEconomyParams:
     entrant_revenue_share: float = setting(
         0.4, "share", "Entrant size and revenue relative to an incumbent of its draw", prior=(0.1, 1.0))
     products_per_firm_year: float = setting(
-        0.25, "products/firm/year", "Data products a data-driven data firm develops", prior=(0.05, 1.0))
+        0.04, "products/firm/year", "Listable data products a data-driven data firm develops",
+        prior=(0.005, 0.3))
     listing_months: float = setting(
         6.0, "months", "Mean time to list a product through the service base", prior=(1, 18))
     product_revenue_cny_per_year: float = setting(
         1.5e6, "CNY/product/year", "Trading revenue of a listed product", prior=(2e5, 5e6))
     datasets_per_year: float = setting(
-        0.8, "datasets/sector/year", "High-quality datasets per key sector at full sharing quality",
+        0.4, "datasets/sector/year", "High-quality datasets per key sector at full sharing quality",
         prior=(0.1, 3.0))
     dataset_firm_saturation: float = setting(
         40.0, "firms", "Data-driven firms in a sector at which dataset production is half its peak",
