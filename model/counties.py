@@ -81,6 +81,15 @@ class County(mesa.Agent):
         self.budget_cny_per_year = self.population * p.county_digital_budget_cny_per_capita
 
     @property
+    def talent_pool(self) -> float:
+        """Digital workers in the county (held by the league's talent market)."""
+        return float(self.model.talent.pool[self.idx])
+
+    @property
+    def wage_cny_per_month(self) -> float:
+        return float(self.model.talent.wage[self.idx])
+
+    @property
     def pastoral(self) -> bool:
         return self.economy == "pastoral"
 
