@@ -78,6 +78,7 @@ class County(mesa.Agent):
         self.gov_level = p.gov_level_seat if seat else p.gov_level_other
         self.sharing_quality = p.sharing_quality_seat if seat else p.sharing_quality_other
         self.sharing_use = self.use_target(p)
+        self.sharing_trend = 0.0
         self.budget_cny_per_year = self.population * p.county_digital_budget_cny_per_capita
 
     @property
@@ -110,9 +111,12 @@ class County(mesa.Agent):
                                                              - p.sharing_use_midpoint)))
 
     def update_sharing(self, p: CountyParams, opening: float) -> None:
-        """Seed 004's loop: quality is renewed in proportion to use (and opening), and decays."""
-        renewal = self.gov_level * self.sharing_use + p.opening_quality_boost * opening
+        """Seed 004's loop: quality is renewed in proportion to use, and decays. Opening closes
+        part of the gap to full renewal, so quality stays a share in [0, 1]."""
+        renewal = 1 - (1 - self.gov_level * self.sharing_use) * math.exp(-p.opening_quality_boost * opening)
+        before = self.sharing_quality
         self.sharing_quality += p.sharing_decay_per_month * (renewal - self.sharing_quality)
+        self.sharing_trend = self.sharing_quality - before
         self.sharing_use += p.sharing_use_rate_per_month * (self.use_target(p) - self.sharing_use)
 
 

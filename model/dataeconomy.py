@@ -2,8 +2,9 @@
 application cases, authorised-operation pilots and the data chain 生采存算用易治安.
 
 Counts the 2027 targets T1-T4, T7 and T8 are read from. Products and datasets are drawn as
-Poisson counts (one draw per stream each month) from rates that rise with the number of
-data-driven firms, data-sharing quality and public-data opening.
+Poisson counts from rates that rise with the number of data-driven firms, data-sharing quality
+and public-data opening. Counts are drawn by inverting the distribution at a fixed number of
+uniform numbers a month, so scenarios with different rates still share every draw.
 """
 
 from __future__ import annotations
@@ -11,9 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
 
 from model.enterprises import Enterprises
 from model.params import CHAIN_LINKS, KEY_SECTORS, DataEconomyParams, EnterpriseParams
+
+
+def poisson_draw(u: float | np.ndarray, mean: float | np.ndarray) -> np.ndarray:
+    """Poisson count(s) at uniform number(s) ``u`` (inverse CDF)."""
+    return np.maximum(stats.poisson.ppf(u, mean), 0.0)
+
+
+def binom_draw(u: float, n: int, prob: float) -> float:
+    return float(max(stats.binom.ppf(u, n, prob), 0.0))
+
 
 PUBLIC_DOMAINS = ("health", "transport", "ecology", "weather_water")   # seed 003 line 32
 DATASET_DOMAINS = KEY_SECTORS + PUBLIC_DOMAINS
@@ -53,7 +65,8 @@ class DataEconomy:
         """Potential data firms enter as local digital demand grows; returns entrants."""
         u = rng.random(firms.n)
         demand = firms.digital_spending_cny(ep) / self.demand0_cny
-        hazard = p.entry_rate_per_year * demand ** p.demand_elasticity * talent_factor[firms.county]
+        hazard = (p.entry_rate_per_year * demand ** p.demand_elasticity
+                  * talent_factor[firms.county] ** ep.talent_elasticity)
         new = firms.is_data & ~firms.active & (u < 1 - np.exp(-hazard / 12))
         firms.active |= new
         return new.sum() * firms.weight
@@ -64,8 +77,9 @@ class DataEconomy:
         boost = 1 + p.opening_product_boost * opening
         data_driven = firms.active & (firms.level >= 3)
         makers = (data_driven & firms.is_data).sum() * firms.weight
-        new_products = rng.poisson(p.products_per_firm_year / 12 * makers * quality / 0.5 * boost)
-        listing = rng.binomial(int(self.products_unlisted + new_products), 1 / p.listing_months)
+        u = rng.random(2 + len(DATASET_DOMAINS))
+        new_products = poisson_draw(u[0], p.products_per_firm_year / 12 * makers * quality / 0.5 * boost)
+        listing = binom_draw(u[1], int(self.products_unlisted + new_products), 1 / p.listing_months)
         self.products_unlisted += new_products
         if exchange_base:
             self.products_unlisted -= listing
@@ -75,7 +89,7 @@ class DataEconomy:
         firm_rate = by_sector / (by_sector + p.dataset_firm_saturation)
         public_rate = np.full(len(PUBLIC_DOMAINS), opening * (1 + p.pilot_dataset_boost * (pilots > 0)))
         rates = np.concatenate([firm_rate * boost, public_rate])
-        self.datasets += rng.poisson(p.datasets_per_year / 12 * quality * rates)
+        self.datasets += poisson_draw(u[2:], p.datasets_per_year / 12 * quality * rates)
 
     def add_cases(self, month: int, now: float = 0.0, later: tuple[int, float] | None = None
                   ) -> None:

@@ -117,18 +117,20 @@ class Enterprises:
         link[is_data] = (u[is_data, None] > cum[category[is_data]]).sum(axis=1)
 
         sig = p.size_sigma
-        employees = rng.lognormal(-sig**2 / 2, sig, n)
-        revenue = employees * rng.lognormal(-p.revenue_sigma**2 / 2, p.revenue_sigma, n)
+        size = rng.lognormal(-sig**2 / 2, sig, n)                    # mean 1
+        per_head = rng.lognormal(-p.revenue_sigma**2 / 2, p.revenue_sigma, n)
         incumbents = np.zeros(n, bool)
         incumbents[n_other:n_other + n_data] = True
-        employees[~is_data] *= p.employees_mean_other
-        revenue[~is_data] *= p.employees_mean_other * p.revenue_per_employee_cny
-        employees[is_data] *= p.core_digital_employees / (employees[incumbents].sum() * weight)
-        revenue[is_data] *= p.core_digital_revenue_cny / (revenue[incumbents].sum() * weight)
         entrants = is_data & ~incumbents
-        employees[entrants] *= entrant_size
+        # Every firm has at least one person; the rest of its staff scales with its size draw so
+        # that the league's core digital employment is matched exactly.
+        extra_data = p.core_digital_employees / weight - incumbents.sum()
+        employees = 1 + np.where(is_data, size * extra_data / size[incumbents].sum(),
+                                 size * (p.employees_mean_other - 1))
+        employees[entrants] = 1 + (employees[entrants] - 1) * entrant_size
+        revenue = employees * per_head * p.revenue_per_employee_cny
+        revenue[is_data] *= p.core_digital_revenue_cny / (revenue[incumbents].sum() * weight)
         revenue[entrants] *= entrant_size
-        employees = np.maximum(employees, 1.0)
 
         is_lead = np.zeros(n, bool)
         industrial = np.flatnonzero(np.isin(sector, [0, 1, 2]))

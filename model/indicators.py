@@ -10,6 +10,7 @@ import numpy as np
 
 from model.datacentres import external_demand_p
 from model.dataeconomy import DATASET_DOMAINS
+from model.levers import Levers
 from model.params import CHAIN_LINKS, KEY_SECTORS
 
 if TYPE_CHECKING:
@@ -31,8 +32,8 @@ class Target:
 TARGETS = (
     Target("T1", "Data-industry scale growth, 2025-2027 average", "数据产业规模年均增长率", 20.0,
            "%/year"),
-    Target("T2", "High-quality datasets (each key industry at least one)",
-           "高质量数据集（每个重点行业至少1个）", 6.0, "datasets"),
+    Target("T2", "High-quality datasets (each modelled key industry at least one)",
+           "高质量数据集（模型中每个重点产业至少1个）", 6.0, "datasets"),
     Target("T3", "Data products listed through the Xilingol service base", "锡盟服务基地上架数据产品",
            30.0, "products"),
     Target("T4", "Innovative application scenarios and cases", "创新应用场景和案例", 10.0, "cases"),
@@ -57,7 +58,6 @@ class Recorder:
         self.league: list[dict[str, Any]] = []
         self.counties: list[dict[str, Any]] = []
         self.initial_scale_cny: float = 0.0
-        self.revenue_by_year: dict[int, float] = {}
         self.target_state: dict[str, Any] = {}
 
     def data_industry_cny_per_year(self) -> float:
@@ -73,7 +73,7 @@ class Recorder:
         m = self.model
         ext = m.params.datacentres
         cap = sum(s.capacity_p for s in m.sites)
-        lv = m.timeline[0]
+        lv = Levers()       # end-2024 policy
         demand = external_demand_p(ext, -1, lv.link_beijing, lv.link_horinger,
                                    lv.dc_electricity_price_cny_per_kwh) + m.firms.compute_demand_p(
             m.params.enterprises)
@@ -137,7 +137,6 @@ class Recorder:
                                    exchange_base=lv.exchange_service_base, pilots=pilots,
                                    security_cny=lv.data_security_cny_per_year)
         scale = self.data_industry_cny_per_year()
-        self.revenue_by_year[year] = self.revenue_by_year.get(year, 0.0) + scale / 12
         idx = c["digital_index"]
         key_datasets = m.data.datasets[:len(KEY_SECTORS)]
         row = {
@@ -159,8 +158,8 @@ class Recorder:
             "wage_mean_cny_per_month": float(m.talent.wage.mean()),
             "sharing_quality_mean": float(c["sharing_quality"].mean()),
             "sharing_use_mean": float(c["sharing_use"].mean()),
-            "counties_in_vicious_circle": int((c["sharing_quality"]
-                                               < p.counties.sharing_use_midpoint).sum()),
+            "counties_in_vicious_circle": sum(1 for k in m.counties
+                                              if k.sharing_trend < 0 and k.sharing_use < 0.5),
             "compute_capacity_p": cap,
             "compute_south_p": sum(s.capacity_p for s in sites if s.cluster == "south"),
             "compute_edge_p": sum(s.capacity_p for s in sites if s.cluster == "edge"),
@@ -180,6 +179,7 @@ class Recorder:
             "digital_index_seat": float(idx[m.seat]),
             "digital_index_min": float(idx.min()),
             "digital_index_spread": float(idx.max() - idx.min()),
+            "herder_benefit_cny_cum": m.ledger.flow("herder_benefit"),
             "public_cost_cny_cum": m.ledger.public_total(),
             "enterprise_capex_cny_cum": m.ledger.flow("enterprise_capex"),
         }
@@ -193,13 +193,14 @@ class Recorder:
 
     def targets(self) -> dict[str, dict[str, Any]]:
         """T1-T8 at end-2027: value, target, unit, met, gap (value - target) and details.
-        A run that ends before 2027 reports its last month with ``met`` left null."""
+        T1 is the average yearly growth of the data-industry run-rate (CNY/year) from December
+        2024 to December 2027. A run that ends before 2027 reports its last month with ``met``
+        left null."""
         reached = hasattr(self, "final_2027")
         row, state = self.final_2027 if reached else (self.league[-1], self.target_state)
-        last_year = TARGET_YEAR if reached else row["year"]
-        years = last_year - 2024
-        full_year = self.revenue_by_year.get(last_year, 0.0) * 12 / (12 if reached else row["month"])
-        growth = 100 * ((full_year / self.initial_scale_cny) ** (1 / years) - 1)
+        years = (len(self.league) if not reached else 36) / 12
+        final = row["data_industry_cny_per_year"]
+        growth = 100 * ((final / self.initial_scale_cny) ** (1 / years) - 1)
         values = {
             "T1": growth,
             "T2": row["datasets"],
@@ -215,7 +216,8 @@ class Recorder:
             "T5": row["compute_south_p"] >= 40000 and row["compute_edge_p"] > 10000,
         }
         details = {
-            "T1": {"scale_2024_cny": self.initial_scale_cny, f"scale_{last_year}_cny": full_year},
+            "T1": {"run_rate_2024_12_cny_per_year": self.initial_scale_cny,
+                   f"run_rate_{row['date']}_cny_per_year": final},
             "T2": state["datasets"],
             "T5": {"south_p": row["compute_south_p"], "edge_p": row["compute_edge_p"]},
             "T8": state["links"],

@@ -37,7 +37,7 @@ class Levers:
     )
     credit_quota_cny_per_year: float = setting(
         0.0, "CNY/year", "Credit and IP-/data-pledge loans for digital capex (relieve finance, 不能转)",
-        low=0, high=5e9, zh="数字化转型信贷/知识产权质押额度", source="seed 001 (finance support)",
+        low=0, high=5e9, zh="数字化转型信贷/知识产权质押额度", source="seed 003 line 57 (IP pledge); seed 001",
     )
     demonstration_projects_per_year: int = setting(
         2, "projects/year", "Demonstration projects (relieve risk, 不敢转; each yields a case)",

@@ -134,7 +134,8 @@ class SteppeModel(mesa.Model):
 
         # 2. Talent market
         demand = self.talent_demand()
-        t = self.talent.step(p.talent, demand, lv.talent_training_seats_per_year,
+        enrolled = self.lever_months_ago(p.talent.course_months).talent_training_seats_per_year
+        t = self.talent.step(p.talent, demand, lv.talent_training_seats_per_year, enrolled,
                              lv.talent_attraction_subsidy_cny_per_year)
         self.adequacy = self.talent.adequacy(demand)
         self.last_talent = t
@@ -237,10 +238,14 @@ class SteppeModel(mesa.Model):
         for s in done:
             self.demos_done[s] += 1
 
+    def lever_months_ago(self, months: int) -> Levers:
+        """Levers in force ``months`` ago; before 2025, the end-2024 policy (the defaults)."""
+        back = self.month - months
+        return self.timeline[back] if back >= 0 else Levers()
+
     def pilots_operating(self) -> int:
         """Authorised-operation pilots decided at least the set-up time ago."""
-        back = self.month - self.params.dataeconomy.pilot_setup_months
-        return self.timeline[back].authorised_operation_pilots if back >= 0 else 0
+        return self.lever_months_ago(self.params.dataeconomy.pilot_setup_months).authorised_operation_pilots
 
     def fleet_pue(self) -> float:
         cap = sum(s.capacity_p for s in self.sites)

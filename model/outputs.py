@@ -49,7 +49,7 @@ def summary_figure(result: RunResult, path: Path) -> None:
     dates = pd.to_datetime(lg["date"])
     fig, axes = plt.subplots(3, 4, figsize=(18, 11.5), layout="constrained")
     t = {x.id: x for x in TARGETS}
-    base = result.targets["T1"]["detail"]["scale_2024_cny"]
+    base = result.targets["T1"]["detail"]["run_rate_2024_12_cny_per_year"]
     months = np.arange(1, len(lg) + 1)
     panels = [
         ("T1", lg["data_industry_cny_per_year"] / 1e8, base * 1.2 ** (months / 12) / 1e8,

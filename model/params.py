@@ -53,7 +53,7 @@ class CountyParams:
         0.42, "0-1", "End-2024 data-sharing quality, other counties", prior=(0.2, 0.7),
         source="seed 004: little use -> slow updates -> no use")
     sharing_use_steepness: float = setting(
-        10.0, "-", "Slope of use against quality (logistic); above 4 the loop is bistable",
+        10.0, "-", "Slope of use against quality (logistic); the loop can be bistable above 4 / gov level",
         prior=(4.0, 20.0), source="seed 004 (vicious circle needs bistability)")
     sharing_use_midpoint: float = setting(
         0.45, "0-1", "Quality at which half of the potential users use shared data", prior=(0.3, 0.6))
@@ -62,7 +62,7 @@ class CountyParams:
     sharing_decay_per_month: float = setting(
         0.04, "1/month", "Decay of quality without updates (stale data)", prior=(0.01, 0.1))
     opening_quality_boost: float = setting(
-        0.5, "-", "Quality renewal added per unit of public-data opening", prior=(0.0, 1.5))
+        0.5, "-", "Renewal = 1 - (1 - gov level x use) x exp(-boost x opening)", prior=(0.0, 1.5))
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ class EnterpriseParams:
         0.15, "per project", "Risk barrier falls by exp(-effect) per completed project in the sector",
         prior=(0.02, 0.4))
     peer_risk_effect: float = setting(
-        0.8, "-", "Risk barrier falls with the sector share already at the next level", prior=(0.0, 1.0))
+        0.8, "-", "Risk barrier falls with the sector share already above the firm's level", prior=(0.0, 1.0))
     security_half_cny_per_year: float = setting(
         30e6, "CNY/year", "Data-security budget that removes half of its possible risk relief",
         prior=(5e6, 2e8))
@@ -248,7 +248,7 @@ class DataEconomyParams:
     demand_elasticity: float = setting(
         0.8, "-", "Data-firm revenue scales with local digital demand to this power", prior=(0.3, 1.5))
     market_growth_per_year: float = setting(
-        0.06, "1/year", "Growth of data firms' sales outside the league (national market)",
+        0.06, "1/year", "Growth of the market for data firms beyond local firms' digital spending (demand index)",
         prior=(0.0, 0.15), source="FACTS: national digital economy 41.5% of GDP (2022), growing")
     entrant_pool_share: float = setting(
         0.6, "share", "Potential entrants as a share of the initial core digital firms",
@@ -303,8 +303,6 @@ class TalentParams:
         7000.0, "CNY/month", "Digital wage in Xilinhot", prior=(5000, 10000))
     wage_other_ratio: float = setting(0.85, "-", "Digital wage elsewhere relative to Xilinhot",
                                       prior=(0.6, 1.0))
-    wage_outside_cny_per_month: float = setting(
-        15000.0, "CNY/month", "Digital wage in Beijing-Tianjin-Hebei", prior=(10000, 25000))
     wage_adjustment_per_year: float = setting(
         0.2, "1/year", "Wage growth per unit of excess demand (demand/supply - 1)", prior=(0.0, 0.6))
     dest_wage_elasticity: float = setting(
@@ -325,6 +323,8 @@ class TalentParams:
         source="FACTS: over 61% of Chifeng students leaving do not return")
     seat_cost_cny: float = setting(15000.0, "CNY/seat", "Public cost of a training seat",
                                    prior=(5000, 40000))
+    course_months: int = setting(12, "months", "Length of a digital-skills course", prior=(3, 36),
+                                 source="seed 003 line 59 (vocational-college training)")
     base_inflow_per_year: float = setting(
         0.02, "share of pool/year", "Arrivals from outside the league with no subsidy", prior=(0.0, 0.05))
     subsidy_elasticity: float = setting(

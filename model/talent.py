@@ -3,7 +3,8 @@
 Each month: graduates of the training seats (vocational college, in the league seat) stay with
 a retention share; arrivals from outside respond to the attraction subsidy; workers move between
 counties and out of the league by a gravity rule in wages (FACTS: destination elasticity +1.82,
-origin -0.83), amenity and distance; some retire; wages rise where demand exceeds supply.
+origin -0.83) and amenity between counties, and by origin wage and distance to Beijing for
+departures from the league; some retire; wages rise where demand exceeds supply.
 People are conserved: change in pools = retained graduates + arrivals - departures - attrition.
 """
 
@@ -47,8 +48,10 @@ class TalentMarket:
                                          where=demand > 0))
 
     def step(self, p: TalentParams, demand: np.ndarray, seats_per_year: float,
-             subsidy_cny_per_year: float) -> dict[str, float]:
-        """One month of flows; returns the people and money moved."""
+             graduating_seats_per_year: float, subsidy_cny_per_year: float) -> dict[str, float]:
+        """One month of flows; returns the people and money moved. Seats are paid for when
+        students enrol (``seats_per_year``, now) and graduate a course length later
+        (``graduating_seats_per_year``, the seats in force then)."""
         n = self.pool.size
         ref = p.wage_seat_cny_per_month
         attract = self.wage ** p.dest_wage_elasticity * self.amenity
@@ -57,12 +60,13 @@ class TalentMarket:
         choice = gravity / gravity.sum(axis=1, keepdims=True)
         push = (self.wage / ref) ** -p.origin_wage_elasticity
         moves = (self.pool * p.internal_move_rate_per_year / 12 * push)[:, None] * choice
-        pull_out = (p.wage_outside_cny_per_month / ref) ** p.dest_wage_elasticity / (
-            (self.distance_out_km / self.distance_out_km.mean()) ** p.distance_elasticity)
-        out = self.pool * p.out_rate_per_year / 12 * push * pull_out / pull_out.mean()
+        # The outside (Beijing-Tianjin-Hebei) wage is constant in real terms, so its pull is part
+        # of out_rate; counties nearer Beijing lose more, as in a gravity model.
+        near = (self.distance_out_km / self.distance_out_km.mean()) ** -p.distance_elasticity
+        out = self.pool * p.out_rate_per_year / 12 * push * near / near.mean()
         attrition = self.pool * p.attrition_per_year / 12
 
-        graduates = seats_per_year / 12
+        graduates = graduating_seats_per_year / 12
         retained = graduates * p.graduate_retention
         yearly_wage = 12 * self.wage.mean()
         arrivals = (self.pool.sum() * p.base_inflow_per_year / 12
@@ -82,6 +86,6 @@ class TalentMarket:
             "graduates": graduates, "retained": retained, "arrivals": arrivals,
             "departures": float(out.sum()), "attrition": float(attrition.sum()),
             "moves": float(moves.sum()),
-            "training_cost": graduates * p.seat_cost_cny,
+            "training_cost": seats_per_year / 12 * p.seat_cost_cny,
             "subsidy_cost": self.subsidised * subsidy_cny_per_year / 12,
         }
