@@ -130,7 +130,6 @@ class Enterprises:
         employees[entrants] = 1 + (employees[entrants] - 1) * entrant_size
         revenue = employees * per_head * p.revenue_per_employee_cny
         revenue[is_data] *= p.core_digital_revenue_cny / (revenue[incumbents].sum() * weight)
-        revenue[entrants] *= entrant_size
 
         is_lead = np.zeros(n, bool)
         industrial = np.flatnonzero(np.isin(sector, [0, 1, 2]))

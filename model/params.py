@@ -256,7 +256,7 @@ class DataEconomyParams:
     entry_rate_per_year: float = setting(
         0.06, "1/year", "Entry hazard of a potential data firm at 2024 demand", prior=(0.01, 0.2))
     entrant_revenue_share: float = setting(
-        0.4, "share", "Entrant size and revenue relative to an incumbent of its draw", prior=(0.1, 1.0))
+        0.4, "share", "Entrant staff above one person (and so revenue) relative to an incumbent of its draw", prior=(0.1, 1.0))
     products_per_firm_year: float = setting(
         0.04, "products/firm/year", "Listable data products a data-driven data firm develops",
         prior=(0.005, 0.3))
