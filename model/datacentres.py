@@ -85,6 +85,11 @@ def allocate(total: float, weights: np.ndarray) -> np.ndarray:
     return total * weights / s if s > 0 else np.zeros_like(weights)
 
 
+def cluster_weights(south: np.ndarray, south_share: float) -> np.ndarray:
+    """Per-site weights giving the south cluster ``south_share`` of a build, split evenly."""
+    return np.where(south, south_share / max(south.sum(), 1), (1 - south_share) / max((~south).sum(), 1))
+
+
 def step_fleet(sites: list[DataCentre], p: DataCentreParams, month: int, *, local_demand_p: float,
                link_beijing: bool, link_horinger: bool, price: float, green_requirement: float,
                planned_p_per_year: float, demand_history: list[float]) -> dict[str, float]:
@@ -105,7 +110,7 @@ def step_fleet(sites: list[DataCentre], p: DataCentreParams, month: int, *, loca
     local_served = local_demand_p * min(1.0, served / total_demand) if total_demand > 0 else 0.0
     demand_history.append(total_demand)
 
-    green = max(green_requirement, p.market_green_share)
+    green = p.market_green_share + p.green_compliance * max(0.0, green_requirement - p.market_green_share)
     premium = 1 + p.green_capex_premium * max(0.0, green_requirement - p.market_green_share)
     capex_private = capex_public = 0.0
     if month % 3 == 0:
@@ -121,14 +126,14 @@ def step_fleet(sites: list[DataCentre], p: DataCentreParams, month: int, *, loca
             p.capex_cny_per_p * premium)
         if gap > 0 and pays:
             build = gap * p.invest_share_per_quarter
-            weights = np.where(south, p.south_demand_share, 1 - p.south_demand_share) / np.where(
-                south, south.sum(), max((~south).sum(), 1))
-            for s, b in zip(sites, allocate(build, weights), strict=True):
+            for s, b in zip(sites, allocate(build, cluster_weights(south, p.south_demand_share)),
+                            strict=True):
                 s.pipeline.append((month + p.build_months, b, green))
             capex_private += build * p.capex_cny_per_p * premium
     if planned_p_per_year > 0:
         build = planned_p_per_year / 12
-        for s, b in zip(sites, allocate(build, np.ones(len(sites))), strict=True):
+        for s, b in zip(sites, allocate(build, cluster_weights(south, p.planned_south_share)),
+                        strict=True):
             s.pipeline.append((month + p.build_months, b, green))
         capex = build * p.capex_cny_per_p * premium
         capex_public += capex * p.public_capex_share

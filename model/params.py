@@ -256,7 +256,8 @@ class DataEconomyParams:
     entry_rate_per_year: float = setting(
         0.06, "1/year", "Entry hazard of a potential data firm at 2024 demand", prior=(0.01, 0.2))
     entrant_revenue_share: float = setting(
-        0.4, "share", "Entrant staff above one person (and so revenue) relative to an incumbent of its draw", prior=(0.1, 1.0))
+        0.4, "share", "Entrant staff above one person (and so revenue) relative to an incumbent of its draw",
+        prior=(0.1, 1.0))
     products_per_firm_year: float = setting(
         0.04, "products/firm/year", "Listable data products a data-driven data firm develops",
         prior=(0.005, 0.3))
@@ -346,6 +347,9 @@ class DataCentreParams:
     market_green_share: float = setting(
         0.7, "share", "Green share investors would choose unprompted", prior=(0.4, 0.95),
         source="FACTS: Horinger cluster 84.57% green (Q1 2025)")
+    green_compliance: float = setting(
+        1.0, "share", "Share of the gap between the required and the market green share that builders close",
+        prior=(0.5, 1.0), source="seed 003 line 19 (80% rule); enforcement uncertain")
     green_capex_premium: float = setting(
         0.15, "-", "Capex premium per unit of required green share above the market choice",
         prior=(0.0, 0.5))
@@ -381,6 +385,9 @@ class DataCentreParams:
     build_months: int = setting(12, "months", "Lead time from decision to capacity", prior=(6, 24))
     invest_share_per_quarter: float = setting(
         0.5, "share", "Share of the capacity gap decided each quarter", prior=(0.1, 1.0))
+    planned_south_share: float = setting(
+        0.8, "share", "Share of publicly led builds placed in the south cluster (the rest at the edge)",
+        source="seed 003 lines 16-17: 40,000 P south, over 10,000 P edge")
     public_capex_share: float = setting(
         0.3, "share", "Public share of the capex of publicly led builds", prior=(0.0, 1.0))
     opex_cny_per_p_month: float = setting(
