@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     sub.add_parser("levers", help="list the policy levers").set_defaults(func=cmd_levers)
     sub.add_parser("params", help="list the behavioural parameters").set_defaults(func=cmd_params)
+    from model.batch import add_commands
+    add_commands(sub)
     return parser
 
 

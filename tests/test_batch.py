@@ -1,0 +1,199 @@
+"""Batches: seeds and common random numbers, executors giving identical results, a batch
+killed midway and restarted storing every run exactly once, Ctrl-C and failing runs, bad input."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _batch_common import SCALE, TWO_LEVERS, assert_same_tables, design, tables, write_scenarios
+
+import model.batch as batch
+from model.batch import BatchError, BatchInterrupted, rep_seed, run_batch
+from model.cli import main
+from model.run import simulate
+from model.scenario import load_scenario
+from model.store import ResultStore
+
+REPO = Path(__file__).resolve().parent.parent
+IDS = ["run_id", "scenario"]
+
+
+@pytest.fixture
+def scen(tmp_path: Path) -> list[Path]:
+    """Two files with the same levers under different names, and a third that differs."""
+    return write_scenarios(tmp_path / "scen", {
+        "same_a": TWO_LEVERS, "same_b": TWO_LEVERS.replace("test", "other words"),
+        "other": 'description = "x"\n[levers]\nai_plus_programmes_per_year = 12\n'
+                 "transformation_subsidy_rate = 0.3\n"})
+
+
+def test_seed_of_a_replication_depends_on_base_seed_and_rep_only(scen):
+    d = design(scen, 4, base_seed=11)
+    by_rep = {}
+    for spec in d.runs():
+        by_rep.setdefault(spec.rep, set()).add(spec.seed)
+    assert all(len(s) == 1 for s in by_rep.values())
+    seeds = [next(iter(by_rep[r])) for r in range(4)]
+    assert seeds == [rep_seed(11, r) for r in range(4)]
+    assert len(set(seeds)) == 4 and all(0 <= s < 2**63 for s in seeds)
+    assert rep_seed(11, 0) != rep_seed(12, 0) and rep_seed(0, 1) != rep_seed(1, 0)
+    assert [s.seed for s in design(scen, 2, base_seed=11).runs()][:2] == seeds[:2]
+
+
+def test_common_random_numbers_make_identical_scenarios_identical(tmp_path, scen):
+    run_batch(design(scen, 3), tmp_path / "out", workers=1, progress=False)
+    league = ResultStore.open(tmp_path / "out").read("league")
+    a, b, c = (league[league["scenario"] == s].drop(columns=IDS).reset_index(drop=True)
+               for s in ("same_a", "same_b", "other"))
+    assert len(a) == 3 * 36
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert not a.equals(c)
+    assert (a.groupby("rep")["cases"].last() != c.groupby("rep")["cases"].last()).any()
+
+
+def test_local_pool_gives_exactly_the_in_process_results(tmp_path, scen):
+    d = design(scen, 3)
+    one = run_batch(d, tmp_path / "one", workers=1, progress=False)
+    two = run_batch(d, tmp_path / "two", workers=2, progress=False, flush_runs=2)
+    assert one.new == two.new == 9
+    assert "2 workers" in two.engine and "in-process" in one.engine
+    assert_same_tables(tmp_path / "one", tmp_path / "two")
+
+
+def test_stored_run_equals_a_direct_simulation(tmp_path, scen):
+    d = design(scen[:1], 2)
+    run_batch(d, tmp_path / "out", workers=1, progress=False)
+    league = ResultStore.open(tmp_path / "out").read("league")
+    spec = d.runs()[1]
+    direct = simulate(load_scenario(scen[0]), seed=spec.seed, scale=SCALE).league
+    stored = league[league["run_id"] == spec.run_id].drop(columns=[*IDS, "rep", "seed"])
+    pd.testing.assert_frame_equal(stored.reset_index(drop=True), direct, check_exact=True)
+
+
+def test_batch_killed_midway_and_restarted_stores_every_run_exactly_once(tmp_path, scen):
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "model.cli", "batch", *map(str, scen[:2]), "--reps", "30",
+           "--scale", str(SCALE), "--out", str(out), "--workers", "2", "--flush-runs", "3",
+           "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list((out / "runs").glob("part-*.parquet"))) < 2:
+            assert proc.poll() is None, "the batch ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    killed_with = len(ResultStore.open(out).read("runs"))
+    assert 6 <= killed_with < 60
+    again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"{killed_with} already stored were skipped" in again.stderr
+    t = tables(out)
+    runs = t["runs"]
+    assert sorted(runs["run_id"]) == sorted(s.run_id for s in design(scen[:2], 30).runs())
+    assert runs["run_id"].is_unique
+    assert (t["league"].groupby("run_id").size() == 36).all() and len(t["league"]) == 60 * 36
+    assert (t["targets"].groupby("run_id").size() == 8).all() and len(t["targets"]) == 60 * 8
+    sessions = ResultStore.open(out).read("runs")["session"]
+    assert set(sessions) == {1, 2}
+    for rid in (runs["run_id"].iloc[0], runs["run_id"].iloc[-1]):
+        name, rep = rid.split("/")
+        direct = simulate(load_scenario(scen[0 if name == "same_a" else 1]),
+                          seed=rep_seed(0, int(rep)), scale=SCALE).league
+        got = t["league"][t["league"]["run_id"] == rid].drop(columns=[*IDS, "rep", "seed"])
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), direct, check_exact=True)
+
+
+def test_interrupt_stores_finished_runs_and_the_same_command_finishes(tmp_path, scen, monkeypatch):
+    real, calls = batch.run_one, []
+
+    def flaky(*args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(batch, "run_one", flaky)
+    d = design(scen[:2], 3)
+    with pytest.raises(BatchInterrupted, match="remaining 3 run"):
+        run_batch(d, tmp_path / "out", workers=1, progress=False)
+    assert len(ResultStore.open(tmp_path / "out").read("runs")) == 3
+    monkeypatch.setattr(batch, "run_one", real)
+    summary = run_batch(d, tmp_path / "out", workers=1, progress=False)
+    assert (summary.skipped, summary.new, summary.stored) == (3, 3, 6)
+    run_batch(d, tmp_path / "ref", workers=1, progress=False)
+    assert_same_tables(tmp_path / "out", tmp_path / "ref")
+    statuses = [s["status"] for s in ResultStore.open(tmp_path / "out").manifest()["sessions"]]
+    assert statuses == ["interrupted", "completed"]
+
+
+def test_a_failing_run_names_itself_and_keeps_the_finished_ones(tmp_path, scen, monkeypatch):
+    real = batch.run_one
+
+    def broken(scenario, spec, *rest):
+        if spec.run_id == "same_b/1":
+            raise RuntimeError("boom")
+        return real(scenario, spec, *rest)
+
+    monkeypatch.setattr(batch, "run_one", broken)
+    with pytest.raises(BatchError, match=r"run same_b/1 \(seed \d+\) failed: RuntimeError: boom.*steppe run"):
+        run_batch(design(scen[:2], 2), tmp_path / "out", workers=1, progress=False)
+    assert len(ResultStore.open(tmp_path / "out").read("runs")) == 3
+
+
+def test_counties_are_stored_on_request(tmp_path, scen):
+    run_batch(design(scen[:1], 2, counties=True), tmp_path / "out", workers=1, progress=False)
+    counties = ResultStore.open(tmp_path / "out").read("counties")
+    assert len(counties) == 2 * 36 * 13
+    assert {"run_id", "scenario", "rep", "seed", "county_id", "digital_index"} <= set(counties)
+
+
+def test_cli_batch_runs_and_a_second_call_skips_everything(tmp_path, scen, capsys):
+    args = ["batch", str(scen[0]), "--reps", "2", "--scale", str(SCALE), "--out", str(tmp_path / "o"),
+            "--workers", "1"]
+    assert main(args) == 0
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "2 already stored were skipped" in err and "holds 2 of 2 runs" in err
+
+
+def test_cli_refuses_another_design_in_the_same_folder(tmp_path, scen, capsys):
+    out = tmp_path / "o"
+    base = ["batch", str(scen[0]), "--scale", str(SCALE), "--out", str(out), "--workers", "1"]
+    assert main([*base, "--reps", "2"]) == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".lock"}
+    assert main([*base, "--reps", "3"]) == 2
+    assert main([*base, "--reps", "2", "--seed", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "different batch design" in err
+    assert "reps 2 there, 3 here" in err and "base_seed 0 there, 5 here" in err
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".lock"}
+    assert before == after
+
+
+@pytest.mark.parametrize("extra", [[], ["--workers", "2"]])
+def test_cli_unknown_scenario_file_is_a_clear_error(tmp_path, scen, capsys, extra):
+    out = tmp_path / "o"
+    code = main(["batch", str(scen[0]), str(tmp_path / "nope.toml"), "--reps", "2", "--out",
+                 str(out), *extra])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "nope.toml: no such scenario file" in err
+    assert not out.exists()
+
+
+def test_two_scenarios_with_one_name_are_refused(tmp_path, scen):
+    dup = write_scenarios(tmp_path / "elsewhere", {"same_a": TWO_LEVERS})
+    with pytest.raises(BatchError, match="two scenarios are named 'same_a'"):
+        design([scen[0], dup[0]], 2)
