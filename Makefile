@@ -26,6 +26,7 @@ test-slow: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_model.py
+	$(VENV)/bin/python benchmarks/bench_batch.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .ruff_cache
