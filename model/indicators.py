@@ -59,6 +59,7 @@ class Recorder:
         self.counties: list[dict[str, Any]] = []
         self.initial_scale_cny: float = 0.0
         self.target_state: dict[str, Any] = {}
+        self.final_2027: tuple[dict[str, Any], dict[str, Any]] | None = None
 
     def data_industry_cny_per_year(self) -> float:
         m, p = self.model, self.model.params
@@ -196,7 +197,7 @@ class Recorder:
         T1 is the average yearly growth of the data-industry run-rate (CNY/year) from December
         2024 to December 2027. A run that ends before 2027 reports its last month with ``met``
         left null."""
-        reached = hasattr(self, "final_2027")
+        reached = self.final_2027 is not None
         row, state = self.final_2027 if reached else (self.league[-1], self.target_state)
         years = (len(self.league) if not reached else 36) / 12
         final = row["data_industry_cny_per_year"]
