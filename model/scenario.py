@@ -89,7 +89,10 @@ class Scenario:
 def _read(path: Path) -> tuple[str, dict[str, Any]]:
     if not path.is_file():
         raise ScenarioError(f"{path}: no such scenario file")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -105,6 +108,10 @@ def parse_scenario(text: str, data: dict[str, Any], name: str, where: str) -> Sc
     description = data.get("description", "")
     if not isinstance(description, str):
         raise ScenarioError(f"{where}: key 'description' must be a string")
+    name = data.get("name", name)
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise ScenarioError(f"{where}: key 'name': {name!r} is not allowed; expected a string of "
+                            "letters, digits, '_', '.' or '-' (it names the scenario in batch results)")
     until = data.get("until", 2027)
     if isinstance(until, bool) or not isinstance(until, int) or not MIN_UNTIL <= until <= MAX_UNTIL:
         raise ScenarioError(f"{where}: key 'until': {until!r} is not allowed; "
@@ -131,7 +138,7 @@ def parse_scenario(text: str, data: dict[str, Any], name: str, where: str) -> Sc
         parameters = Parameters().with_overrides(raw_params, f"{where}: parameters")
     except SettingError as exc:
         raise ScenarioError(str(exc)) from None
-    return Scenario(name=data.get("name", name), description=description, until=until,
+    return Scenario(name=name, description=description, until=until,
                     levers=levers, changes=tuple(changes), parameters=parameters,
                     source_text=text)
 

@@ -28,7 +28,17 @@ CASES = [
      ["parameters.enterprises.sector_shares", "sum to 1"]),
     ("[parameters.enterprises]\nsector_shares = [0.5, 0.5]\n", ["sector_shares", "list of 4"]),
     ("[levers\n", ["bad.toml", "not valid TOML"]),
+    ("name = 5\n", ["bad.toml", "key 'name'", "letters, digits"]),
+    ("name = \"a/b\"\n", ["key 'name'", "'a/b'"]),
 ]
+
+
+def test_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_bytes('description = "基准"\n'.encode("gb18030"))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert "bad.toml: not UTF-8" in str(err.value)
 
 
 @pytest.mark.parametrize(("text", "fragments"), CASES)
