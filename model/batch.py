@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import logging
 import multiprocessing as mp
@@ -24,7 +25,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
@@ -39,13 +40,16 @@ import model
 from model.model import MAX_SCALE, MIN_SCALE
 from model.run import simulate
 from model.scenario import MAX_UNTIL, MIN_UNTIL, Scenario, ScenarioError, load_scenario
-from model.store import FORMAT, ResultStore, StoreError, utc_now
+from model.store import DATA_TABLES, FORMAT, ResultStore, StoreError, utc_now
 
 SEED_RULE = ("seed of replication r = SeedSequence([base_seed, r]).generate_state(1, uint64)[0] >> 1 "
              "(63 bits; the same for every scenario: common random numbers)")
 MAX_REPS = 10_000_000
 MAX_SEED = 2**63 - 1
 M_MMAP_THRESHOLD = -3   # glibc mallopt parameter
+SEEDS_IN_MANIFEST = 1000   # the manifest lists the seeds of the first replications only
+# Modules of the batch tooling itself: not part of the model hash (they do not change results).
+NOT_HASHED = {"batch.py", "store.py", "compare.py", "cli.py"}
 
 
 class BatchError(Exception):
@@ -54,6 +58,17 @@ class BatchError(Exception):
 
 class BatchInterrupted(Exception):
     """Stopped by Ctrl-C or SIGTERM after storing every finished run."""
+
+
+@cache
+def model_source_hash() -> str:
+    """sha256 over the sorted ``model/*.py`` files of the imported ``model`` package (names and
+    contents), without the batch tooling: two processes with the same hash run the same model."""
+    h = hashlib.sha256()
+    for path in sorted(Path(model.__file__).resolve().parent.glob("*.py")):
+        if path.name not in NOT_HASHED:
+            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def rep_seed(base_seed: int, rep: int) -> int:
@@ -116,12 +131,14 @@ class Design:
                 for i, sc in enumerate(self.scenarios) for r in range(self.reps)]
 
     def key(self) -> dict[str, Any]:
-        """What must match for a batch to resume into an existing store."""
+        """What must match for a batch to resume into an existing store (``until``, the option,
+        is recorded; each scenario's effective horizon is what is compared)."""
         return {
             "scenarios": [{"name": sc.name, "sha256": sc.digest, "until": sc.until, "file": f}
                           for sc, f in zip(self.scenarios, self.files, strict=True)],
             "reps": self.reps, "base_seed": self.base_seed, "scale": self.scale,
             "until": self.until, "counties": self.counties, "seed_rule": SEED_RULE,
+            "model_sha256": model_source_hash(), "model_version": package_version(),
         }
 
 
@@ -173,7 +190,8 @@ def run_one(scenario: Scenario, spec: RunSpec, scale: float, counties: bool) -> 
         "targets": targets_frame(result.targets, ids),
         "costs": _with_ids(result.levers_cost, ids),
         "counties": _with_ids(result.counties, ids) if counties else None,
-        "run": {**ids, "scenario_sha256": scenario.digest, "wall_s": time.perf_counter() - start,
+        "run": {**ids, "scenario_sha256": scenario.digest, "model_sha256": model_source_hash(),
+                "wall_s": time.perf_counter() - start,
                 "worker": f"{socket.gethostname()}:{os.getpid()}", "finished_at": utc_now()},
     }
 
@@ -188,7 +206,10 @@ def default_workers() -> int:
 
 
 def _worker_init() -> None:
+    """Workers ignore Ctrl-C and SIGTERM sent to the whole process group: the driver stores
+    what has finished and then ends them."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 class SerialEngine:
@@ -238,7 +259,22 @@ class PoolEngine:
         return 2 * self.workers
 
     def close(self, cancel: bool = False) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=cancel)
+        if not cancel:
+            self.pool.shutdown(wait=True)
+            return
+        procs = list((getattr(self.pool, "_processes", None) or {}).values())
+        with contextlib.suppress(Exception):
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        # Runs in progress are not waited for: they are recomputed next time. The workers ignore
+        # SIGTERM, hence SIGKILL, sent by pid: when a SIGTERM to the process group has ended the
+        # forkserver, multiprocessing believes its children dead and Process.kill() does nothing.
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                if proc.pid is not None:
+                    os.kill(proc.pid, signal.SIGKILL)
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.join(timeout=5)
 
 
 class DaskEngine:
@@ -252,10 +288,18 @@ class DaskEngine:
             raise BatchError("Dask is not installed; pip install 'dask[distributed]'") from None
         self.cluster = None
         if local_workers:
-            self.cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
-                                        host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                        silence_logs=logging.ERROR)
-            self.client = Client(self.cluster, set_as_default=False)
+            try:
+                self.cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1,
+                                            processes=True, host="127.0.0.1",
+                                            dashboard_address="127.0.0.1:0",
+                                            silence_logs=logging.ERROR)
+                self.client = Client(self.cluster, set_as_default=False)
+            except Exception as exc:
+                if self.cluster is not None:
+                    with contextlib.suppress(Exception):
+                        self.cluster.close()
+                raise BatchError(f"cannot start a Dask LocalCluster of {local_workers} workers "
+                                 f"({type(exc).__name__}: {exc}); try --workers instead") from None
             self.label = f"Dask LocalCluster, {local_workers} workers"
         else:
             try:
@@ -354,7 +398,10 @@ def new_manifest(design: Design) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "design": design.key(),
-        "seeds": [rep_seed(design.base_seed, r) for r in range(design.reps)],
+        "seed_rule": SEED_RULE,
+        "seeds": [rep_seed(design.base_seed, r) for r in range(min(design.reps, SEEDS_IN_MANIFEST))],
+        "seeds_listed": f"replications 0 to {min(design.reps, SEEDS_IN_MANIFEST) - 1} of "
+                        f"{design.reps}; the others follow the seed rule",
         "scenario_texts": {sc.name: sc.source_text for sc in design.scenarios},
         "scenario_descriptions": {sc.name: sc.description for sc in design.scenarios},
         "runs_total": len(design.scenarios) * design.reps,
@@ -445,7 +492,7 @@ class _RunFailed(Exception):
 
 def _frames(results: list[dict[str, Any]], session: int) -> dict[str, pd.DataFrame]:
     out = {t: pd.concat([r[t] for r in results], ignore_index=True)
-           for t in ("league", "targets", "costs", "counties") if results[0][t] is not None}
+           for t in DATA_TABLES if results[0][t] is not None}
     runs = pd.DataFrame([r["run"] for r in results]).astype({"rep": "int64", "seed": "int64"})
     out["runs"] = runs.assign(session=session)
     return out
@@ -482,27 +529,50 @@ def _drive(engine: SerialEngine | PoolEngine | DaskEngine, design: Design, todo:
            sink: _Sink) -> None:
     """Keep the engine busy with ``todo`` (a bounded number in flight), results to ``sink``."""
     pending: dict[Any, RunSpec] = {}
+    model_hash = design.key()["model_sha256"]
     queue: Iterator[RunSpec] = iter(todo)
     exhausted = False
-    while True:
-        while not exhausted and len(pending) < engine.capacity():
-            spec = next(queue, None)
-            if spec is None:
-                exhausted = True
-                break
-            pending[engine.submit(run_one, design.scenarios[spec.index], spec, design.scale,
-                                  design.counties)] = spec
-        if not pending:
-            return
-        done, _ = engine.wait(set(pending), timeout=1.0)
-        for fut in done:
-            spec = pending.pop(fut)
-            try:
-                result = fut.result()
-            except Exception as exc:
-                raise _RunFailed(spec, exc) from exc
-            sink.add(result)
-        sink.tick()
+    try:
+        while True:
+            while not exhausted and len(pending) < engine.capacity():
+                spec = next(queue, None)
+                if spec is None:
+                    exhausted = True
+                    break
+                pending[engine.submit(run_one, design.scenarios[spec.index], spec, design.scale,
+                                      design.counties)] = spec
+            if not pending:
+                return
+            done, _ = engine.wait(set(pending), timeout=1.0)
+            _collect(done, pending, sink, model_hash)
+            sink.tick()
+    except KeyboardInterrupt:   # keep the runs that finished before the signal
+        _collect([f for f in list(pending) if f.done() and not f.cancelled()], pending, sink,
+                 model_hash)
+        raise
+
+
+def _collect(done: Iterable[Any], pending: dict[Any, RunSpec], sink: _Sink, model_hash: str) -> None:
+    """Give every successful result of ``done`` to the sink, then raise the first failure."""
+    failure: BaseException | None = None
+    for fut in done:
+        spec = pending.pop(fut)
+        try:
+            result = fut.result()
+        except Exception as exc:
+            failure = failure or _RunFailed(spec, exc)
+            continue
+        got = result["run"].get("model_sha256")
+        if got != model_hash:
+            failure = failure or BatchError(
+                f"run {spec.run_id} came back from worker {result['run'].get('worker')} whose model "
+                f"code has sha256 {str(got)[:12]}, not this driver's {model_hash[:12]}: the workers "
+                "import another checkout or version of the model. Install the same one everywhere "
+                "and run the same command again (the runs stored so far are kept)")
+            continue
+        sink.add(result)
+    if failure is not None:
+        raise failure
 
 
 def run_batch(design: Design, out: str | Path, *, workers: int | None = None,
@@ -536,13 +606,15 @@ def run_batch(design: Design, out: str | Path, *, workers: int | None = None,
                 engine.close()
             _finish_manifest(store, None, "completed", 0, skipped, len(specs))
             return BatchSummary(out, len(specs), skipped, 0, 0.0, "none", skipped)
-        if engine is None:
-            engine = make_engine(workers, dask_address, dask_local, dask_timeout)
-        session = _start_session(store, engine.label, skipped, argv)
+        if engine is None:   # the store changed between peek and lock: another batch wrote
+            raise StoreError(f"{out}: the store changed while it was being opened; run the same "
+                             "command again")
         bar = Progress(len(todo), f"{out.name}", progress)
-        sink = _Sink(store, session, flush_runs, flush_seconds, bar)
+        session = None
+        sink = _Sink(store, 0, flush_runs, flush_seconds, bar)
         status, error = "failed", None
         try:
+            session = sink.session = _start_session(store, engine.label, skipped, argv)
             _drive(engine, design, todo, sink)
             sink.flush()
             status = "completed"
@@ -553,12 +625,13 @@ def run_batch(design: Design, out: str | Path, *, workers: int | None = None,
             raise
         except _RunFailed as exc:
             sink.flush()
+            until = f" --until {design.until}" if design.until is not None else ""
             error = BatchError(f"run {exc.spec.run_id} (seed {exc.spec.seed}) failed: "
                                f"{type(exc.exc).__name__}: {exc.exc}{_hint(exc.exc)}. The "
                                f"{sink.stored + skipped} runs finished so far are stored; run the "
                                "same command again to retry, or reproduce this run alone with "
                                f"`steppe run {design.files[exc.spec.index]} --seed {exc.spec.seed} "
-                               f"--scale {design.scale:g}`")
+                               f"--scale {design.scale:g}{until}`")
         except Exception:
             with contextlib.suppress(StoreError):
                 sink.flush()
@@ -571,7 +644,8 @@ def run_batch(design: Design, out: str | Path, *, workers: int | None = None,
             new = sink.stored
             have = skipped + new
             try:
-                _finish_manifest(store, session, status, new, skipped, len(specs))
+                if session is not None:
+                    _finish_manifest(store, session, status, new, skipped, len(specs))
             except StoreError:
                 if status == "completed":
                     raise
@@ -667,7 +741,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
 @_handle_errors
 def cmd_store_check(args: argparse.Namespace) -> int:
     store = ResultStore.open(args.dir)
-    state = store.scan(check_files=True)
+    if args.set_aside:
+        store.lock()      # before scanning, so that no batch commits a part in between
+    try:
+        return _store_check(store, args)
+    finally:
+        store.close()
+
+
+def _store_check(store: ResultStore, args: argparse.Namespace) -> int:
+    state = store.scan(check_files=True, hashes=True, full=True)
     total = store.manifest().get("runs_total")
     print(f"{args.dir}: {len(state.run_ids)} of {total} runs stored in {len(state.committed)} parts")
     if state.uncommitted:
@@ -677,11 +760,7 @@ def cmd_store_check(args: argparse.Namespace) -> int:
         print(f"problem: {p}")
     bad = set(state.damaged_parts) | (set(state.uncommitted) if args.set_aside else set())
     if args.set_aside and bad:
-        store.lock()
-        try:
-            moved = store.set_aside(bad)
-        finally:
-            store.close()
+        moved = store.set_aside(bad)
         print(f"moved {len(moved)} file(s) to {store.root / '_set_aside'}; repeat the batch command "
               "to recompute their runs")
         return 0

@@ -28,7 +28,8 @@ from model.store import ResultStore, StoreError
 Q = (0.05, 0.25, 0.5, 0.75, 0.95)
 YI = 1e8   # 亿元
 
-# Titles of the scenario library (scenarios/*.toml); other scenarios show their name only.
+# Chinese titles of the scenario library (scenarios/*.toml); other scenarios show their name,
+# and the first line of their description when it is short (see :func:`set_titles`).
 SCENARIO_TITLES = {
     "baseline": "基准（2024年底政策） baseline",
     "infrastructure_first": "基础设施优先 infrastructure first",
@@ -56,17 +57,29 @@ SERIES: dict[str, tuple[str, Callable[[pd.DataFrame], pd.Series]]] = {
 }
 
 
+_titles: dict[str, str] = {}
+
+
+def set_titles(manifest: dict) -> None:
+    """Titles of this batch's scenarios: the library's for its names, else the first line of
+    the description recorded in the manifest when it is short, else the name."""
+    _titles.clear()
+    for name, text in (manifest.get("scenario_descriptions") or {}).items():
+        line = (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
+        if name not in SCENARIO_TITLES and line and len(line) <= 40:
+            _titles[name] = line
+
+
 @dataclass
 class Report:
     folder: Path
-    table: pd.DataFrame
     table_text: str
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
 def title(name: str) -> str:
-    zh = SCENARIO_TITLES.get(name)
+    zh = SCENARIO_TITLES.get(name) or _titles.get(name)
     return f"{name} — {zh}" if zh else name
 
 
@@ -120,6 +133,7 @@ def probability_table(summary: pd.DataFrame) -> pd.DataFrame:
     first = summary.drop_duplicates("scenario").set_index("scenario")
     wide.insert(0, "title", first["title"])
     wide.insert(1, "runs", first["runs"])
+    wide.insert(2, "runs_evaluated", summary.groupby("scenario")["runs_evaluated"].min())
     wide["public_cost_median_yi"] = first["public_cost_median_yi"]
     return wide.loc[list(first.index)].reset_index()
 
@@ -147,9 +161,13 @@ def baseline_differences(targets: pd.DataFrame, costs: pd.DataFrame, baseline: s
     cost = run_costs(costs).assign(target="cost", label_zh="公共成本", label_en="public cost",
                                    unit="亿元 100m CNY", met=pd.NA)
     cost["value"] = cost["cost_cny"] / YI
-    cols = ["scenario", "rep", "seed", "target", "label_zh", "label_en", "unit", "value", "met"]
-    seeds = targets.drop_duplicates(["scenario", "rep"])[["scenario", "rep", "seed"]]
-    both = pd.concat([targets[cols], cost.merge(seeds, on=["scenario", "rep"])[cols]])
+    cols = ["scenario", "rep", "seed", "target", "label_zh", "label_en", "unit", "value", "met",
+            "evaluated_at", "evaluated"]
+    targets = targets.assign(evaluated=targets["met"].notna())
+    runs = (targets.groupby(["scenario", "rep"], sort=False)
+            .agg(seed=("seed", "first"), evaluated_at=("evaluated_at", "first"),
+                 evaluated=("evaluated", "all")).reset_index())
+    both = pd.concat([targets[cols], cost.merge(runs, on=["scenario", "rep"])[cols]])
     base = both[both["scenario"] == baseline]
     rows = []
     for scen in order:
@@ -159,12 +177,16 @@ def baseline_differences(targets: pd.DataFrame, costs: pd.DataFrame, baseline: s
         if (pair["seed"] != pair["seed_b"]).any():
             raise StoreError(f"{scen} and {baseline} ran replications with different seeds")
         for tid, g in pair.groupby("target", sort=False):
-            diff = g["value"] - g["value_b"]
+            # a pair counts only when both runs were evaluated at end-2027, at the same month
+            valid = g["evaluated"] & g["evaluated_b"] & (g["evaluated_at"] == g["evaluated_at_b"])
+            diff = (g["value"] - g["value_b"]).where(valid)
             met, met_b = g["met"].dropna().astype(bool), g["met_b"].dropna().astype(bool)
             rows.append({"scenario": scen, "title": title(scen), "target": tid,
                          "label_zh": g["label_zh"].iloc[0], "label_en": g["label_en"].iloc[0],
                          "unit": g["unit"].iloc[0], "pairs": int(diff.notna().sum()),
                          **_quantiles(diff, "diff"),
+                         "runs_evaluated": int(g["evaluated"].sum()),
+                         "runs_evaluated_baseline": int(g["evaluated_b"].sum()),
                          "p_met": float(met.mean()) if len(met) else np.nan,
                          "p_met_baseline": float(met_b.mean()) if len(met_b) else np.nan})
     out = pd.DataFrame(rows)
@@ -201,10 +223,13 @@ def _save_all(fig: plt.Figure, paths: list[Path]) -> None:
         fig.set_layout_engine("none")
 
 
+T1_BASE_KEY = "run_rate_2024_12_cny_per_year"
+
+
 def _t1_base(detail: str) -> float:
-    """The end-2024 data-industry scale T1 grows from: the detail entry dated 2024."""
-    values = [v for k, v in json.loads(detail).items() if "2024" in k]
-    return float(values[0]) if values else np.nan
+    """The end-2024 data-industry scale T1 grows from (its detail entry for December 2024)."""
+    value = json.loads(detail).get(T1_BASE_KEY)
+    return np.nan if value is None else float(value)
 
 
 def _grid(n: int) -> tuple[int, int]:
@@ -290,12 +315,13 @@ def cost_chart(cost: pd.DataFrame, paths: list[Path]) -> None:
 def format_table(wide: pd.DataFrame) -> str:
     """The probability table as plain text for the terminal."""
     tcols = [c for c in wide.columns if c.endswith("P(met)")]
-    head = (f"{'scenario 情景':<28} {'runs':>6} " + " ".join(f"{c.split()[0]:>5}" for c in tcols)
-            + "  public cost 公共成本 (亿元, median)")
-    lines = ["P(meeting the 2027 target) 达成2027年目标的概率", head]
+    head = (f"{'scenario 情景':<28} {'runs':>6} {'eval.':>6} "
+            + " ".join(f"{c.split()[0]:>5}" for c in tcols) + "  public cost 公共成本 (亿元, median)")
+    lines = ["P(meeting the 2027 target) 达成2027年目标的概率, over the evaluated runs (eval.)", head]
     for _, r in wide.iterrows():
         ps = " ".join("  n/a" if np.isnan(r[c]) else f"{100 * r[c]:>4.0f}%" for c in tcols)
-        lines.append(f"{r['scenario'][:28]:<28} {r['runs']:>6} {ps}  {r['public_cost_median_yi']:>10.2f}")
+        lines.append(f"{r['scenario'][:28]:<28} {r['runs']:>6} {r['runs_evaluated']:>6} {ps}  "
+                     f"{r['public_cost_median_yi']:>10.2f}")
     return "\n".join(lines)
 
 
@@ -307,6 +333,7 @@ def write_report(store_dir: str | Path, out: str | Path | None = None,
     if state.problems:
         raise StoreError(store.problem_text(state))
     manifest = store.manifest()
+    set_titles(manifest)
     order = [s["name"] for s in manifest["design"]["scenarios"]]
     targets = store.read("targets")
     if targets.empty:
@@ -323,6 +350,13 @@ def write_report(store_dir: str | Path, out: str | Path | None = None,
         present.insert(0, baseline)
     if targets["met"].isna().all():
         notes.append("the runs end before 2027: targets are not evaluated (P(met) is n/a)")
+    unevaluated = targets[targets["met"].isna()].drop_duplicates(["scenario", "rep"])
+    for scen, g in unevaluated.groupby("scenario", sort=False):
+        n = targets[targets["scenario"] == scen].drop_duplicates(["scenario", "rep"]).shape[0]
+        notes.append(f"{scen}: {len(g)} of {n} runs end before 2027 (last month "
+                     f"{g['evaluated_at'].iloc[0]}), so their targets are not evaluated: P(met) "
+                     "counts the evaluated runs only (runs_evaluated), and their differences "
+                     "from the baseline are n/a")
     folder = Path(out) if out else store.root / "report"
     folder.parent.mkdir(parents=True, exist_ok=True)
     summary = target_summary(targets, costs, present)
@@ -365,4 +399,4 @@ def write_report(store_dir: str | Path, out: str | Path | None = None,
         for p in sorted(tmp.iterdir()):
             shutil.move(p, folder / p.name)
             files.append(folder / p.name)
-    return Report(folder, wide, format_table(wide), files, notes)
+    return Report(folder, format_table(wide), files, notes)

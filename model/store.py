@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import re
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 FORMAT = "digital-steppe-batch/1"
@@ -45,6 +47,10 @@ TABLES = (*DATA_TABLES, COMMIT_TABLE)
 PART_RE = re.compile(r"^part-(\d{6})\.parquet$")
 TEMP_RE = re.compile(r"^\.part-\d{6}\.parquet\.tmp$")
 SET_ASIDE = "_set_aside"
+HASH_KEY = b"steppe.sha256"    # key-value metadata of a runs file: sha256 of its part's data files
+# What a creation killed before its manifest was written may leave behind: the folder is then
+# treated as empty, and the same command creates the store afresh.
+CREATION_LEFTOVERS = {".lock", "scenarios", ".manifest.json.tmp", *TABLES}
 
 
 class StoreError(Exception):
@@ -70,10 +76,31 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_parquet(path, index=False, compression="zstd")
+def _write_parquet(frame: pd.DataFrame, path: Path,
+                   metadata: dict[bytes, bytes] | None = None) -> None:
+    """Write ``frame`` with page checksums (and extra key-value ``metadata``) and fsync it."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+    pq.write_table(table, path, compression="zstd", write_page_checksum=True)
     with open(path, "rb+") as fh:
         os.fsync(fh.fileno())
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def recorded_hashes(path: Path) -> dict[str, str]:
+    """The sha256 of each data file of a part, as recorded in its runs file (empty if none)."""
+    meta = pq.read_schema(path).metadata or {}
+    raw = meta.get(HASH_KEY)
+    return json.loads(raw) if raw else {}
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -169,6 +196,18 @@ class ResultStore:
             raise StoreError(store._mismatch_text(diffs))
         return set() if diffs else store.scan(check_files=False).run_ids
 
+    def _refuse_foreign_folder(self) -> None:
+        """Refuse a folder holding something else than a store or the leftovers of a creation
+        that failed before writing its manifest (those are taken over)."""
+        if self.exists() or not self.root.is_dir():
+            return
+        foreign = [p.name for p in self.root.iterdir() if p.name not in CREATION_LEFTOVERS
+                   or (p.name in TABLES and any(not TEMP_RE.match(q.name) for q in p.iterdir()))]
+        if foreign:
+            raise StoreError(f"{self.root}: folder is not empty and holds no batch (no "
+                             f"manifest.json; found {', '.join(sorted(foreign)[:3])}); give a new "
+                             "or empty --out folder")
+
     def _has_parts(self) -> bool:
         return (self.root / SET_ASIDE).exists() or any(
             (self.root / t).is_dir() and any((self.root / t).iterdir()) for t in TABLES)
@@ -190,30 +229,37 @@ class ResultStore:
         root = store.root
         if root.exists() and not root.is_dir():
             raise StoreError(f"{root}: exists and is not a folder")
-        fresh = not store.exists()
-        if not fresh:
-            diffs = design_differences(store.manifest().get("design", {}), design)
-            if diffs and store._has_parts():
-                raise StoreError(store._mismatch_text(diffs))
-            fresh = bool(diffs)
-        elif root.is_dir() and any(p.name != ".lock" for p in root.iterdir()):
-            raise StoreError(f"{root}: folder is not empty and holds no batch (no manifest.json); "
-                             "give a new or empty --out folder")
+        store._refuse_foreign_folder()
         try:
             root.mkdir(parents=True, exist_ok=True)
             store.lock()
-            if fresh:
-                shutil.rmtree(root / "scenarios", ignore_errors=True)
-                (root / "scenarios").mkdir()
-                for name, text in scenario_texts.items():
-                    (root / "scenarios" / f"{name}.toml").write_text(text, encoding="utf-8")
-                store.write_manifest(new_manifest)
         except OSError as exc:
             store.close()
             raise StoreError(_os_message(exc, root, "nothing was stored")) from exc
         try:
+            store._refuse_foreign_folder()      # again, now that no other writer can change it
+            fresh = not store.exists()
+            if not fresh:
+                diffs = design_differences(store.manifest().get("design", {}), design)
+                if diffs and store._has_parts():
+                    raise StoreError(store._mismatch_text(diffs))
+                fresh = bool(diffs)
+            if fresh:
+                store._remove_temp_files()
+                shutil.rmtree(root / "scenarios", ignore_errors=True)
+                (root / "scenarios").mkdir()
+                for name, text in scenario_texts.items():
+                    (root / "scenarios" / f"{name}.toml").write_text(text, encoding="utf-8")
+                store.write_manifest(new_manifest)    # last: the store exists once this is renamed
+        except OSError as exc:
+            store.close()
+            raise StoreError(_os_message(exc, root, "nothing was stored")) from exc
+        except BaseException:
+            store.close()
+            raise
+        try:
             store._remove_temp_files()
-            state = store.scan(check_files=True)
+            state = store.scan(check_files=True, hashes=True)
             if state.problems:
                 raise StoreError(store.problem_text(state))
             if state.uncommitted:
@@ -273,14 +319,23 @@ class ResultStore:
                     if TEMP_RE.match(p.name):
                         p.unlink()
 
-    def scan(self, check_files: bool = True) -> StoreState:
-        """Find committed and uncommitted parts; with ``check_files`` read every footer too."""
+    def scan(self, check_files: bool = True, hashes: bool | None = None,
+             full: bool = False) -> StoreState:
+        """Find committed and uncommitted parts. ``check_files``: read every footer too;
+        ``hashes`` (default: as ``check_files``): compare each data file's sha256 with the one
+        its run index recorded; ``full``: read every file whole, verifying its page checksums."""
+        hashes = check_files if hashes is None else hashes
         state = StoreState()
         runs = self._part_files(COMMIT_TABLE)
         seen: dict[str, int] = {}
+        recorded: dict[int, dict[str, str]] = {}
         for number, path in sorted(runs.items()):
             try:
-                ids = pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist()
+                if full:
+                    pq.read_table(path, page_checksum_verification=True)
+                ids = pq.read_table(path, columns=["run_id"], page_checksum_verification=True
+                                    ).column("run_id").to_pylist()
+                recorded[number] = recorded_hashes(path) if hashes else {}
             except Exception as exc:
                 state.problems.append(f"{path}: not a readable Parquet file ({_short(exc)})")
                 state.damaged_parts.add(number)
@@ -298,12 +353,25 @@ class ResultStore:
             for number, path in sorted(files.items()):
                 if number not in runs:
                     state.uncommitted.setdefault(number, []).append(path)
-                elif check_files:
-                    try:
-                        pq.read_metadata(path)
-                    except Exception as exc:
-                        state.problems.append(f"{path}: not a readable Parquet file ({_short(exc)})")
+                else:
+                    want = recorded.get(number, {}).get(table)
+                    got = file_sha256(path) if want else None
+                    if want and got != want:
+                        state.problems.append(
+                            f"{path}: damaged (its sha256 {got[:12]} differs from the "
+                            f"{want[:12]} recorded when it was written)")
                         state.damaged_parts.add(number)
+                        continue
+                    if check_files or full:
+                        try:
+                            if full:
+                                pq.read_table(path, page_checksum_verification=True)
+                            else:
+                                pq.read_metadata(path)
+                        except Exception as exc:
+                            state.problems.append(f"{path}: not a readable Parquet file "
+                                                  f"({_short(exc)})")
+                            state.damaged_parts.add(number)
             if table == "counties" and not expected:
                 continue
             for number in state.committed:
@@ -347,13 +415,18 @@ class ResultStore:
         frames = {**frames, COMMIT_TABLE: frames[COMMIT_TABLE].assign(part=number)}
         order = [t for t in DATA_TABLES if t in frames] + [COMMIT_TABLE]
         temps: list[tuple[Path, Path]] = []
+        digests: dict[str, str] = {}
         try:
             for table in order:
                 folder = self.root / table
                 folder.mkdir(exist_ok=True)
                 tmp = folder / f".{name}.tmp"
                 temps.append((tmp, folder / name))
-                _write_parquet(frames[table], tmp)
+                if table == COMMIT_TABLE:
+                    _write_parquet(frames[table], tmp, {HASH_KEY: json.dumps(digests).encode()})
+                else:
+                    _write_parquet(frames[table], tmp)
+                    digests[table] = file_sha256(tmp)
             for tmp, final in temps:
                 os.replace(tmp, final)
                 _fsync_dir(final.parent)
@@ -408,8 +481,16 @@ def _short(exc: BaseException) -> str:
 
 
 def design_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Human-readable differences between two batch designs (empty when they match)."""
+    """Human-readable differences between two batch designs (empty when they match).
+
+    Each scenario's effective horizon (its ``until`` after ``--until``) is compared, not the
+    option itself; the model's source hash must match too."""
     out = []
+    if old.get("model_sha256") != new.get("model_sha256"):
+        out.append(f"the model code differs (sha256 {str(old.get('model_sha256'))[:12]} there, "
+                   f"{str(new.get('model_sha256'))[:12]} here; package "
+                   f"{old.get('model_version')} there, {new.get('model_version')} here): runs of "
+                   "the two would not be comparable")
     old_sc = {s["name"]: s for s in old.get("scenarios", [])}
     new_sc = {s["name"]: s for s in new.get("scenarios", [])}
     if set(old_sc) != set(new_sc):
@@ -418,7 +499,10 @@ def design_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if old_sc[name].get("sha256") != new_sc[name].get("sha256"):
             out.append(f"scenario {name!r} has changed (sha256 {old_sc[name].get('sha256', '')[:12]} "
                        f"there, {new_sc[name].get('sha256', '')[:12]} here)")
-    for key in ("reps", "base_seed", "scale", "until", "counties"):
+        if old_sc[name].get("until") != new_sc[name].get("until"):
+            out.append(f"scenario {name!r} runs until {old_sc[name].get('until')} there, "
+                       f"{new_sc[name].get('until')} here")
+    for key in ("reps", "base_seed", "scale", "counties"):
         if old.get(key) != new.get(key):
             out.append(f"{key} {old.get(key)!r} there, {new.get(key)!r} here")
     return out

@@ -12,6 +12,8 @@ from _batch_common import design
 
 from model.batch import run_batch
 from model.cli import main
+from model.compare import write_report
+from model.store import ResultStore
 
 REPO = Path(__file__).resolve().parent.parent
 REPS = 5
@@ -19,11 +21,26 @@ REPS = 5
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> tuple[Path, Path]:
-    """A batch of the baseline and the data-elements package, and its report."""
+    """A batch of the baseline, the data-elements package and a scenario ending in 2026, and
+    its report. One run per part; baseline replication 0 is set aside and recomputed, so it is
+    stored last: the baseline runs are not stored in the order of the other scenarios'."""
     root = tmp_path_factory.mktemp("compare")
-    paths = [REPO / "scenarios" / "data_elements.toml", REPO / "scenarios" / "baseline.toml"]
-    run_batch(design(paths, REPS, base_seed=3), root / "batch", workers=1, progress=False)
-    assert main(["compare", str(root / "batch"), "--out", str(root / "report")]) == 0
+    short = root / "short.toml"
+    short.write_text('description = "ends early"\nuntil = 2026\n[levers]\n'
+                     "ai_plus_programmes_per_year = 8\n", encoding="utf-8")
+    paths = [REPO / "scenarios" / "data_elements.toml", REPO / "scenarios" / "baseline.toml", short]
+    d = design(paths, REPS, base_seed=3)
+    run_batch(d, root / "batch", workers=1, progress=False, flush_runs=1)
+    store = ResultStore.open(root / "batch")
+    runs = store.read("runs")
+    store.lock()
+    store.set_aside([int(runs.loc[runs["run_id"] == "baseline/0", "part"].iloc[0])])
+    store.close()
+    run_batch(d, root / "batch", workers=1, progress=False)
+    raw = pd.read_parquet(root / "batch" / "runs")
+    assert list(raw[raw["scenario"] == "baseline"]["rep"]) == [1, 2, 3, 4, 0]
+    report = write_report(root / "batch", root / "report")
+    (root / "batch" / "notes.txt").write_text("\n".join(report.notes), encoding="utf-8")
     return root / "batch", root / "report"
 
 
@@ -44,12 +61,11 @@ def test_probabilities_match_a_hand_count_of_the_stored_targets(report):
             hand = sum(1 for m in rows["met"].tolist() if m is True) / REPS
             assert table.loc[(scen, tid), "p_met"] == pytest.approx(hand, abs=1e-12)
             assert wide.loc[scen, f"{tid} P(met)"] == pytest.approx(hand, abs=1e-12)
-            checked += hand not in (0.0, 1.0)
-    assert checked >= 1, "a batch whose probabilities are all 0 or 1 tests too little"
-    assert table.loc[("data_elements", "T7"), "p_met"] == 1.0
-    assert table.loc[("baseline", "T7"), "p_met"] == 0.0
-    assert table.loc[("data_elements", "T3"), "p_met"] > table.loc[("baseline", "T3"), "p_met"] == 0
-    assert list(wide.index) == ["baseline", "data_elements"]
+            assert table.loc[(scen, tid), "runs_evaluated"] == REPS
+            checked += 1
+    assert checked == 16
+    assert list(wide.index) == ["baseline", "data_elements", "short"]
+    assert list(wide["runs_evaluated"]) == [REPS, REPS, 0]
 
 
 def test_medians_and_intervals_equal_numpy_on_the_stored_values(report):
@@ -81,10 +97,11 @@ def test_difference_from_baseline_is_paired_by_replication(report):
     batch, rep = report
     stored = pd.read_parquet(batch / "targets")
     diff = csv(rep, "difference_from_baseline.csv").set_index(["scenario", "target"])
-    assert set(diff.index.get_level_values("scenario")) == {"data_elements"}
-    for tid in ("T2", "T3", "T8"):
+    assert set(diff.index.get_level_values("scenario")) == {"data_elements", "short"}
+    for tid in [f"T{i}" for i in range(1, 9)]:
         a = stored[(stored["scenario"] == "data_elements") & (stored["target"] == tid)].set_index("rep")
         b = stored[(stored["scenario"] == "baseline") & (stored["target"] == tid)].set_index("rep")
+        b = b.loc[a.index]    # stored in another order: pair by replication, not by position
         assert (a["seed"] == b["seed"]).all()
         paired = (a["value"] - b["value"]).to_numpy()
         row = diff.loc[("data_elements", tid)]
@@ -92,8 +109,23 @@ def test_difference_from_baseline_is_paired_by_replication(report):
         assert row["diff_median"] == pytest.approx(np.median(paired), rel=1e-5, abs=1e-9)
         assert row["diff_q05"] == pytest.approx(np.quantile(paired, 0.05), rel=1e-5, abs=1e-9)
         assert row["diff_q95"] == pytest.approx(np.quantile(paired, 0.95), rel=1e-5, abs=1e-9)
-    assert diff.loc[("data_elements", "T3"), "diff_median"] > 0
-    assert diff.loc[("data_elements", "T7"), "diff_median"] == 1
+        hand = sum(1 for m in a["met"].tolist() if m is True) / REPS
+        assert row["p_met"] == pytest.approx(hand, abs=1e-12)
+
+
+def test_runs_ending_before_2027_have_no_difference_and_a_note(report):
+    batch, rep = report
+    notes = (batch / "notes.txt").read_text(encoding="utf-8")
+    assert f"short: {REPS} of {REPS} runs end before 2027" in notes
+    assert "evaluated runs only" in notes
+    diff = csv(rep, "difference_from_baseline.csv").set_index(["scenario", "target"]).loc["short"]
+    assert diff["diff_median"].isna().all() and (diff["pairs"] == 0).all()
+    assert (diff.loc[[f"T{i}" for i in range(1, 9)], "runs_evaluated"] == 0).all()
+    assert diff["p_met"].isna().all() and diff.loc["T1", "runs_evaluated_baseline"] == REPS
+    table = csv(rep, "targets_by_scenario.csv").set_index(["scenario", "target"])
+    assert table.loc[("short", "T4"), "runs_evaluated"] == 0
+    assert np.isnan(table.loc[("short", "T4"), "p_met"])
+    assert table.loc[("baseline", "T4"), "runs_evaluated"] == REPS
 
 
 def test_report_has_bilingual_csv_and_png_and_svg_figures(report):

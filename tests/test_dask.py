@@ -1,8 +1,9 @@
-"""Dask: a real LocalCluster on loopback gives exactly the local pool's results, through a
+"""Dask: a real LocalCluster on loopback gives exactly the in-process results, through a
 scheduler address and through --dask-local; an unreachable scheduler is a quick, clear error."""
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -27,32 +28,33 @@ def scen(tmp_path):
         "a": TWO_LEVERS, "b": 'description = "b"\n[levers]\nai_plus_programmes_per_year = 8\n'})
 
 
-def test_scheduler_on_loopback_gives_the_local_pool_results(tmp_path, scen, cluster):
-    d = design(scen, 4)
-    pool = run_batch(d, tmp_path / "pool", workers=2, progress=False)
+def test_scheduler_on_loopback_and_dask_local_give_the_in_process_results(tmp_path, scen, cluster):
+    """One reference batch in this process (which equals the local pool's: test_batch checks
+    that), the same batch through the module's cluster and through --dask-local."""
+    d = design(scen, 2)
+    serial = run_batch(d, tmp_path / "serial", workers=1, progress=False)
     dask = run_batch(d, tmp_path / "dask", dask_address=cluster.scheduler_address, progress=False,
                      flush_runs=3)
-    assert pool.new == dask.new == 8
+    assert serial.new == dask.new == 4
     assert dask.engine.startswith("Dask scheduler tcp://127.0.0.1:")
-    assert_same_tables(tmp_path / "pool", tmp_path / "dask")
-
-
-def test_dask_local_cluster_option_gives_the_same_results(tmp_path, scen):
-    d = design(scen, 2)
-    run_batch(d, tmp_path / "serial", workers=1, progress=False)
-    summary = run_batch(d, tmp_path / "dask", dask_local=2, progress=False)
-    assert summary.engine == "Dask LocalCluster, 2 workers"
     assert_same_tables(tmp_path / "serial", tmp_path / "dask")
+    local = run_batch(d, tmp_path / "local", dask_local=2, progress=False)
+    assert local.engine == "Dask LocalCluster, 2 workers" and local.new == 4
+    assert_same_tables(tmp_path / "serial", tmp_path / "local")
 
 
 def test_unreachable_scheduler_is_a_quick_clear_error(tmp_path, scen, capsys):
+    with socket.socket() as sock:       # a port that nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
     start = time.monotonic()
-    with pytest.raises(BatchError, match=r"cannot reach the Dask scheduler at 'tcp://127\.0\.0\.1:9'"):
-        make_engine(dask_address="tcp://127.0.0.1:9", dask_timeout=1.0)
+    with pytest.raises(BatchError, match=f"cannot reach the Dask scheduler at '{address}'"):
+        make_engine(dask_address=address, dask_timeout=0.5)
     assert time.monotonic() - start < 10
     out = tmp_path / "out"
-    code = main(["batch", str(scen[0]), "--reps", "2", "--out", str(out), "--dask",
-                 "tcp://127.0.0.1:9", "--dask-timeout", "1"])
+    code = main(["batch", str(scen[0]), "--reps", "2", "--out", str(out), "--dask", address,
+                 "--dask-timeout", "0.5"])
     assert code == 2
     assert "error: cannot reach the Dask scheduler" in capsys.readouterr().err
     assert not out.exists()
@@ -64,3 +66,13 @@ def test_workers_and_dask_are_exclusive(tmp_path, scen, capsys):
               "--dask-local", "2"])
     assert exc.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_a_local_cluster_that_cannot_start_is_a_clear_error(monkeypatch):
+    def no_ports(*args, **kwargs):
+        raise OSError("no free port")
+
+    monkeypatch.setattr(distributed, "LocalCluster", no_ports)
+    with pytest.raises(BatchError, match=r"cannot start a Dask LocalCluster of 2 workers \(OSError: "
+                                         r"no free port\); try --workers"):
+        make_engine(dask_local=2)

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from _batch_common import TWO_LEVERS, assert_same_tables, design, write_scenarios
 
@@ -63,6 +64,7 @@ def test_manifest_records_design_texts_hashes_seeds_versions_and_times(stored, s
         assert (stored / "scenarios" / f"{s['name']}.toml").read_text(encoding="utf-8") == text
     assert (d["reps"], d["base_seed"], d["scale"], d["until"], d["counties"]) == (3, 0, 0.05, None, False)
     assert m["seeds"] == [rep_seed(0, r) for r in range(3)]
+    assert len(d["model_sha256"]) == 64 and d["model_version"]
     assert m["package_version"] and "git_commit" in m and m["created"] and m["completed"]
     (session,) = m["sessions"]
     assert session["status"] == "completed" and session["runs_new"] == 6
@@ -73,7 +75,7 @@ def test_corrupt_part_is_refused_naming_the_file_and_nothing_is_lost(stored, sce
     bad = stored / "league" / "part-000002.parquet"
     bad.write_bytes(bad.read_bytes()[:200])
     before = snapshot(stored)
-    with pytest.raises(StoreError, match=r"league/part-000002\.parquet: not a readable Parquet") as err:
+    with pytest.raises(StoreError, match=r"league/part-000002\.parquet: (damaged|not a readable)") as err:
         run_batch(design(scen, 3), stored, workers=1, progress=False)
     assert "steppe store-check" in str(err.value) and "--set-aside" in str(err.value)
     with pytest.raises(StoreError, match=r"league/part-000002\.parquet"):
@@ -94,12 +96,12 @@ def test_full_disk_is_a_clear_error_that_keeps_stored_parts(tmp_path, scen, monk
     out = tmp_path / "out"
     real, calls = store_mod._write_parquet, []
 
-    def fill_up(frame, path):
+    def fill_up(frame, path, *rest):
         calls.append(path)
         if len(calls) == 6:   # the second file of the second part (each part has 4 files)
             path.write_bytes(b"half a file")
             raise OSError(errno.ENOSPC, "No space left on device")
-        real(frame, path)
+        real(frame, path, *rest)
 
     monkeypatch.setattr(store_mod, "_write_parquet", fill_up)
     with pytest.raises(StoreError, match="disk is full") as err:
@@ -164,3 +166,69 @@ def test_a_store_without_runs_takes_a_new_design(tmp_path, scen):
     summary = run_batch(d2, out, workers=1, progress=False)
     assert summary.new == 6
     assert ResultStore.open(out).manifest()["design"]["reps"] == 3
+
+
+def test_bit_flip_in_a_part_is_found_by_resume_and_store_check(stored, scen, capsys):
+    bad = stored / "league" / "part-000002.parquet"
+    data = bytearray(bad.read_bytes())
+    for i in range(len(data) // 2, len(data) // 2 + 4):
+        data[i] ^= 0xFF
+    bad.write_bytes(bytes(data))
+    before = snapshot(stored)
+    args = ["batch", *map(str, scen), "--reps", "3", "--scale", "0.05", "--out", str(stored),
+            "--workers", "1"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "league/part-000002.parquet: damaged (its sha256" in err
+    assert f"steppe store-check {stored} --set-aside" in err
+    assert main(["store-check", str(stored)]) == 1
+    assert "league/part-000002.parquet: damaged" in capsys.readouterr().out
+    assert snapshot(stored) == before
+    assert pq.read_metadata(stored / "targets" / "part-000001.parquet")   # page checksums written
+    assert main(["store-check", str(stored), "--set-aside"]) == 0
+    assert main(args) == 0
+    assert ResultStore.open(stored).read("runs")["run_id"].is_unique
+
+
+def test_a_creation_that_failed_before_its_manifest_is_taken_over(tmp_path, scen, monkeypatch):
+    out = tmp_path / "out"
+    real = store_mod.write_json_atomic
+
+    def fail(path, data):
+        path.with_name(f".{path.name}.tmp").write_text("{half")
+        raise StoreError("cannot write manifest.json: the disk is full")
+
+    monkeypatch.setattr(store_mod, "write_json_atomic", fail)
+    with pytest.raises(StoreError, match="disk is full"):
+        run_batch(design(scen, 2), out, workers=1, progress=False)
+    assert not (out / "manifest.json").exists() and (out / "scenarios").is_dir()
+    monkeypatch.setattr(store_mod, "write_json_atomic", real)
+    summary = run_batch(design(scen, 2), out, workers=1, progress=False)
+    assert (summary.skipped, summary.new) == (0, 4)
+
+
+def test_a_store_of_other_model_code_is_refused(stored, scen, monkeypatch, capsys):
+    import model.batch as batch
+
+    monkeypatch.setattr(batch, "model_source_hash", lambda: "f" * 64)
+    args = ["batch", *map(str, scen), "--reps", "3", "--scale", "0.05", "--out", str(stored),
+            "--workers", "1"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "model code differs" in err and "ffffffffffff here" in err and "new --out" in err
+
+
+def test_a_worker_running_other_model_code_is_an_error(tmp_path, scen, monkeypatch):
+    import model.batch as batch
+
+    real = batch.run_one
+
+    def other_checkout(*args):
+        out = real(*args)
+        out["run"]["model_sha256"] = "0" * 64
+        return out
+
+    monkeypatch.setattr(batch, "run_one", other_checkout)
+    with pytest.raises(batch.BatchError, match="import another checkout"):
+        run_batch(design(scen, 1), tmp_path / "o", workers=1, progress=False)
+    assert ResultStore.open(tmp_path / "o").read("runs").empty
