@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 import model
-from model.model import MAX_SCALE, MIN_SCALE
+from model.model import MAX_SCALE, MAX_SEED, MIN_SCALE
 from model.run import simulate
 from model.scenario import MAX_UNTIL, MIN_UNTIL, Scenario, ScenarioError, load_scenario
 from model.store import DATA_TABLES, FORMAT, ResultStore, StoreError, utc_now
@@ -45,7 +45,6 @@ from model.store import DATA_TABLES, FORMAT, ResultStore, StoreError, utc_now
 SEED_RULE = ("seed of replication r = SeedSequence([base_seed, r]).generate_state(1, uint64)[0] >> 1 "
              "(63 bits; the same for every scenario: common random numbers)")
 MAX_REPS = 10_000_000
-MAX_SEED = 2**63 - 1
 M_MMAP_THRESHOLD = -3   # glibc mallopt parameter
 SEEDS_IN_MANIFEST = 1000   # the manifest lists the seeds of the first replications only
 # Modules of the batch tooling itself: not part of the model hash (they do not change results).

@@ -8,13 +8,12 @@ import time
 from pathlib import Path
 
 from model.levers import Levers
-from model.model import MAX_SCALE, MIN_SCALE
+from model.model import MAX_SCALE, MAX_SEED, MIN_SCALE
 from model.params import Parameters
 from model.scenario import MAX_UNTIL, MIN_UNTIL, ScenarioError, load_scenario
 from model.settings import describe
 
 REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-MAX_SEED = 2**63 - 1
 
 
 def default_scenario() -> Path:

@@ -42,6 +42,11 @@ def step_cost_cny(p: EnterpriseParams, level: np.ndarray, employees: np.ndarray,
     return costs[level] * size_factor
 
 
+def security_relief(p: EnterpriseParams, budget_cny_per_year: float) -> float:
+    """Share of the risk barrier removed by data-security spending (saturating)."""
+    return p.security_relief_max * budget_cny_per_year / (budget_cny_per_year + p.security_half_cny_per_year)
+
+
 def upgrade_hazard_per_year(base: np.ndarray, capability: np.ndarray, finance: np.ndarray,
                             risk: np.ndarray, talent: np.ndarray, pull: np.ndarray,
                             price: np.ndarray, sharing: np.ndarray) -> np.ndarray:

@@ -41,6 +41,12 @@ def affordability(device_cost_cny: float, subsidy_rate: float, income_cny: np.nd
     return np.exp(-device_cost_cny * (1.0 - subsidy_rate) / (scale * income_cny))
 
 
+def platform_usefulness(p: HerderParams, sharing_use: np.ndarray) -> np.ndarray:
+    """Usefulness of the platform in each county: the floor where nobody uses shared data, 1
+    where everybody does (seed 004's loop reaches herders here)."""
+    return p.usefulness_floor + (1 - p.usefulness_floor) * sharing_use
+
+
 def monthly_probability(hazard_per_year: np.ndarray) -> np.ndarray:
     return 1.0 - np.exp(-hazard_per_year / 12.0)
 

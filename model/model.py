@@ -19,8 +19,8 @@ from model import datacentres as dc
 from model.accounts import Ledger
 from model.counties import SEAT, County, build_infrastructure, load_counties
 from model.dataeconomy import DataEconomy
-from model.enterprises import Enterprises
-from model.herders import Herders
+from model.enterprises import Enterprises, security_relief
+from model.herders import Herders, platform_usefulness
 from model.indicators import Recorder
 from model.levers import Levers
 from model.params import KEY_SECTORS, SECTORS
@@ -29,6 +29,7 @@ from model.talent import TalentMarket
 
 STREAMS = ("herders_init", "enterprises_init", "herders", "enterprises", "data_products")
 MIN_SCALE, MAX_SCALE = 0.01, 10.0
+MAX_SEED = 2**63 - 1
 
 
 def spawn_streams(seed: int) -> dict[str, np.random.Generator]:
@@ -69,10 +70,11 @@ class SteppeModel(mesa.Model):
                                         p.dataeconomy.entrant_pool_share,
                                         p.dataeconomy.entrant_revenue_share, scale,
                                         self.streams["enterprises_init"])
-        self.talent = TalentMarket.create(self.talent_demand(), list(ct["economy"]),
+        demand = self.talent_demand()
+        self.talent = TalentMarket.create(demand, list(ct["economy"]),
                                           ct["seat_lat"].to_numpy(), ct["seat_lon"].to_numpy(),
                                           ct["distance_beijing_km"].to_numpy(), self.seat, p.talent)
-        self.adequacy = self.talent.adequacy(self.talent_demand())
+        self.adequacy = self.talent.adequacy(demand)
         self.data = DataEconomy.create(self.firms, p.dataeconomy, p.enterprises, self.adequacy)
         self.sites = self._create_sites()
         self.demand_history: list[float] = []
@@ -143,7 +145,7 @@ class SteppeModel(mesa.Model):
         cost(y, "talent_attraction_subsidy_cny_per_year", t["subsidy_cost"])
 
         # 3. Herder households
-        usefulness = p.herders.usefulness_floor + (1 - p.herders.usefulness_floor) * self.vector("sharing_use")
+        usefulness = platform_usefulness(p.herders, self.vector("sharing_use"))
         h = self.herders.step(p.herders, coverage_before, coverage_after, usefulness,
                               lv.herder_training_per_year, lv.herder_device_subsidy_rate,
                               self.streams["herders"])
@@ -160,7 +162,7 @@ class SteppeModel(mesa.Model):
             self.loans_this_year = 0.0
         credit_left = lv.credit_quota_cny_per_year * (m % 12 + 1) / 12 - self.loans_this_year
         security = lv.data_security_cny_per_year
-        relief = ep.security_relief_max * security / (security + ep.security_half_cny_per_year)
+        relief = security_relief(ep, security)
         self._finish_demos()
         e = self.firms.upgrade(ep, subsidy_rate=lv.transformation_subsidy_rate,
                                centres=lv.promotion_centres, credit_left_cny=credit_left,

@@ -16,7 +16,8 @@ import math
 import mesa
 import numpy as np
 
-from model.enterprises import TOP
+from model.enterprises import TOP, security_relief
+from model.herders import platform_usefulness
 from model.levers import Levers
 from model.model import SteppeModel
 
@@ -93,11 +94,9 @@ class ReferenceModel(mesa.Model):
         self.hp, self.ep = source.params.herders, source.params.enterprises
         self.levers = docking_levers(source.levers)
         ep = self.ep
-        sec = self.levers.data_security_cny_per_year
-        self.security_relief = ep.security_relief_max * sec / (sec + ep.security_half_cny_per_year)
+        self.security_relief = security_relief(ep, self.levers.data_security_cny_per_year)
         h, f = source.herders, source.firms
-        floor = self.hp.usefulness_floor
-        useful = floor + (1 - floor) * source.vector("sharing_use")
+        useful = platform_usefulness(self.hp, source.vector("sharing_use"))
         afford = np.exp(-self.hp.device_cost_cny / (self.hp.affordability_scale * h.income_cny))
         self.herders = [HerderAgent(self, float(h.literacy[i]), float(afford[i]),
                                     float(useful[h.county[i]]), bool(h.connected[i]),
@@ -155,12 +154,10 @@ def array_adoption_curves(source: SteppeModel, months: int) -> np.ndarray:
     lv = docking_levers(source.levers)
     h, f, p = source.herders, source.firms, source.params
     coverage = source.vector("coverage_rural")
-    floor = p.herders.usefulness_floor
-    useful = floor + (1 - floor) * source.vector("sharing_use")
+    useful = platform_usefulness(p.herders, source.vector("sharing_use"))
     quality = source.vector("sharing_quality")
-    sec = lv.data_security_cny_per_year
     ep = p.enterprises
-    relief = ep.security_relief_max * sec / (sec + ep.security_half_cny_per_year)
+    relief = security_relief(ep, lv.data_security_cny_per_year)
     no_demos = np.zeros(5)
     out = np.empty((months, 3))
     other = f.active & ~f.is_data
