@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.batch import Design, default_workers, run_batch
 from model.run import simulate
-from model.store import ResultStore
+from studies.batch import Design, run_batch
+from studies.engines import default_workers
+from studies.store import ResultStore
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = [REPO / "scenarios" / "baseline.toml", REPO / "scenarios" / "full_plan_003.toml"]

@@ -3,9 +3,9 @@
 import json
 import tomllib
 
-from model.cli import main
 from model.run import simulate
 from model.scenario import parse_scenario
+from steppe.cli import main
 
 
 def scenario(text):

@@ -14,11 +14,11 @@ import pyarrow.parquet as pq
 import pytest
 from _batch_common import TWO_LEVERS, assert_same_tables, design, write_scenarios
 
-import model.store as store_mod
-from model.batch import rep_seed, run_batch
-from model.cli import main
-from model.compare import write_report
-from model.store import ResultStore, StoreError
+import studies.store as store_mod
+from steppe.cli import main
+from studies.batch import rep_seed, run_batch
+from studies.compare import write_report
+from studies.store import ResultStore, StoreError
 
 
 def snapshot(folder: Path) -> dict[Path, bytes]:
@@ -208,7 +208,7 @@ def test_a_creation_that_failed_before_its_manifest_is_taken_over(tmp_path, scen
 
 
 def test_a_store_of_other_model_code_is_refused(stored, scen, monkeypatch, capsys):
-    import model.batch as batch
+    import studies.batch as batch
 
     monkeypatch.setattr(batch, "model_source_hash", lambda: "f" * 64)
     args = ["batch", *map(str, scen), "--reps", "3", "--scale", "0.05", "--out", str(stored),
@@ -219,7 +219,7 @@ def test_a_store_of_other_model_code_is_refused(stored, scen, monkeypatch, capsy
 
 
 def test_a_worker_running_other_model_code_is_an_error(tmp_path, scen, monkeypatch):
-    import model.batch as batch
+    import studies.batch as batch
 
     real = batch.run_one
 

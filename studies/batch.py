@@ -6,28 +6,22 @@ and draws a fixed amount from each every month, so replication ``r`` of two scen
 random numbers (common random numbers): identical levers give identical runs, and the
 difference between two scenarios in one replication is the effect of their levers, not noise.
 A run is deterministic in (scenario, seed, scale), so the results do not depend on the executor
-or the number of workers. Results go to a :class:`model.store.ResultStore`, which a batch
+or the number of workers. Results go to a :class:`studies.store.ResultStore`, which a batch
 started again with the same command resumes.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import json
-import logging
-import multiprocessing as mp
 import os
 import platform
-import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor
-from concurrent.futures import wait as futures_wait
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -39,34 +33,28 @@ import pandas as pd
 import model
 from model.model import MAX_SCALE, MAX_SEED, MIN_SCALE
 from model.run import simulate
-from model.scenario import MAX_UNTIL, MIN_UNTIL, Scenario, ScenarioError, load_scenario
-from model.store import DATA_TABLES, FORMAT, ResultStore, StoreError, utc_now
+from model.scenario import Scenario, load_scenario
+from studies.engines import DaskEngine, PoolEngine, SerialEngine, make_engine
+from studies.errors import BatchError, BatchInterrupted
+from studies.progress import Progress
+from studies.store import DATA_TABLES, FORMAT, ResultStore, StoreError, utc_now
+
+__all__ = ["BatchError", "BatchInterrupted", "Design", "RunSpec", "rep_seed", "run_batch"]
 
 SEED_RULE = ("seed of replication r = SeedSequence([base_seed, r]).generate_state(1, uint64)[0] >> 1 "
              "(63 bits; the same for every scenario: common random numbers)")
 MAX_REPS = 10_000_000
 M_MMAP_THRESHOLD = -3   # glibc mallopt parameter
 SEEDS_IN_MANIFEST = 1000   # the manifest lists the seeds of the first replications only
-# Modules of the batch tooling itself: not part of the model hash (they do not change results).
-NOT_HASHED = {"batch.py", "store.py", "compare.py", "cli.py"}
-
-
-class BatchError(Exception):
-    """Bad input, or an executor that cannot be used; the message says what to do."""
-
-
-class BatchInterrupted(Exception):
-    """Stopped by Ctrl-C or SIGTERM after storing every finished run."""
 
 
 @cache
 def model_source_hash() -> str:
     """sha256 over the sorted ``model/*.py`` files of the imported ``model`` package (names and
-    contents), without the batch tooling: two processes with the same hash run the same model."""
+    contents): two processes with the same hash run the same model."""
     h = hashlib.sha256()
     for path in sorted(Path(model.__file__).resolve().parent.glob("*.py")):
-        if path.name not in NOT_HASHED:
-            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
@@ -195,171 +183,6 @@ def run_one(scenario: Scenario, spec: RunSpec, scale: float, counties: bool) -> 
     }
 
 
-# -- executors -------------------------------------------------------------------------------
-def default_workers() -> int:
-    """CPU cores this process may use (respects affinity masks set by SLURM or taskset)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def _worker_init() -> None:
-    """Workers ignore Ctrl-C and SIGTERM sent to the whole process group: the driver stores
-    what has finished and then ends them."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-
-class SerialEngine:
-    """Runs in this process, one at a time (``--workers 1``)."""
-
-    label = "in-process, 1 worker"
-    workers = 1
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        fut: Future = Future()
-        try:
-            fut.set_result(fn(*args))
-        except Exception as exc:
-            fut.set_exception(exc)
-        return fut
-
-    def wait(self, pending: set, timeout: float) -> tuple[set, set]:
-        return set(pending), set()
-
-    def capacity(self) -> int:
-        return 1
-
-    def close(self, cancel: bool = False) -> None:
-        pass
-
-
-class PoolEngine:
-    """A local process pool (forkserver where available, else spawn)."""
-
-    def __init__(self, workers: int) -> None:
-        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-        ctx = mp.get_context(method)
-        if method == "forkserver":
-            ctx.set_forkserver_preload(["model.batch"])
-        self.workers = workers
-        self.label = f"local process pool, {workers} workers"
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        return self.pool.submit(fn, *args)
-
-    def wait(self, pending: set, timeout: float) -> tuple[set, set]:
-        done, rest = futures_wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
-        return set(done), set(rest)
-
-    def capacity(self) -> int:
-        return 2 * self.workers
-
-    def close(self, cancel: bool = False) -> None:
-        if not cancel:
-            self.pool.shutdown(wait=True)
-            return
-        procs = list((getattr(self.pool, "_processes", None) or {}).values())
-        with contextlib.suppress(Exception):
-            self.pool.shutdown(wait=False, cancel_futures=True)
-        # Runs in progress are not waited for: they are recomputed next time. The workers ignore
-        # SIGTERM, hence SIGKILL, sent by pid: when a SIGTERM to the process group has ended the
-        # forkserver, multiprocessing believes its children dead and Process.kill() does nothing.
-        for proc in procs:
-            with contextlib.suppress(Exception):
-                if proc.pid is not None:
-                    os.kill(proc.pid, signal.SIGKILL)
-        for proc in procs:
-            with contextlib.suppress(Exception):
-                proc.join(timeout=5)
-
-
-class DaskEngine:
-    """A ``dask.distributed`` client: a scheduler at ``address`` or a new loopback LocalCluster."""
-
-    def __init__(self, address: str | None = None, local_workers: int | None = None,
-                 timeout: float = 10.0) -> None:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:
-            raise BatchError("Dask is not installed; pip install 'dask[distributed]'") from None
-        self.cluster = None
-        if local_workers:
-            try:
-                self.cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1,
-                                            processes=True, host="127.0.0.1",
-                                            dashboard_address="127.0.0.1:0",
-                                            silence_logs=logging.ERROR)
-                self.client = Client(self.cluster, set_as_default=False)
-            except Exception as exc:
-                if self.cluster is not None:
-                    with contextlib.suppress(Exception):
-                        self.cluster.close()
-                raise BatchError(f"cannot start a Dask LocalCluster of {local_workers} workers "
-                                 f"({type(exc).__name__}: {exc}); try --workers instead") from None
-            self.label = f"Dask LocalCluster, {local_workers} workers"
-        else:
-            try:
-                self.client = Client(address, timeout=timeout, set_as_default=False)
-            except Exception as exc:
-                raise BatchError(
-                    f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s "
-                    f"({type(exc).__name__}: {exc}); check the address (e.g. tcp://host:8786) and "
-                    "that `dask scheduler` is running and reachable from here") from None
-            self.label = f"Dask scheduler {address}"
-        self._threads, self._checked = 0, 0.0
-
-    @property
-    def workers(self) -> int:
-        now = time.monotonic()
-        if now - self._checked > 2.0:
-            self._threads = sum(self.client.nthreads().values())
-            self._checked = now
-        return self._threads
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return self.client.submit(fn, *args, pure=False)
-
-    def wait(self, pending: set, timeout: float) -> tuple[set, set]:
-        from distributed import wait
-
-        try:
-            with self.client.as_current():
-                done, rest = wait(list(pending), timeout=timeout, return_when="FIRST_COMPLETED")
-        except TimeoutError:
-            return set(), set(pending)
-        except (OSError, CancelledError) as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise BatchError(f"lost the connection to the Dask scheduler ({reason}); the runs "
-                             "finished so far are stored: run the same command again once it is "
-                             "back") from exc
-        return set(done), set(rest)
-
-    def capacity(self) -> int:
-        return max(8, 2 * self.workers)
-
-    def close(self, cancel: bool = False) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
-
-
-def make_engine(workers: int | None = None, dask_address: str | None = None,
-                dask_local: int | None = None, dask_timeout: float = 10.0
-                ) -> SerialEngine | PoolEngine | DaskEngine:
-    """The executor asked for: Dask if given an address or a local worker count, else a pool."""
-    if dask_address and dask_local:
-        raise BatchError("give either --dask ADDRESS or --dask-local N, not both")
-    if dask_address or dask_local:
-        if workers:
-            raise BatchError("--workers sets the local pool; with Dask the cluster sets the workers")
-        return DaskEngine(dask_address, dask_local, dask_timeout)
-    n = workers or default_workers()
-    return SerialEngine() if n == 1 else PoolEngine(n)
-
-
 # -- provenance ------------------------------------------------------------------------------
 def git_commit() -> tuple[str | None, bool | None]:
     """The commit of the source tree the model is imported from, and whether it has edits."""
@@ -408,46 +231,6 @@ def new_manifest(design: Design) -> dict[str, Any]:
         **_provenance(),
         "sessions": [],
     }
-
-
-# -- progress --------------------------------------------------------------------------------
-class Progress:
-    """A tqdm bar on a terminal; elsewhere (batch jobs) a log line every ``every`` seconds."""
-
-    def __init__(self, total: int, desc: str, enabled: bool | None, every: float = 30.0) -> None:
-        self.total, self.done, self.start = total, 0, time.monotonic()
-        tty = sys.stderr.isatty()
-        self.bar = None
-        self.log = False
-        if enabled is not False and tty:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, desc=desc, unit="run", file=sys.stderr, smoothing=0.05,
-                            dynamic_ncols=True)
-        elif enabled is not False:
-            self.log, self.every, self.last = True, every, self.start
-
-    def update(self, n: int = 1) -> None:
-        self.done += n
-        if self.bar is not None:
-            self.bar.update(n)
-        elif self.log and time.monotonic() - self.last >= self.every:
-            self.last = time.monotonic()
-            rate = self.done / max(self.last - self.start, 1e-9)
-            left = (self.total - self.done) / rate if rate > 0 else float("nan")
-            print(f"{self.done}/{self.total} runs, {rate:.2f} runs/s, about {_duration(left)} left",
-                  file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _duration(seconds: float) -> str:
-    if not np.isfinite(seconds):
-        return "?"
-    s = round(seconds)
-    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
 
 
 # -- the batch -------------------------------------------------------------------------------
@@ -680,138 +463,3 @@ def _finish_manifest(store: ResultStore, session: int | None, status: str, new: 
     if skipped + new == total and not m.get("completed"):
         m["completed"] = utc_now()
     store.write_manifest(m)
-
-
-# -- command line ----------------------------------------------------------------------------
-def _handle_errors(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    def wrapped(args: argparse.Namespace) -> int:
-        try:
-            return fn(args)
-        except (BatchError, StoreError, ScenarioError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        except BatchInterrupted as exc:
-            print(str(exc), file=sys.stderr)
-            return 130
-        except KeyboardInterrupt:
-            print("interrupted before any run was stored", file=sys.stderr)
-            return 130
-    wrapped.__doc__ = fn.__doc__
-    return wrapped
-
-
-def _sigterm_as_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-@_handle_errors
-def cmd_batch(args: argparse.Namespace) -> int:
-    design = Design.from_files(args.scenarios, args.reps, args.seed, args.scale, args.until,
-                               args.counties)
-    print(f"batch: {len(design.scenarios)} scenario(s) × {design.reps} replication(s) = "
-          f"{len(design.scenarios) * design.reps} runs, base seed {design.base_seed}, scale "
-          f"{design.scale:g} -> {args.out}", file=sys.stderr)
-    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-    try:
-        summary = run_batch(design, args.out, workers=args.workers, dask_address=args.dask,
-                            dask_local=args.dask_local, dask_timeout=args.dask_timeout,
-                            progress=False if args.no_progress else None,
-                            flush_runs=args.flush_runs, flush_seconds=args.flush_seconds,
-                            argv=sys.argv)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    print(summary.text(), file=sys.stderr)
-    print(f"compare the scenarios with: steppe compare {args.out}", file=sys.stderr)
-    return 0
-
-
-@_handle_errors
-def cmd_compare(args: argparse.Namespace) -> int:
-    from model.compare import write_report
-
-    report = write_report(args.dir, args.out, baseline=args.baseline)
-    print(report.table_text)
-    for note in report.notes:
-        print(f"note: {note}", file=sys.stderr)
-    print(f"\n{len(report.files)} files in {report.folder}", file=sys.stderr)
-    return 0
-
-
-@_handle_errors
-def cmd_store_check(args: argparse.Namespace) -> int:
-    store = ResultStore.open(args.dir)
-    if args.set_aside:
-        store.lock()      # before scanning, so that no batch commits a part in between
-    try:
-        return _store_check(store, args)
-    finally:
-        store.close()
-
-
-def _store_check(store: ResultStore, args: argparse.Namespace) -> int:
-    state = store.scan(check_files=True, hashes=True, full=True)
-    total = store.manifest().get("runs_total")
-    print(f"{args.dir}: {len(state.run_ids)} of {total} runs stored in {len(state.committed)} parts")
-    if state.uncommitted:
-        print(f"{len(state.uncommitted)} part(s) without a run index (interrupted writes, or a batch "
-              "writing now)")
-    for p in state.problems:
-        print(f"problem: {p}")
-    bad = set(state.damaged_parts) | (set(state.uncommitted) if args.set_aside else set())
-    if args.set_aside and bad:
-        moved = store.set_aside(bad)
-        print(f"moved {len(moved)} file(s) to {store.root / '_set_aside'}; repeat the batch command "
-              "to recompute their runs")
-        return 0
-    return 1 if state.problems else 0
-
-
-def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Register ``batch``, ``compare`` and ``store-check`` with the ``steppe`` command."""
-    from model.cli import _bounded
-
-    b = sub.add_parser("batch", help="run scenarios × replications into a resumable result store",
-                       description="Run every scenario × replication and store the results as "
-                       "Parquet in --out. Started again with the same command, a batch finishes "
-                       "the runs not yet stored. See docs/BATCH.md.")
-    b.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files")
-    b.add_argument("--reps", type=_bounded(int, 1, MAX_REPS, "--reps"), required=True,
-                   help="replications per scenario (run r of every scenario uses the same seed)")
-    b.add_argument("--out", required=True, help="result store folder (new, or the same design to resume)")
-    b.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0,
-                   help="base seed; replication r runs with a hash of (seed, r)")
-    b.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=1.0,
-                   help="agents per household or firm (0.1: one agent per ten)")
-    b.add_argument("--until", type=_bounded(int, MIN_UNTIL, MAX_UNTIL, "--until"), default=None,
-                   help="last simulated year for every scenario (default: each scenario's)")
-    b.add_argument("--counties", action="store_true", help="also store one row per county and month")
-    ex = b.add_mutually_exclusive_group()
-    ex.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
-                    help=f"local worker processes (default: all cores, here {default_workers()})")
-    ex.add_argument("--dask", metavar="ADDRESS", default=None,
-                    help="run on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786)")
-    ex.add_argument("--dask-local", type=_bounded(int, 1, 4096, "--dask-local"), metavar="N",
-                    default=None, help="start a Dask LocalCluster of N worker processes on loopback")
-    b.add_argument("--dask-timeout", type=_bounded(float, 0.1, 3600, "--dask-timeout"), default=10.0,
-                   help="seconds to wait for the scheduler (default 10)")
-    b.add_argument("--flush-runs", type=_bounded(int, 1, 10**6, "--flush-runs"), default=200,
-                   help="store finished runs at least every this many runs (default 200)")
-    b.add_argument("--flush-seconds", type=_bounded(float, 0.0, 86400, "--flush-seconds"),
-                   default=10.0, help="... and at least every this many seconds (default 10)")
-    b.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
-    b.set_defaults(func=cmd_batch)
-
-    c = sub.add_parser("compare", help="compare the scenarios of a batch: target probabilities, "
-                       "intervals, costs, fan charts")
-    c.add_argument("dir", help="result store of `steppe batch`")
-    c.add_argument("--out", default=None, help="report folder (default DIR/report)")
-    c.add_argument("--baseline", default="baseline",
-                   help="scenario the differences are taken from (default baseline)")
-    c.set_defaults(func=cmd_compare)
-
-    s = sub.add_parser("store-check", help="check a result store; --set-aside moves damaged parts")
-    s.add_argument("dir", help="result store of `steppe batch`")
-    s.add_argument("--set-aside", action="store_true",
-                   help="move damaged or uncommitted parts to DIR/_set_aside (their runs are "
-                   "recomputed by the next batch)")
-    s.set_defaults(func=cmd_store_check)

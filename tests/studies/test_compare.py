@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from _batch_common import design
 
-from model.batch import run_batch
-from model.cli import main
-from model.compare import write_report
-from model.store import ResultStore
+from steppe.cli import main
+from studies.batch import run_batch
+from studies.compare import write_report
+from studies.store import ResultStore
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 REPS = 5
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.batch import Design
-from model.store import ResultStore
+from studies.batch import Design
+from studies.store import ResultStore
 
 SCALE = 0.05
 VOLATILE = ["wall_s", "worker", "finished_at", "session", "part"]

@@ -4,10 +4,10 @@ import tomllib
 
 import pandas as pd
 
-from model.cli import main
 from model.outputs import OUTPUT_FILES
 from model.run import simulate
 from model.scenario import parse_scenario
+from steppe.cli import main
 
 
 def run_cli(tmp_path, name, seed):

@@ -3,8 +3,8 @@ nothing written to --out."""
 
 import pytest
 
-from model.cli import main
 from model.scenario import ScenarioError, load_scenario
+from steppe.cli import main
 
 CASES = [
     ("bogus = 1\n", ["bad.toml", "'bogus'", "allowed top-level keys"]),

@@ -9,8 +9,9 @@ import time
 import pytest
 from _batch_common import TWO_LEVERS, assert_same_tables, design, write_scenarios
 
-from model.batch import BatchError, make_engine, run_batch
-from model.cli import main
+from steppe.cli import main
+from studies.batch import BatchError, run_batch
+from studies.engines import make_engine
 
 distributed = pytest.importorskip("distributed")
 

@@ -23,7 +23,7 @@ from matplotlib.ticker import MultipleLocator
 
 from model.indicators import TARGETS
 from model.plotting import plt, save, use_cjk_font
-from model.store import ResultStore, StoreError
+from studies.store import ResultStore, StoreError
 
 Q = (0.05, 0.25, 0.5, 0.75, 0.95)
 YI = 1e8   # 亿元

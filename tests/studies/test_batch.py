@@ -14,14 +14,14 @@ import pandas as pd
 import pytest
 from _batch_common import SCALE, TWO_LEVERS, assert_same_tables, design, tables, write_scenarios
 
-import model.batch as batch
-from model.batch import BatchError, BatchInterrupted, rep_seed, run_batch
-from model.cli import main
+import studies.batch as batch
 from model.run import simulate
 from model.scenario import load_scenario
-from model.store import ResultStore
+from steppe.cli import main
+from studies.batch import BatchError, BatchInterrupted, rep_seed, run_batch
+from studies.store import ResultStore
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 IDS = ["run_id", "scenario"]
 
 
@@ -108,7 +108,7 @@ def test_killed_then_terminated_batch_stores_every_run_exactly_once(tmp_path, sc
     out = tmp_path / "out"
     args = ["batch", str(scen[0]), "--reps", "12", "--scale", str(SCALE), "--out", str(out),
             "--flush-runs", "1", "--no-progress"]
-    cmd = [sys.executable, "-m", "model.cli", *args, "--workers", "2"]
+    cmd = [sys.executable, "-m", "steppe", *args, "--workers", "2"]
     log = tmp_path / "stderr.txt"
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,

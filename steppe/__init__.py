@@ -1,0 +1,1 @@
+"""The ``steppe`` command line, wired in one place (:mod:`steppe.cli`)."""

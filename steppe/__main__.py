@@ -1,0 +1,5 @@
+import sys
+
+from steppe.cli import main
+
+sys.exit(main())

@@ -1,0 +1,243 @@
+"""The ``steppe`` command, wired in one place: run a scenario, list levers and parameters, run
+batches, compare them and check their stores."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from model.levers import Levers
+from model.model import MAX_SCALE, MAX_SEED, MIN_SCALE
+from model.params import Parameters
+from model.scenario import MAX_UNTIL, MIN_UNTIL, ScenarioError, load_scenario
+from model.settings import describe
+from studies.batch import MAX_REPS, Design, run_batch
+from studies.engines import default_workers
+from studies.errors import BatchError, BatchInterrupted
+from studies.store import ResultStore, StoreError
+
+REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def default_scenario() -> Path:
+    here = Path("scenarios/baseline.toml")
+    return here if here.is_file() else REPO_SCENARIOS / "baseline.toml"
+
+
+def _bounded(kind: type, low: float, high: float, what: str):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be {kind.__name__}: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} {value} is out of range; allowed [{low}, {high}]")
+        return value
+    return parse
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from model.outputs import target_table, write_outputs
+    from model.run import simulate
+
+    path = Path(args.scenario) if args.scenario else default_scenario()
+    scenario = load_scenario(path, until=args.until)
+    start = time.perf_counter()
+    print(f"running {scenario.name} ({path}) to end-{scenario.until}, seed {args.seed}, "
+          f"scale {args.scale:g} ...", file=sys.stderr)
+    result = simulate(scenario, seed=args.seed, scale=args.scale)
+    written = write_outputs(result, Path(args.out))
+    print(target_table(result.targets))
+    print(f"\n{len(written)} files in {args.out} ({time.perf_counter() - start:.1f} s): "
+          + ", ".join(p.name for p in written), file=sys.stderr)
+    return 0
+
+
+def _print_settings(cls: type, prefix: str = "") -> None:
+    for row in describe(cls):
+        rng = "" if row["low"] is None else f"[{row['low']:g}, {row['high']:g}]"
+        ref = row["source"] or f"calibration prior {row['prior']}"
+        print(f"{prefix}{row['name']:<44} {row['default']!s:>14}  {rng:<22} {row['unit']:<22} "
+              f"{row['zh']} {row['doc']} ({ref})")
+
+
+def cmd_levers(args: argparse.Namespace) -> int:
+    _print_settings(Levers)
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    from dataclasses import fields
+
+    for f in fields(Parameters):
+        print(f"[parameters.{f.name}]")
+        _print_settings(type(getattr(Parameters(), f.name)), "  ")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="steppe", description="Digital Steppe 数字草原: an "
+                                     "agent-based model of Xilingol's digital economy")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one scenario and report the 2027 targets")
+    run.add_argument("scenario", nargs="?", help="scenario TOML (default scenarios/baseline.toml)")
+    run.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
+    run.add_argument("--out", default="results/baseline", help="output folder")
+    run.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=1.0,
+                     help="agents per household or firm (0.1: one agent per ten)")
+    run.add_argument("--until", type=_bounded(int, MIN_UNTIL, MAX_UNTIL, "--until"), default=None,
+                     help="last simulated year (default: the scenario's, else 2027)")
+    run.set_defaults(func=cmd_run)
+    sub.add_parser("levers", help="list the policy levers").set_defaults(func=cmd_levers)
+    sub.add_parser("params", help="list the behavioural parameters").set_defaults(func=cmd_params)
+    add_batch_commands(sub)
+    return parser
+
+
+def _handle_errors(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return fn(args)
+        except (BatchError, StoreError, ScenarioError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except BatchInterrupted as exc:
+            print(str(exc), file=sys.stderr)
+            return 130
+        except KeyboardInterrupt:
+            print("interrupted before any run was stored", file=sys.stderr)
+            return 130
+    wrapped.__doc__ = fn.__doc__
+    return wrapped
+
+
+def _sigterm_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@_handle_errors
+def cmd_batch(args: argparse.Namespace) -> int:
+    design = Design.from_files(args.scenarios, args.reps, args.seed, args.scale, args.until,
+                               args.counties)
+    print(f"batch: {len(design.scenarios)} scenario(s) × {design.reps} replication(s) = "
+          f"{len(design.scenarios) * design.reps} runs, base seed {design.base_seed}, scale "
+          f"{design.scale:g} -> {args.out}", file=sys.stderr)
+    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    try:
+        summary = run_batch(design, args.out, workers=args.workers, dask_address=args.dask,
+                            dask_local=args.dask_local, dask_timeout=args.dask_timeout,
+                            progress=False if args.no_progress else None,
+                            flush_runs=args.flush_runs, flush_seconds=args.flush_seconds,
+                            argv=sys.argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(summary.text(), file=sys.stderr)
+    print(f"compare the scenarios with: steppe compare {args.out}", file=sys.stderr)
+    return 0
+
+
+@_handle_errors
+def cmd_compare(args: argparse.Namespace) -> int:
+    from studies.compare import write_report
+
+    report = write_report(args.dir, args.out, baseline=args.baseline)
+    print(report.table_text)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"\n{len(report.files)} files in {report.folder}", file=sys.stderr)
+    return 0
+
+
+@_handle_errors
+def cmd_store_check(args: argparse.Namespace) -> int:
+    store = ResultStore.open(args.dir)
+    if args.set_aside:
+        store.lock()      # before scanning, so that no batch commits a part in between
+    try:
+        return _store_check(store, args)
+    finally:
+        store.close()
+
+
+def _store_check(store: ResultStore, args: argparse.Namespace) -> int:
+    state = store.scan(check_files=True, hashes=True, full=True)
+    total = store.manifest().get("runs_total")
+    print(f"{args.dir}: {len(state.run_ids)} of {total} runs stored in {len(state.committed)} parts")
+    if state.uncommitted:
+        print(f"{len(state.uncommitted)} part(s) without a run index (interrupted writes, or a batch "
+              "writing now)")
+    for p in state.problems:
+        print(f"problem: {p}")
+    bad = set(state.damaged_parts) | (set(state.uncommitted) if args.set_aside else set())
+    if args.set_aside and bad:
+        moved = store.set_aside(bad)
+        print(f"moved {len(moved)} file(s) to {store.root / '_set_aside'}; repeat the batch command "
+              "to recompute their runs")
+        return 0
+    return 1 if state.problems else 0
+
+
+def add_batch_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``batch``, ``compare`` and ``store-check``."""
+    b = sub.add_parser("batch", help="run scenarios × replications into a resumable result store",
+                       description="Run every scenario × replication and store the results as "
+                       "Parquet in --out. Started again with the same command, a batch finishes "
+                       "the runs not yet stored. See docs/BATCH.md.")
+    b.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario TOML files")
+    b.add_argument("--reps", type=_bounded(int, 1, MAX_REPS, "--reps"), required=True,
+                   help="replications per scenario (run r of every scenario uses the same seed)")
+    b.add_argument("--out", required=True, help="result store folder (new, or the same design to resume)")
+    b.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0,
+                   help="base seed; replication r runs with a hash of (seed, r)")
+    b.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=1.0,
+                   help="agents per household or firm (0.1: one agent per ten)")
+    b.add_argument("--until", type=_bounded(int, MIN_UNTIL, MAX_UNTIL, "--until"), default=None,
+                   help="last simulated year for every scenario (default: each scenario's)")
+    b.add_argument("--counties", action="store_true", help="also store one row per county and month")
+    ex = b.add_mutually_exclusive_group()
+    ex.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
+                    help=f"local worker processes (default: all cores, here {default_workers()})")
+    ex.add_argument("--dask", metavar="ADDRESS", default=None,
+                    help="run on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786)")
+    ex.add_argument("--dask-local", type=_bounded(int, 1, 4096, "--dask-local"), metavar="N",
+                    default=None, help="start a Dask LocalCluster of N worker processes on loopback")
+    b.add_argument("--dask-timeout", type=_bounded(float, 0.1, 3600, "--dask-timeout"), default=10.0,
+                   help="seconds to wait for the scheduler (default 10)")
+    b.add_argument("--flush-runs", type=_bounded(int, 1, 10**6, "--flush-runs"), default=200,
+                   help="store finished runs at least every this many runs (default 200)")
+    b.add_argument("--flush-seconds", type=_bounded(float, 0.0, 86400, "--flush-seconds"),
+                   default=10.0, help="... and at least every this many seconds (default 10)")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
+    b.set_defaults(func=cmd_batch)
+
+    c = sub.add_parser("compare", help="compare the scenarios of a batch: target probabilities, "
+                       "intervals, costs, fan charts")
+    c.add_argument("dir", help="result store of `steppe batch`")
+    c.add_argument("--out", default=None, help="report folder (default DIR/report)")
+    c.add_argument("--baseline", default="baseline",
+                   help="scenario the differences are taken from (default baseline)")
+    c.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("store-check", help="check a result store; --set-aside moves damaged parts")
+    s.add_argument("dir", help="result store of `steppe batch`")
+    s.add_argument("--set-aside", action="store_true",
+                   help="move damaged or uncommitted parts to DIR/_set_aside (their runs are "
+                   "recomputed by the next batch)")
+    s.set_defaults(func=cmd_store_check)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Executors for batches: in-process, a local process pool, or a Dask cluster.
+
+Each engine offers ``submit``, ``wait``, ``capacity`` and ``close``; the batch driver keeps a
+bounded number of runs in flight and never depends on which engine ran a run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing as mp
+import os
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import wait as futures_wait
+from typing import Any
+
+from studies.errors import BatchError
+
+
+def default_workers() -> int:
+    """CPU cores this process may use (respects affinity masks set by SLURM or taskset)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _worker_init() -> None:
+    """Workers ignore Ctrl-C and SIGTERM sent to the whole process group: the driver stores
+    what has finished and then ends them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+class SerialEngine:
+    """Runs in this process, one at a time (``--workers 1``)."""
+
+    label = "in-process, 1 worker"
+    workers = 1
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        fut: Future = Future()
+        try:
+            fut.set_result(fn(*args))
+        except Exception as exc:
+            fut.set_exception(exc)
+        return fut
+
+    def wait(self, pending: set, timeout: float) -> tuple[set, set]:
+        return set(pending), set()
+
+    def capacity(self) -> int:
+        return 1
+
+    def close(self, cancel: bool = False) -> None:
+        pass
+
+
+class PoolEngine:
+    """A local process pool (forkserver where available, else spawn)."""
+
+    def __init__(self, workers: int) -> None:
+        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+        ctx = mp.get_context(method)
+        if method == "forkserver":
+            ctx.set_forkserver_preload(["studies.batch"])
+        self.workers = workers
+        self.label = f"local process pool, {workers} workers"
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        return self.pool.submit(fn, *args)
+
+    def wait(self, pending: set, timeout: float) -> tuple[set, set]:
+        done, rest = futures_wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+        return set(done), set(rest)
+
+    def capacity(self) -> int:
+        return 2 * self.workers
+
+    def close(self, cancel: bool = False) -> None:
+        if not cancel:
+            self.pool.shutdown(wait=True)
+            return
+        procs = list((getattr(self.pool, "_processes", None) or {}).values())
+        with contextlib.suppress(Exception):
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        # Runs in progress are not waited for: they are recomputed next time. The workers ignore
+        # SIGTERM, hence SIGKILL, sent by pid: when a SIGTERM to the process group has ended the
+        # forkserver, multiprocessing believes its children dead and Process.kill() does nothing.
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                if proc.pid is not None:
+                    os.kill(proc.pid, signal.SIGKILL)
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.join(timeout=5)
+
+
+class DaskEngine:
+    """A ``dask.distributed`` client: a scheduler at ``address`` or a new loopback LocalCluster."""
+
+    def __init__(self, address: str | None = None, local_workers: int | None = None,
+                 timeout: float = 10.0) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise BatchError("Dask is not installed; pip install 'dask[distributed]'") from None
+        self.cluster = None
+        if local_workers:
+            try:
+                self.cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1,
+                                            processes=True, host="127.0.0.1",
+                                            dashboard_address="127.0.0.1:0",
+                                            silence_logs=logging.ERROR)
+                self.client = Client(self.cluster, set_as_default=False)
+            except Exception as exc:
+                if self.cluster is not None:
+                    with contextlib.suppress(Exception):
+                        self.cluster.close()
+                raise BatchError(f"cannot start a Dask LocalCluster of {local_workers} workers "
+                                 f"({type(exc).__name__}: {exc}); try --workers instead") from None
+            self.label = f"Dask LocalCluster, {local_workers} workers"
+        else:
+            try:
+                self.client = Client(address, timeout=timeout, set_as_default=False)
+            except Exception as exc:
+                raise BatchError(
+                    f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s "
+                    f"({type(exc).__name__}: {exc}); check the address (e.g. tcp://host:8786) and "
+                    "that `dask scheduler` is running and reachable from here") from None
+            self.label = f"Dask scheduler {address}"
+        self._threads, self._checked = 0, 0.0
+
+    @property
+    def workers(self) -> int:
+        now = time.monotonic()
+        if now - self._checked > 2.0:
+            self._threads = sum(self.client.nthreads().values())
+            self._checked = now
+        return self._threads
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return self.client.submit(fn, *args, pure=False)
+
+    def wait(self, pending: set, timeout: float) -> tuple[set, set]:
+        from distributed import wait
+
+        try:
+            with self.client.as_current():
+                done, rest = wait(list(pending), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return set(), set(pending)
+        except (OSError, CancelledError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise BatchError(f"lost the connection to the Dask scheduler ({reason}); the runs "
+                             "finished so far are stored: run the same command again once it is "
+                             "back") from exc
+        return set(done), set(rest)
+
+    def capacity(self) -> int:
+        return max(8, 2 * self.workers)
+
+    def close(self, cancel: bool = False) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_engine(workers: int | None = None, dask_address: str | None = None,
+                dask_local: int | None = None, dask_timeout: float = 10.0
+                ) -> SerialEngine | PoolEngine | DaskEngine:
+    """The executor asked for: Dask if given an address or a local worker count, else a pool."""
+    if dask_address and dask_local:
+        raise BatchError("give either --dask ADDRESS or --dask-local N, not both")
+    if dask_address or dask_local:
+        if workers:
+            raise BatchError("--workers sets the local pool; with Dask the cluster sets the workers")
+        return DaskEngine(dask_address, dask_local, dask_timeout)
+    n = workers or default_workers()
+    return SerialEngine() if n == 1 else PoolEngine(n)
