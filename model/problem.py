@@ -65,7 +65,7 @@ class Variable:
     """A lever or an uncertain parameter: one axis of the space a study samples."""
 
     name: str                   # levers: the field name; parameters: "group.name"
-    role: Literal["lever", "timing", "uncertainty"]
+    role: Literal["lever", "timing", "uncertainty", "constant"]
     kind: Kind
     group: str
     unit: str
@@ -144,17 +144,22 @@ def _timings(levers: Sequence[Variable]) -> tuple[Variable, ...]:
         prior=None) for v in levers)
 
 
-def _uncertainties() -> tuple[Variable, ...]:
+def parameter_variables() -> tuple[Variable, ...]:
+    """Every behavioural parameter: ``uncertainty`` when it carries a prior, else ``constant``
+    (a sourced fact, fixed in studies unless a scenario overrides it)."""
     out = []
     for g in dataclasses.fields(Parameters):
         cls = type(getattr(Parameters(), g.name))
         kinds = field_kinds(cls)
         for f in dataclasses.fields(cls):
             spec: Spec = f.metadata["spec"]
-            if spec.prior is not None:
-                out.append(_variable(f"{g.name}.{f.name}", "uncertainty", g.name, kinds[f.name],
-                                     spec, f.default))
+            role = "uncertainty" if spec.prior is not None else "constant"
+            out.append(_variable(f"{g.name}.{f.name}", role, g.name, kinds[f.name], spec, f.default))
     return tuple(out)
+
+
+def _uncertainties() -> tuple[Variable, ...]:
+    return tuple(v for v in parameter_variables() if v.role == "uncertainty")
 
 
 # Chinese labels of parameters whose declaration has none (model/params.py carries zh= where set).
@@ -273,6 +278,23 @@ class Problem:
             "outcomes": [dataclasses.asdict(o) for o in self.outcomes],
             "targets": [dataclasses.asdict(t) for t in self.targets],
         }
+
+
+PROBLEM_FORMAT = "digital-steppe-problem/1"   # see docs/problem.schema.json
+
+
+def levers_document(problem: Problem | None = None) -> dict[str, Any]:
+    """What ``steppe levers --json`` prints: levers, their timings, outcomes and targets."""
+    pr = problem or PROBLEM
+    d = pr.as_dict()
+    return {"format": PROBLEM_FORMAT, "groups": dict(GROUP_ZH), "levers": d["levers"],
+            "timings": d["timings"], "outcomes": d["outcomes"], "targets": d["targets"]}
+
+
+def parameters_document() -> dict[str, Any]:
+    """What ``steppe params --json`` prints: every behavioural parameter (role ``uncertainty``
+    with a prior, ``constant`` with a source only)."""
+    return {"format": PROBLEM_FORMAT, "parameters": [v.as_dict() for v in parameter_variables()]}
 
 
 def _start_month(value: Any, until: int, where: str) -> int:
