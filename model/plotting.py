@@ -6,8 +6,9 @@ matplotlib by file path, so figures look the same on every machine and need no s
 
 from __future__ import annotations
 
+import importlib.util
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 import matplotlib
 
@@ -20,10 +21,14 @@ CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
 @cache
 def use_cjk_font() -> str:
-    """Register the bundled CJK font and make it the default; returns its family name."""
-    path = resources.files("mplfonts") / "fonts" / CJK_FONT_FILE
+    """Register the bundled CJK font and make it the default; returns its family name. The
+    font file is found without importing ``mplfonts`` (which loads fontTools) and parsed once."""
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("the mplfonts package (Chinese font for figures) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / CJK_FONT_FILE
     font_manager.fontManager.addfont(str(path))
-    family = font_manager.FontProperties(fname=str(path)).get_name()
+    family = font_manager.fontManager.ttflist[-1].name
     plt.rcParams["font.family"] = [family, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
     plt.rcParams["svg.hashsalt"] = "digital-steppe"

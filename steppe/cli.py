@@ -4,6 +4,7 @@ batches, compare them and check their stores."""
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -260,5 +261,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def console() -> None:
+    """The ``steppe`` command: :func:`main`, then leave at once. Tearing the interpreter down
+    (freeing every module and array one by one) took 0.36 s after a full-scale run, for nothing:
+    every file is closed and every worker ended by then, so the output streams are flushed and
+    the process exits without it."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
