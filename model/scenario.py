@@ -65,6 +65,25 @@ class Scenario:
     parameters: Parameters = field(default_factory=Parameters)
     source_text: str = ""
 
+    def __post_init__(self) -> None:
+        """A scenario built in code is checked as a file's is (levers and parameters check
+        themselves on construction)."""
+        until = self.until
+        if isinstance(until, bool) or not isinstance(until, int) or not MIN_UNTIL <= until <= MAX_UNTIL:
+            raise ScenarioError(f"Scenario: until {until!r} is not allowed; expected a year from "
+                                f"{MIN_UNTIL} to {MAX_UNTIL}")
+        if not isinstance(self.levers, Levers):
+            raise ScenarioError(f"Scenario: levers must be a Levers, not {type(self.levers).__name__}")
+        if not isinstance(self.parameters, Parameters):
+            raise ScenarioError("Scenario: parameters must be a Parameters, not "
+                                f"{type(self.parameters).__name__}")
+        months = (until - BASE_YEAR + 1) * 12
+        for when, values in self.changes:
+            if isinstance(when, bool) or not isinstance(when, int) or not 0 <= when < months:
+                raise ScenarioError(f"Scenario: lever change at month {when!r} is outside the run "
+                                    f"(0 to {months - 1})")
+            validated_replace(self.levers, values, f"Scenario: lever change at month {when}")
+
     @property
     def months(self) -> int:
         return (self.until - BASE_YEAR + 1) * 12
