@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from model.indicators import TARGET_YEAR, TARGETS
+from model.labels_zh import PARAM_EN, PARAM_ZH
 from model.levers import Levers
 from model.params import Parameters
 from model.scenario import BASE_YEAR, MAX_UNTIL, MIN_UNTIL, Scenario, ScenarioError, month_index
@@ -119,7 +120,7 @@ class TargetSpec:
 
 def _variable(name: str, role: str, group: str, kind: type, spec: Spec, default: Any) -> Variable:
     return Variable(name=name, role=role, kind=KIND_OF_TYPE[kind], group=group, unit=spec.unit,  # type: ignore[arg-type]
-                    default=default, low=spec.low, high=spec.high, label_en=spec.doc,
+                    default=default, low=spec.low, high=spec.high, label_en=PARAM_EN.get(name, spec.doc),
                     label_zh=spec.zh or PARAM_ZH.get(name), source=spec.source, prior=spec.prior,
                     constraint=spec.constraint, size=len(default) if kind is tuple else None)
 
@@ -161,9 +162,6 @@ def parameter_variables() -> tuple[Variable, ...]:
 def _uncertainties() -> tuple[Variable, ...]:
     return tuple(v for v in parameter_variables() if v.role == "uncertainty")
 
-
-# Chinese labels of parameters whose declaration has none (model/params.py carries zh= where set).
-PARAM_ZH: dict[str, str] = {}
 
 OUTCOMES = (
     *(Outcome(t.id, t.unit, t.label_en, t.label_zh, "maximise") for t in TARGETS),
