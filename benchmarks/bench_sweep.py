@@ -3,7 +3,9 @@
 Each configuration evaluates the same lever sweep (random points of the lever space, common
 random numbers across points) with :func:`studies.sweep.evaluate` into a fresh result store.
 "end to end" is the whole call (pool start-up, validation, storing); "steady" leaves out
-start-up: runs finished after each worker's first chunk, over the time they took. Goals of
+start-up: runs finished after each worker's first chunk, over the time they took. On a machine
+busy with other work, "if N cores were free" (N / CPU seconds per run, the driver's and the
+workers' CPU time together) estimates what the same sweep does on N idle cores. Goals of
 issue 8: at scale 0.1, 2 workers at least 20 runs/s and at least 1.8x one worker.
 
     python benchmarks/bench_sweep.py                     # scale 0.1: 240 runs; scale 1: 24 runs
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import tempfile
 import time
 from datetime import datetime
@@ -50,13 +53,22 @@ def steady_rate(out: Path, skip: int) -> float:
     return (len(t) - 1) / span if span > 0 else float("nan")
 
 
+def _cpu() -> float:
+    """CPU seconds (user + sys) of this process and its finished children."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def measure(points: pd.DataFrame, reps: int, scale: float, workers: int, out: Path) -> dict:
+    cpu = _cpu()
     start = time.perf_counter()
     frame = evaluate(points, reps=reps, scale=scale, workers=workers, out=out, progress=False)
     wall = time.perf_counter() - start
+    cpu = _cpu() - cpu          # the pool's workers have ended and been reaped by now
     chunk = max(1, min(64, -(-len(frame) // (4 * workers))))
     return {"runs": len(frame), "wall_s": wall, "end_to_end": len(frame) / wall,
-            "steady": steady_rate(out, workers * chunk)}
+            "steady": steady_rate(out, workers * chunk), "cpu_per_run": cpu / len(frame),
+            "cpu_bound": workers * len(frame) / cpu}
 
 
 def main() -> None:
@@ -77,7 +89,8 @@ def main() -> None:
                                            Path(tmp) / f"s{scale}-w{workers}")
                 print(f"  scale {scale:<4g} {workers} worker(s): {r['runs']} runs, "
                       f"{r['end_to_end']:6.2f} runs/s end to end ({r['wall_s']:.1f} s), "
-                      f"{r['steady']:6.2f} runs/s steady", flush=True)
+                      f"{r['steady']:6.2f} runs/s steady; {r['cpu_per_run'] * 1000:.0f} ms CPU per run, "
+                      f"{r['cpu_bound']:.2f} runs/s if {workers} core(s) were free", flush=True)
             for kind in ("end_to_end", "steady"):
                 ratio = res[2][kind] / res[1][kind]
                 line = f"  scale {scale:g} {kind.replace('_', ' ')}: 2 workers / 1 worker = {ratio:.2f}x"

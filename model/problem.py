@@ -353,16 +353,21 @@ PROBLEM = build_problem()
 def outcomes_of(result: RunResult) -> dict[str, float]:
     """The outcomes of a finished run: target values and league columns at end-2027 (or the
     last month of a run that ends earlier), plus ``<target>_met`` flags (1.0/0.0, NaN when not
-    evaluated)."""
+    evaluated). A target without a value (T6 when nothing new is built) is NaN."""
     lg = result.league
-    at = lg[lg["year"] <= TARGET_YEAR].iloc[-1]
+    return outcomes_from(lg[lg["year"] <= TARGET_YEAR].iloc[-1], result.targets)
+
+
+def outcomes_from(row: Mapping[str, Any], targets: Mapping[str, dict[str, Any]]) -> dict[str, float]:
+    """:func:`outcomes_of` from the league row at end-2027 (a mapping) and the targets: what a
+    sweep uses without building the monthly table."""
     out: dict[str, float] = {}
     for o in OUTCOMES:
-        if o.name in result.targets:
-            v = result.targets[o.name]["value"]
+        if o.name in targets:
+            v = targets[o.name]["value"]
             out[o.name] = math.nan if v is None else float(v)
         else:
-            out[o.name] = float(at[o.name])
-    for tid, t in result.targets.items():
+            out[o.name] = float(row[o.name])
+    for tid, t in targets.items():
         out[f"{tid}_met"] = math.nan if t["met"] is None else float(t["met"])
     return out
