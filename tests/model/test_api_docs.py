@@ -10,6 +10,7 @@ import pytest
 DOC = Path(__file__).resolve().parents[2] / "docs" / "API.md"
 
 
+@pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning")   # inside EMA 3.0.0's PRIM
 def test_api_examples_run(capsys, monkeypatch, tmp_path):
     pytest.importorskip("ema_workbench")
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
