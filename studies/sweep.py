@@ -102,13 +102,14 @@ def run_chunk(jobs: list[Job], scale: float, monthly: bool) -> list[dict[str, An
     worker = f"{socket.gethostname()}:{os.getpid()}"
     out = []
     for key, pid, rep, seed, scenario in jobs:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         m = _model_for(scenario, seed, scale)
         m.run()
         rows = m.recorder.league
         at = next(r for r in reversed(rows) if r["year"] <= TARGET_YEAR)
         row = {"run_id": f"{key}/{rep}", "scenario": key, "point_id": pid, "rep": rep, "seed": seed,
                **outcomes_from(at, m.recorder.targets()), "wall_s": time.perf_counter() - start,
+               "cpu_s": time.process_time() - cpu,
                "worker": worker, "finished_at": utc_now(), "model_sha256": model_source_hash()}
         league = None
         if monthly:
