@@ -91,6 +91,8 @@ def test_parameter_groups_and_scenarios_validate_on_construction():
         EnterpriseParams(sector_shares=(0.5, 0.5, 0.5, 0.5))
     with pytest.raises(SettingError, match="non-decreasing"):
         EnterpriseParams(step_cost_cny=(1e5, 5e4, 6e5, 2e6))
+    with pytest.raises(SettingError, match=r"parameters\.herders: expected a HerderParams, not dict"):
+        Parameters(herders={"bass_q_per_year": 0.45})
     with pytest.raises(SettingError, match="until 2040"):
         Scenario(until=2040)
     with pytest.raises(SettingError, match=r"promotion_centres: 3\.7"):
