@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from model.indicators import TARGETS
-from model.plotting import plt, save, use_cjk_font
+from model.plotting import new_figure, save, use_cjk_font
 from model.run import RunResult
 
 OUTPUT_FILES = ("league.csv", "counties.csv", "targets.json", "levers_cost.csv", "summary.png")
@@ -93,7 +93,7 @@ def summary_figure(result: RunResult, path: Path) -> None:
     lg = result.league
     n = len(lg)
     x = np.arange(n)
-    fig = plt.figure(figsize=(18, 13))
+    fig = new_figure(figsize=(18, 13))
     grid = fig.add_gridspec(3, 4, left=0.045, right=0.99, top=0.885, bottom=0.14, wspace=0.2,
                             hspace=0.5)
     axes = np.array([[fig.add_subplot(grid[i, j]) for j in range(4)] for i in range(3)])
