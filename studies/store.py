@@ -54,7 +54,12 @@ CREATION_LEFTOVERS = {".lock", "scenarios", ".manifest.json.tmp", *TABLES}
 
 
 class StoreError(Exception):
-    """A store that cannot be used as asked; the message names the file and what to do."""
+    """A store that cannot be used as asked; the message names the file and what to do.
+    ``exit_status``: 2 for the user's input, 1 for a fault of the system (full disk, read-only)."""
+
+    def __init__(self, message: str, exit_status: int = 2) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status
 
 
 def utc_now() -> str:
@@ -115,7 +120,7 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise StoreError(_os_message(exc, path, "the manifest is unchanged")) from exc
+        raise StoreError(_os_message(exc, path, "the manifest is unchanged"), 1) from exc
 
 
 def _os_message(exc: OSError, path: Path, kept: str) -> str:
@@ -228,14 +233,14 @@ class ResultStore:
         store = cls(root)
         root = store.root
         if root.exists() and not root.is_dir():
-            raise StoreError(f"{root}: exists and is not a folder")
+            raise StoreError(f"{root}: exists and is not a folder; give a new folder as --out", 1)
         store._refuse_foreign_folder()
         try:
             root.mkdir(parents=True, exist_ok=True)
             store.lock()
         except OSError as exc:
             store.close()
-            raise StoreError(_os_message(exc, root, "nothing was stored")) from exc
+            raise StoreError(_os_message(exc, root, "nothing was stored"), 1) from exc
         try:
             store._refuse_foreign_folder()      # again, now that no other writer can change it
             fresh = not store.exists()
@@ -253,7 +258,7 @@ class ResultStore:
                 store.write_manifest(new_manifest)    # last: the store exists once this is renamed
         except OSError as exc:
             store.close()
-            raise StoreError(_os_message(exc, root, "nothing was stored")) from exc
+            raise StoreError(_os_message(exc, root, "nothing was stored"), 1) from exc
         except BaseException:
             store.close()
             raise
@@ -261,7 +266,7 @@ class ResultStore:
             store._remove_temp_files()
             state = store.scan(check_files=True, hashes=True)
             if state.problems:
-                raise StoreError(store.problem_text(state))
+                raise StoreError(store.problem_text(state), 1)
             if state.uncommitted:
                 moved = store.set_aside(state.uncommitted)
                 print(f"note: set aside {len(moved)} file(s) of parts interrupted before their run "
@@ -279,7 +284,10 @@ class ResultStore:
             import fcntl
         except ImportError:   # Windows: no advisory locks; one writer per folder is the user's job
             return
-        fh = open(self.root / ".lock", "a+")
+        try:
+            fh = open(self.root / ".lock", "a+")
+        except OSError as exc:
+            raise StoreError(_os_message(exc, self.root / ".lock", "nothing was changed"), 1) from None
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -393,13 +401,19 @@ class ResultStore:
         stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
         numbers = set(parts)
         moved = []
-        for table in TABLES:
-            for number, path in self._part_files(table).items():
-                if number in numbers:
-                    dest = self.root / SET_ASIDE / stamp / table / path.name
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.move(path, dest)
-                    moved.append(dest)
+        try:
+            for table in TABLES:
+                for number, path in self._part_files(table).items():
+                    if number in numbers:
+                        dest = self.root / SET_ASIDE / stamp / table / path.name
+                        dest.parent.mkdir(parents=True, exist_ok=True)
+                        os.rename(path, dest)       # same file system: never a half-copied file
+                        moved.append(dest)
+        except OSError as exc:
+            done = f"{len(moved)} file(s) were moved to {self.root / SET_ASIDE / stamp}" if moved \
+                else "nothing was moved"
+            raise StoreError(_os_message(exc, Path(exc.filename or self.root), f"{done}; fix this "
+                                         "and repeat the command"), 1) from None
         return moved
 
     # -- writing ---------------------------------------------------------------------------
@@ -437,36 +451,47 @@ class ResultStore:
             n = len(frames[COMMIT_TABLE])
             raise StoreError(_os_message(exc, temps[-1][0] if temps else self.root,
                                          f"the {n} run(s) of this part were not stored and will "
-                                         "be recomputed; runs stored before are intact")) from exc
+                                         "be recomputed; runs stored before are intact"), 1) from exc
         self._next_part = number + 1
         return number
 
     # -- reading ---------------------------------------------------------------------------
-    def committed_files(self, table: str) -> list[Path]:
+    def committed_files(self, table: str, parts: Iterable[int] | None = None) -> list[Path]:
+        """The files of ``table`` of committed parts (of ``parts`` only, when given: a snapshot
+        taken once, so that every table is read over the same runs)."""
+        if parts is not None:
+            return [self.root / table / part_name(n) for n in sorted(parts)]
         runs = self._part_files(COMMIT_TABLE)
         files = self._part_files(table)
         return [files[n] for n in sorted(files) if n in runs]
 
-    def read(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """All committed rows of ``table`` (runs in design order, rows within a run as written)."""
+    def read(self, table: str, columns: list[str] | None = None,
+             parts: Iterable[int] | None = None) -> pd.DataFrame:
+        """All committed rows of ``table`` (runs in design order, rows within a run as written);
+        with ``parts`` (e.g. ``scan().committed``), the rows of those committed parts only."""
         if table not in TABLES:
             raise ValueError(f"no table {table!r}; tables are {', '.join(TABLES)}")
-        files = self.committed_files(table)
+        counties = self.manifest()["design"].get("counties")
+        if table == "counties" and not counties:
+            raise StoreError(f"{self.root}: this batch stored no county rows (run it with "
+                             "--counties)")
+        files = self.committed_files(table, parts)
         if not files:
-            if table == "counties" and not self.manifest()["design"].get("counties"):
-                raise StoreError(f"{self.root}: this batch stored no county rows (run it with "
-                                 "--counties)")
             return pd.DataFrame(columns=columns or [])
         try:
             frame = pd.read_parquet(files, columns=columns)
         except Exception:
             for path in files:
+                if not path.exists():
+                    raise StoreError(f"{path}: was moved away while it was being read (`steppe "
+                                     "store-check --set-aside`?); nothing was changed: run the "
+                                     "command again", 1) from None
                 try:
                     pd.read_parquet(path, columns=columns)
                 except Exception as exc:
                     raise StoreError(f"{path}: not a readable Parquet file ({_short(exc)}); "
                                      "nothing was changed. Move the part aside with `steppe "
-                                     f"store-check {self.root} --set-aside`") from None
+                                     f"store-check {self.root} --set-aside`", 1) from None
             raise
         order = {s["name"]: i for i, s in enumerate(self.manifest()["design"]["scenarios"])}
         if "scenario" in frame and "rep" in frame:

@@ -83,9 +83,15 @@ def test_medians_and_intervals_equal_numpy_on_the_stored_values(report):
 
 
 def test_public_cost_is_the_median_over_replications_of_the_run_totals(report):
+    """The batch mixes horizons (2027 and 2026): every scenario's cost is taken over 2025-2026,
+    the years all of them run, and a note says so."""
     batch, rep = report
     costs = pd.read_parquet(batch / "costs")
+    assert costs["year"].max() == 2027
+    costs = costs[costs["year"] <= 2026]
     table = csv(rep, "costs_by_scenario.csv").set_index("scenario")
+    notes = (batch / "notes.txt").read_text(encoding="utf-8")
+    assert "public costs are compared over 2025–2026 for every scenario" in notes
     for scen, g in costs.groupby("scenario"):
         totals = g.groupby("rep")["cost_cny"].sum()
         assert table.loc[scen, "cost_cny_median"] == pytest.approx(totals.median(), rel=1e-5)
