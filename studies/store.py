@@ -196,10 +196,12 @@ class ResultStore:
         store = cls(root)
         if not store.exists():
             return set()
-        diffs = design_differences(store.manifest().get("design", {}), design)
-        if diffs and store._has_parts():
+        old = store.manifest().get("design", {})
+        diffs = design_differences(old, design)
+        if diffs and store._has_parts() and not adds_replications(old, design):
             raise StoreError(store._mismatch_text(diffs))
-        return set() if diffs else store.scan(check_files=False).run_ids
+        return set() if diffs and not adds_replications(old, design) else \
+            store.scan(check_files=False).run_ids
 
     def _refuse_foreign_folder(self) -> None:
         """Refuse a folder holding something else than a store or the leftovers of a creation
@@ -219,7 +221,22 @@ class ResultStore:
 
     def _mismatch_text(self, diffs: list[str]) -> str:
         return (f"{self.root} holds a different batch design: " + "; ".join(diffs)
-                + ". Use a new --out folder, or repeat the command that created this one.")
+                + ". Use a new --out folder, or repeat the command that created this one "
+                "(with a larger --reps to add replications).")
+
+    def _add_replications(self, manifest: dict[str, Any], new: dict[str, Any]) -> None:
+        """Take the design of ``new`` (the same but for more replications): the stored runs keep
+        their seeds, which depend on (base seed, replication) only, so the added replications
+        share random numbers across scenarios as the first ones do."""
+        was = manifest["design"]["reps"]
+        manifest.setdefault("extensions", []).append(
+            {"at": utc_now(), "reps_from": was, "reps_to": new["design"]["reps"]})
+        for key in ("design", "seeds", "seeds_listed", "runs_total"):
+            manifest[key] = new[key]
+        manifest["completed"] = None
+        self.write_manifest(manifest)
+        print(f"note: adding replications {was} to {new['design']['reps'] - 1} to the "
+              f"{was} stored per scenario (same design otherwise)", file=sys.stderr)
 
     @classmethod
     def create_or_resume(cls, root: str | Path, design: dict[str, Any], new_manifest: dict[str, Any],
@@ -245,10 +262,14 @@ class ResultStore:
             store._refuse_foreign_folder()      # again, now that no other writer can change it
             fresh = not store.exists()
             if not fresh:
-                diffs = design_differences(store.manifest().get("design", {}), design)
-                if diffs and store._has_parts():
+                manifest = store.manifest()
+                diffs = design_differences(manifest.get("design", {}), design)
+                extend = bool(diffs) and adds_replications(manifest.get("design", {}), design)
+                if diffs and store._has_parts() and not extend:
                     raise StoreError(store._mismatch_text(diffs))
-                fresh = bool(diffs)
+                fresh = bool(diffs) and not extend
+                if extend:
+                    store._add_replications(manifest, new_manifest)
             if fresh:
                 store._remove_temp_files()
                 shutil.rmtree(root / "scenarios", ignore_errors=True)
@@ -505,6 +526,13 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:200]
 
 
+def adds_replications(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether ``new`` is ``old`` with more replications and nothing else changed."""
+    if not isinstance(old.get("reps"), int) or not isinstance(new.get("reps"), int):
+        return False
+    return new["reps"] > old["reps"] and not design_differences(old, {**new, "reps": old["reps"]})
+
+
 def design_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Human-readable differences between two batch designs (empty when they match).
 
@@ -527,7 +555,12 @@ def design_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if old_sc[name].get("until") != new_sc[name].get("until"):
             out.append(f"scenario {name!r} runs until {old_sc[name].get('until')} there, "
                        f"{new_sc[name].get('until')} here")
-    for key in ("reps", "base_seed", "scale", "counties"):
+    if isinstance(old.get("reps"), int) and isinstance(new.get("reps"), int) and new["reps"] < old["reps"]:
+        out.append(f"reps {old['reps']} there, {new['reps']} here (fewer: give --reps {old['reps']} to "
+                   "resume it, or more to add replications)")
+    elif old.get("reps") != new.get("reps"):
+        out.append(f"reps {old.get('reps')!r} there, {new.get('reps')!r} here")
+    for key in ("base_seed", "scale", "counties"):
         if old.get(key) != new.get(key):
             out.append(f"{key} {old.get(key)!r} there, {new.get(key)!r} here")
     return out
