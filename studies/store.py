@@ -129,7 +129,7 @@ def _os_message(exc: OSError, path: Path, kept: str) -> str:
     elif exc.errno == errno.EDQUOT:
         what = "the disk quota is exceeded"
     else:
-        what = f"{exc.strerror or exc}"
+        what = f"{exc.strerror or exc}".lower()
     return f"cannot write {path}: {what}; {kept}"
 
 
