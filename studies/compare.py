@@ -23,7 +23,7 @@ from matplotlib.ticker import MultipleLocator, ScalarFormatter
 from model.indicators import TARGETS
 from model.outputs import OutputError, move_into_place, os_reason, prepare_output
 from model.plotting import plt, save, use_cjk_font
-from studies.store import ResultStore, StoreError
+from studies.store import ResultStore, StoreError, StoreState
 
 Q = (0.05, 0.25, 0.5, 0.75, 0.95)
 YI = 1e8   # 亿元
@@ -244,7 +244,7 @@ def _grid(n: int) -> tuple[int, int]:
 
 
 def fan_chart(fan: pd.DataFrame, tid: str, p_met: dict[str, float], order: list[str],
-              paths: list[Path]) -> None:
+              paths: list[Path]) -> plt.Figure:
     """Fan chart of one target indicator: one panel per scenario, against its target line."""
     t = {x.id: x for x in TARGETS}[tid]
     scen = [s for s in order if s in set(fan["scenario"])]
@@ -273,33 +273,39 @@ def fan_chart(fan: pd.DataFrame, tid: str, p_met: dict[str, float], order: list[
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel(UNITS[tid], fontsize=8)
-    _readable_y(axes.flat[0], fan[fan["scenario"].isin(scen)][["q05", "q95"]].to_numpy(),
-                t.target if tid != "T1" else 100.0, percent=UNITS[tid] == "%")
+    _readable("y", axes.flat[0], fan[fan["scenario"].isin(scen)][["q05", "q95"]].to_numpy(),
+              t.target if tid != "T1" else 100.0, percent=UNITS[tid] == "%")
     axes.flat[0].legend(fontsize=7, loc="upper left")
     fig.suptitle(f"{tid} {t.label_zh}\n{t.label_en} — 中位数、50%和90%区间 median, 50% and 90% bands",
                  fontsize=11)
     _save_all(fig, paths)
+    return fig
 
 
-def _readable_y(ax: plt.Axes, values: np.ndarray, target: float, percent: bool) -> None:
+def _readable(axis: str, ax: plt.Axes, values: np.ndarray, ref: float, percent: bool = False) -> None:
     """Plain tick labels (no offset such as '1e-10+8e1') and limits that show a near-constant
-    series as a flat line with its target, rather than magnifying rounding noise."""
-    ax.yaxis.set_major_formatter(ScalarFormatter(useOffset=False))
-    ax.ticklabel_format(axis="y", style="plain")
-    v = values[np.isfinite(values)]
+    series (around ``ref``) as a flat line, rather than magnifying rounding noise."""
+    which = ax.yaxis if axis == "y" else ax.xaxis
+    which.set_major_formatter(ScalarFormatter(useOffset=False))
+    ax.ticklabel_format(axis=axis, style="plain")
+    setlim = ax.set_ylim if axis == "y" else ax.set_xlim
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
     if percent:
-        ax.set_ylim(0, 105)
+        setlim(0, 105)
         return
     if not len(v):
         return
-    lo, hi = min(float(v.min()), target), max(float(v.max()), target)
+    lo, hi = min(float(v.min()), ref), max(float(v.max()), ref)
     if hi - lo <= 1e-6 * max(abs(hi), abs(lo), 1.0):
         pad = max(0.05 * abs(hi), 1.0)
-        ax.set_ylim(lo - pad, hi + pad)
+        setlim(lo - pad, hi + pad)
 
 
-def difference_chart(diff: pd.DataFrame, baseline: str, paths: list[Path]) -> None:
-    """Scenario minus baseline at end-2027 per target: median, 50% and 90% intervals."""
+def difference_chart(diff: pd.DataFrame, baseline: str, paths: list[Path],
+                     years: str = "whole run") -> plt.Figure:
+    """Scenario minus baseline at end-2027 per target (the public cost over ``years``): median,
+    50% and 90% intervals."""
     ids = [*[t.id for t in TARGETS], "cost"]
     fig, axes = plt.subplots(3, 3, figsize=(15, 12), layout="constrained")
     labels = {t.id: (t.label_zh, t.label_en) for t in TARGETS} | {"cost": ("公共成本", "public cost")}
@@ -313,15 +319,21 @@ def difference_chart(diff: pd.DataFrame, baseline: str, paths: list[Path]) -> No
         ax.set_yticks(y, [short_title(s) for s in g["scenario"]], fontsize=7)
         unit = g["unit"].iloc[0] if len(g) else ""
         zh, en = labels[tid]
-        ax.set_title(f"{tid if tid != 'cost' else ''} {zh}\n{en} ({unit})", fontsize=8)
+        if tid == "cost":
+            ax.set_title(f"{zh}（{'全期' if years == 'whole run' else years}）\n{en}, {years} ({unit})",
+                         fontsize=8)
+        else:
+            ax.set_title(f"{tid} {zh}\n{en} ({unit})", fontsize=8)
+        _readable("x", ax, g[["diff_q05", "diff_q95"]].to_numpy(), 0.0)
         ax.tick_params(axis="x", labelsize=7)
     axes.flat[0].legend(fontsize=7)
     fig.suptitle(f"与基准情景之差（同一随机数，逐次配对），2027年底\ndifference from {baseline}, paired "
                  "by replication (common random numbers), end-2027", fontsize=11)
     _save_all(fig, paths)
+    return fig
 
 
-def cost_chart(cost: pd.DataFrame, paths: list[Path], years: str = "whole run") -> None:
+def cost_chart(cost: pd.DataFrame, paths: list[Path], years: str = "whole run") -> plt.Figure:
     """Public cost of each package over the run: median with its 90% interval (亿元); each value
     is written beyond its interval's right end, clear of the bar and the whisker."""
     g = cost.iloc[::-1]
@@ -342,6 +354,7 @@ def cost_chart(cost: pd.DataFrame, paths: list[Path], years: str = "whole run") 
     ax.set_title(f"各情景公共成本（{zh}，中位数与90%区间）\npublic cost of each package, {years} "
                  "(median and 90% interval)", fontsize=10)
     _save_all(fig, paths)
+    return fig
 
 
 # -- the report ------------------------------------------------------------------------------
@@ -361,6 +374,23 @@ def format_table(wide: pd.DataFrame) -> str:
 def _run_counts(runs: pd.DataFrame, order: list[str], reps: int) -> str:
     n = runs.groupby("scenario").size()
     return ", ".join(f"{s} {int(n.get(s, 0))} of {reps}" for s in order)
+
+
+def snapshot(store: ResultStore) -> tuple[StoreState, pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                                            pd.DataFrame]:
+    """The store's state and its runs, targets, costs and league rows (the columns the report
+    uses), all over the same runs: those of the parts committed when the scan ran (a committed
+    part never changes; parts a batch commits meanwhile are left for the next compare)."""
+    state = store.scan(check_files=True)
+    if state.problems:
+        raise StoreError(store.problem_text(state), 1)
+    parts = sorted(state.committed)
+    runs = store.read("runs", parts=parts)
+    ids = set(runs["run_id"]) if len(runs) else set()
+    columns = ["run_id", "scenario", "rep", "date", *sorted({v[0] for v in SERIES.values()})]
+    tables = [store.read(t, columns=c, parts=parts)
+              for t, c in (("targets", None), ("costs", None), ("league", columns))]
+    return (state, runs, *(t[t["run_id"].isin(ids)] if len(t) else t for t in tables))
 
 
 def write_report(store_dir: str | Path, out: str | Path | None = None,
@@ -390,19 +420,10 @@ def write_report(store_dir: str | Path, out: str | Path | None = None,
 
 def _write_report(store: ResultStore, manifest: dict, order: list[str], folder: Path, staging: Path,
                   baseline: str | None, force: bool) -> Report:
-    state = store.scan(check_files=True)
-    if state.problems:
-        raise StoreError(store.problem_text(state), 1)
-    parts = sorted(state.committed)       # the snapshot: committed parts never change
+    state, runs, targets, costs, league = snapshot(store)
     set_titles(manifest)
-    runs = store.read("runs", parts=parts)
     if runs.empty:
         raise StoreError(f"{store.root}: no run is stored yet; run `steppe batch` first")
-    ids = set(runs["run_id"])
-    targets = store.read("targets", parts=parts)
-    targets = targets[targets["run_id"].isin(ids)]
-    costs = store.read("costs", parts=parts)
-    costs = costs[costs["run_id"].isin(ids)]
     notes = []
     reps, total = manifest["design"]["reps"], manifest["runs_total"]
     if len(runs) < total:
@@ -457,9 +478,6 @@ def _write_report(store: ResultStore, manifest: dict, order: list[str], folder: 
     diff = None
     if baseline in present and len(present) > 1:
         diff = baseline_differences(targets, costs, baseline, present)
-    columns = ["run_id", "scenario", "rep", "date", *sorted({v[0] for v in SERIES.values()})]
-    league = store.read("league", columns=columns, parts=parts)
-    league = league[league["run_id"].isin(ids)]
 
     use_cjk_font()
     table = format_table(wide)
@@ -478,7 +496,8 @@ def _write_report(store: ResultStore, manifest: dict, order: list[str], folder: 
                   [staging / f"fan_{t.id}.{ext}" for ext in both])
     cost_chart(cost, [staging / f"public_cost.{ext}" for ext in both], years)
     if diff is not None:
-        difference_chart(diff, baseline, [staging / f"difference_from_baseline.{ext}" for ext in both])
+        difference_chart(diff, baseline, [staging / f"difference_from_baseline.{ext}" for ext in both],
+                         years)
     names = sorted(p.name for p in staging.iterdir())
     move_into_place(staging, folder, force)
     return Report(folder, table, [folder / n for n in names], notes)

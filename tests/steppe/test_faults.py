@@ -438,3 +438,16 @@ def test_sigkill_of_the_driver_leaves_no_forkserver_or_worker(tmp_path):
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_more_workers_than_cores_warns_with_the_reason(tmp_path, capsys, monkeypatch):
+    import steppe.cli
+    import studies.engines
+
+    monkeypatch.setattr(steppe.cli, "default_workers", lambda: 1)
+    monkeypatch.setattr(studies.engines, "default_workers", lambda: 1)
+    assert main(batch(tmp_path, "--out", str(tmp_path / "b"), "--workers", "2")) == 0
+    err = capsys.readouterr().err
+    assert "warning: --workers 2 is more than the 1 cores" in err and "share them" in err
+    assert main(batch(tmp_path, "--out", str(tmp_path / "c"), "--workers", "5")) == 2
+    assert "--workers 5 is more than 4 × the 1 cores" in capsys.readouterr().err
