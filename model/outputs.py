@@ -151,9 +151,10 @@ def os_reason(exc: OSError) -> str:
 def check_output_folder(out: Path, force: bool, owned: tuple[str, ...], what: str) -> None:
     """Refuse ``out`` when it is a file, or an existing folder without ``force``, or (even with
     ``force``) a folder holding files other than ``owned`` (what a previous ``what`` wrote)."""
-    if str(out) == "":
-        raise OutputError("--out is empty; give the name of a new folder", 2)
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
+    if out.is_symlink():
+        raise OutputError(f"{out}: is a symbolic link; give a new folder as --out (a link is "
+                          "neither followed nor replaced)", 1)
+    if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; give a new folder as --out", 1)
     if out.is_dir():
         try:

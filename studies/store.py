@@ -198,10 +198,11 @@ class ResultStore:
             return set()
         old = store.manifest().get("design", {})
         diffs = design_differences(old, design)
-        if diffs and store._has_parts() and not adds_replications(old, design):
+        if diffs and not store._has_parts():
+            return set()          # a store without runs takes the new design
+        if diffs and not adds_replications(old, design):
             raise StoreError(store._mismatch_text(diffs))
-        return set() if diffs and not adds_replications(old, design) else \
-            store.scan(check_files=False).run_ids
+        return store.scan(check_files=False).run_ids
 
     def _refuse_foreign_folder(self) -> None:
         """Refuse a folder holding something else than a store or the leftovers of a creation
@@ -264,7 +265,8 @@ class ResultStore:
             if not fresh:
                 manifest = store.manifest()
                 diffs = design_differences(manifest.get("design", {}), design)
-                extend = bool(diffs) and adds_replications(manifest.get("design", {}), design)
+                extend = (bool(diffs) and store._has_parts()
+                          and adds_replications(manifest.get("design", {}), design))
                 if diffs and store._has_parts() and not extend:
                     raise StoreError(store._mismatch_text(diffs))
                 fresh = bool(diffs) and not extend
