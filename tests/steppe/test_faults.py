@@ -241,7 +241,17 @@ def _batch_out_file(tmp: Path) -> list[str]:
     return batch(tmp, "--out", str(tmp / "taken"), "--workers", "1")
 
 
+def _batch_readonly(tmp: Path) -> list[str]:
+    stack = contextlib.ExitStack()
+    stack.enter_context(tmpfs(tmp / "ro", ro=True))
+    _CLEANUP.append(stack)
+    return batch(tmp, "--out", str(tmp / "ro" / "b"), "--workers", "1")
+
+
 BATCH_CASES = [
+    Case("batch --out under /proc", lambda t: batch(t, "--out", "/proc/steppe/b", "--workers", "1"), 1,
+         ("cannot write /proc/steppe/b", "nothing was stored")),
+    Case("batch --out on a read-only disk", _batch_readonly, 1, ("read-only file system", "nothing was stored")),
     Case("batch --workers 500", lambda t: batch(t, "--out", str(t / "b"), "--workers", "500"), 2,
          ("--workers 500 is more than 4 × the", "use --workers"), _not_written("b")),
     Case("batch --dask notanaddress", lambda t: batch(t, "--out", str(t / "b"), "--dask", "notanaddress"), 2,
@@ -446,8 +456,10 @@ def test_more_workers_than_cores_warns_with_the_reason(tmp_path, capsys, monkeyp
 
     monkeypatch.setattr(steppe.cli, "default_workers", lambda: 1)
     monkeypatch.setattr(studies.engines, "default_workers", lambda: 1)
-    assert main(batch(tmp_path, "--out", str(tmp_path / "b"), "--workers", "2")) == 0
+    missing = ["batch", str(tmp_path / "nope.toml"), "--reps", "1", "--out", str(tmp_path / "b")]
+    assert main([*missing, "--workers", "2"]) == 2       # the warning comes first, then the error
     err = capsys.readouterr().err
     assert "warning: --workers 2 is more than the 1 cores" in err and "share them" in err
+    assert "nope.toml: no such scenario file" in err
     assert main(batch(tmp_path, "--out", str(tmp_path / "c"), "--workers", "5")) == 2
     assert "--workers 5 is more than 4 × the 1 cores" in capsys.readouterr().err
