@@ -463,3 +463,18 @@ def test_more_workers_than_cores_warns_with_the_reason(tmp_path, capsys, monkeyp
     assert "nope.toml: no such scenario file" in err
     assert main(batch(tmp_path, "--out", str(tmp_path / "c"), "--workers", "5")) == 2
     assert "--workers 5 is more than 4 × the 1 cores" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_a_run_leaves_nothing(tmp_path, monkeypatch, capsys):
+    """Ctrl-C (or SIGTERM, turned into the same) while simulating: exit 130, one line, no output
+    folder and no staging folder left behind."""
+    import model.run
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(model.run, "simulate", interrupted)
+    assert main(run(tmp_path, "--out", str(tmp_path / "res"))) == 130
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == "interrupted; nothing was written"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg.toml"]
