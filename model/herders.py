@@ -2,8 +2,13 @@
 
 Each month a household may be connected (as its county's coverage grows), trained (herder
 training lever), adopt the livestock digital platform, and, once on the platform, adopt
-traceability/e-commerce. Adoption follows a Bass-type hazard on the household's social ties,
-scaled by literacy, affordability of the device and the usefulness of the county's shared data.
+traceability/e-commerce. Households decide on money: the platform's expected yearly benefit (a
+cost cut plus an output gain, both scaling with the herd; the output gain also with market access
+and traceability; both with the usefulness of the county's shared data) against its yearly cost
+(the device net of subsidy spread over its life, plus service fees). A household doubts part of
+the benefit until its ties show it (social learning). The net benefit sets the household's
+willingness (logistic in net benefit / income); adoption follows a Bass-type hazard on the
+household's social ties, scaled by literacy and willingness. Adopters realise the benefit.
 """
 
 from __future__ import annotations
@@ -23,10 +28,10 @@ def literacy_factor(literacy: np.ndarray, exponent: float) -> np.ndarray:
 
 
 def platform_hazard_per_year(p: float, q: float, tie_share: np.ndarray, literacy_f: np.ndarray,
-                             afford: np.ndarray, usefulness: np.ndarray) -> np.ndarray:
-    """Bass hazard ``p + q * share of adopting ties``, scaled by the literacy factor,
-    affordability and data usefulness (each 1 for a reference household)."""
-    return (p + q * tie_share) * literacy_f * afford * usefulness
+                             willingness: np.ndarray) -> np.ndarray:
+    """Bass hazard ``p + q * share of adopting ties``, scaled by the literacy factor (1 for a
+    household of middling literacy) and the household's willingness (0-1, from net benefit)."""
+    return (p + q * tie_share) * literacy_f * willingness
 
 
 def trace_hazard_per_year(p: float, q: float, tie_share: np.ndarray, literacy_f: np.ndarray,
@@ -35,10 +40,31 @@ def trace_hazard_per_year(p: float, q: float, tie_share: np.ndarray, literacy_f:
     return (p + q * tie_share) * literacy_f * usefulness
 
 
-def affordability(device_cost_cny: float, subsidy_rate: float, income_cny: np.ndarray,
-                  scale: float) -> np.ndarray:
-    """exp(-net device cost / (scale * income)): 1 when the device is free."""
-    return np.exp(-device_cost_cny * (1.0 - subsidy_rate) / (scale * income_cny))
+def market_access(p: HerderParams, distance_beijing_km: np.ndarray) -> np.ndarray:
+    """County market access for livestock products: (distance / league mean)^-elasticity."""
+    d = np.asarray(distance_beijing_km, float)
+    return (d / d.mean()) ** -p.market_access_elasticity
+
+
+def benefit_cny_per_year(p: HerderParams, herd_rel: np.ndarray, access: np.ndarray,
+                         usefulness: np.ndarray, trace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cost cut, output gain) per household and year if on the platform. ``herd_rel`` is the herd
+    over the league mean; ``access`` and ``usefulness`` are per household (county values)."""
+    size = herd_rel ** p.benefit_herd_elasticity * usefulness
+    cost_cut = p.cost_cut_reference_cny_per_year * size
+    output = p.output_gain_reference_cny_per_year * size * access * (1 + p.trace_output_premium * trace)
+    return cost_cut, output
+
+
+def yearly_cost_cny(p: HerderParams, subsidy_rate: float) -> float:
+    """Yearly cost of being on the platform: device net of subsidy over its life, plus fees."""
+    return p.device_cost_cny * (1.0 - subsidy_rate) / p.device_life_years + p.service_fee_cny_per_year
+
+
+def willingness(perceived_net_cny: np.ndarray, income_cny: np.ndarray, scale: float) -> np.ndarray:
+    """Logistic in net benefit / (scale x income): 1/2 at zero net benefit."""
+    x = np.clip(perceived_net_cny / (scale * income_cny), -50.0, 50.0)
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 def platform_usefulness(p: HerderParams, sharing_use: np.ndarray) -> np.ndarray:
@@ -66,8 +92,9 @@ class Herders:
     ties: sparse.csr_array
     degree: np.ndarray
     weight: float
-    literacy_f: np.ndarray | None = None            # cached literacy factor, updated on training
-    afford: tuple[float, np.ndarray] | None = None  # cached (subsidy rate, affordability)
+    literacy_f: np.ndarray | None = None   # cached literacy factor, updated on training
+    herd_rel: np.ndarray | None = None     # cached herd / league mean herd
+    realised_benefit_cny: np.ndarray | None = None  # yearly benefit an adopter realises now
 
     @classmethod
     def create(cls, households: np.ndarray, pastoral: np.ndarray, coverage: np.ndarray,
@@ -102,10 +129,12 @@ class Herders:
 
     def step(self, p: HerderParams, coverage_before: np.ndarray, coverage_after: np.ndarray,
              usefulness: np.ndarray, training_per_year: float, device_subsidy_rate: float,
-             rng: np.random.Generator) -> dict[str, float]:
+             rng: np.random.Generator, market_access_c: np.ndarray | None = None) -> dict[str, float]:
         """One month. Draws a fixed number of random numbers whatever the state, so that runs
-        with the same seed share their draws (common random numbers). Returns money and counts
-        in households (weighted)."""
+        with the same seed share their draws (common random numbers). ``usefulness`` and
+        ``market_access_c`` are per county (access 1 everywhere when not given). Returns money
+        (CNY this month) and counts in households (weighted); ``benefit`` is what adopters
+        realise this month (cost cut + output gain)."""
         u_connect, u_train, u_platform, u_trace = rng.random((4, self.n), dtype=np.float32)
 
         gain = (coverage_after - coverage_before) / np.maximum(1.0 - coverage_before, 1e-12)
@@ -123,16 +152,22 @@ class Herders:
             idx = np.flatnonzero(newly_trained)
             self.literacy[idx] += p.training_literacy_gain * (1 - self.literacy[idx])
             self.literacy_f[idx] = literacy_factor(self.literacy[idx], p.literacy_exponent)
-        if self.afford is None or self.afford[0] != device_subsidy_rate:
-            self.afford = (device_subsidy_rate, affordability(
-                p.device_cost_cny, device_subsidy_rate, self.income_cny, p.affordability_scale
-            ).astype(np.float32))
+        if self.herd_rel is None:
+            self.herd_rel = (self.herd_head / self.herd_head.mean()).astype(np.float32)
 
         useful = usefulness.astype(np.float32)[self.county]
+        access = np.ones(self.n, np.float32) if market_access_c is None else (
+            market_access_c.astype(np.float32)[self.county])
         share = neighbour_share(self.ties, self.platform, self.degree)
-        hazard = platform_hazard_per_year(p.bass_p_per_year, p.bass_q_per_year, share,
-                                          self.literacy_f, self.afford[1], useful)
-        adopt = self.connected & ~self.platform & (u_platform < monthly_probability(hazard))
+        cand = np.flatnonzero(self.connected & ~self.platform)
+        cut, out = benefit_cny_per_year(p, self.herd_rel[cand], access[cand], useful[cand], False)
+        doubt = 1.0 - p.benefit_doubt * (1.0 - share[cand])
+        net = (cut + out) * doubt - yearly_cost_cny(p, device_subsidy_rate)
+        will = willingness(net, self.income_cny[cand], p.benefit_logit_scale)
+        hazard = platform_hazard_per_year(p.bass_p_per_year, p.bass_q_per_year, share[cand],
+                                          self.literacy_f[cand], will)
+        adopt = np.zeros(self.n, bool)
+        adopt[cand] = u_platform[cand] < monthly_probability(hazard)
         trace_share = neighbour_share(self.ties, self.trace, self.degree)
         trace_hazard = trace_hazard_per_year(p.trace_p_per_year, p.trace_q_per_year, trace_share,
                                              self.literacy_f, useful)
@@ -141,13 +176,37 @@ class Herders:
         self.platform |= adopt
         self.trace |= take_trace
         new = adopt.sum() * self.weight
+        on, cut, out = self.realise(p, usefulness, market_access_c)
         return {
             "trained": newly_trained.sum() * self.weight,
             "new_adopters": new,
+            "adopters": on.size * self.weight,
             "device_spend": new * p.device_cost_cny,
             "device_subsidy": new * p.device_cost_cny * device_subsidy_rate,
-            "benefit": self.platform.sum() * self.weight * p.benefit_cny_per_year / 12.0,
+            "service_fees": on.size * self.weight * p.service_fee_cny_per_year / 12.0,
+            "cost_cut": float(cut.sum()) * self.weight / 12.0,
+            "output_gain": float(out.sum()) * self.weight / 12.0,
+            "benefit": float(cut.sum() + out.sum()) * self.weight / 12.0,
         }
+
+    def realise(self, p: HerderParams, usefulness: np.ndarray,
+                market_access_c: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Set the yearly benefit each adopter realises now; returns (adopters, cost cuts, output
+        gains) of the adopters."""
+        if self.herd_rel is None:
+            self.herd_rel = (self.herd_head / self.herd_head.mean()).astype(np.float32)
+        on = np.flatnonzero(self.platform)
+        access = 1.0 if market_access_c is None else market_access_c[self.county[on]]
+        cut, out = benefit_cny_per_year(p, self.herd_rel[on], access, usefulness[self.county[on]],
+                                        self.trace[on])
+        self.realised_benefit_cny = np.zeros(self.n, np.float32)
+        self.realised_benefit_cny[on] = cut + out
+        return on, cut, out
+
+    def income_now_cny(self) -> np.ndarray:
+        """Yearly household income now: the base income plus the benefit an adopter realises."""
+        extra = 0.0 if self.realised_benefit_cny is None else self.realised_benefit_cny
+        return self.income_cny + extra
 
     def by_county(self, values: np.ndarray, n_counties: int) -> np.ndarray:
         """Weighted count of ``values`` per county."""
