@@ -8,7 +8,8 @@ and traceability; both with the usefulness of the county's shared data) against 
 (the device net of subsidy spread over its life, plus service fees). A household doubts part of
 the benefit until its ties show it (social learning). The net benefit sets the household's
 willingness (logistic in net benefit / income); adoption follows a Bass-type hazard on the
-household's social ties, scaled by literacy and willingness. Adopters realise the benefit.
+household's social ties, scaled by literacy, willingness and the cash constraint of paying for
+the device up front (affordability). Adopters realise the benefit.
 """
 
 from __future__ import annotations
@@ -28,10 +29,17 @@ def literacy_factor(literacy: np.ndarray, exponent: float) -> np.ndarray:
 
 
 def platform_hazard_per_year(p: float, q: float, tie_share: np.ndarray, literacy_f: np.ndarray,
-                             willingness: np.ndarray) -> np.ndarray:
+                             willingness: np.ndarray, afford: np.ndarray) -> np.ndarray:
     """Bass hazard ``p + q * share of adopting ties``, scaled by the literacy factor (1 for a
-    household of middling literacy) and the household's willingness (0-1, from net benefit)."""
-    return (p + q * tie_share) * literacy_f * willingness
+    household of middling literacy), the household's willingness (0-1, from net benefit) and
+    its cash constraint (affordability of the device up front, 1 when free)."""
+    return (p + q * tie_share) * literacy_f * willingness * afford
+
+
+def affordability(device_cost_cny: float, subsidy_rate: float, income_cny: np.ndarray,
+                  scale: float) -> np.ndarray:
+    """exp(-up-front net device cost / (scale * income)): 1 when the device is free."""
+    return np.exp(-device_cost_cny * (1.0 - subsidy_rate) / (scale * income_cny))
 
 
 def trace_hazard_per_year(p: float, q: float, tie_share: np.ndarray, literacy_f: np.ndarray,
@@ -94,6 +102,7 @@ class Herders:
     weight: float
     literacy_f: np.ndarray | None = None   # cached literacy factor, updated on training
     herd_rel: np.ndarray | None = None     # cached herd / league mean herd
+    afford: tuple[float, np.ndarray] | None = None  # cached (subsidy rate, affordability)
     realised_benefit_cny: np.ndarray | None = None  # yearly benefit an adopter realises now
 
     @classmethod
@@ -164,8 +173,12 @@ class Herders:
         doubt = 1.0 - p.benefit_doubt * (1.0 - share[cand])
         net = (cut + out) * doubt - yearly_cost_cny(p, device_subsidy_rate)
         will = willingness(net, self.income_cny[cand], p.benefit_logit_scale)
+        if self.afford is None or self.afford[0] != device_subsidy_rate:
+            self.afford = (device_subsidy_rate, affordability(
+                p.device_cost_cny, device_subsidy_rate, self.income_cny, p.affordability_scale
+            ).astype(np.float32))
         hazard = platform_hazard_per_year(p.bass_p_per_year, p.bass_q_per_year, share[cand],
-                                          self.literacy_f[cand], will)
+                                          self.literacy_f[cand], will, self.afford[1][cand])
         adopt = np.zeros(self.n, bool)
         adopt[cand] = u_platform[cand] < monthly_probability(hazard)
         trace_share = neighbour_share(self.ties, self.trace, self.degree)

@@ -105,6 +105,9 @@ class HerderParams:
     service_fee_cny_per_year: float = setting(
         600.0, "CNY/household/year", "Data and platform service fees of an adopting household",
         prior=(0.0, 3000.0))
+    affordability_scale: float = setting(
+        0.15, "share of income", "Up-front device cost net of subsidy (share of income) at which a "
+        "household's cash constraint cuts its hazard to 1/e", prior=(0.05, 0.5))
     benefit_logit_scale: float = setting(
         0.3, "share of income", "Expected net benefit (share of income) that moves a household's "
         "willingness to adopt by one logit unit", prior=(0.05, 1.0))
@@ -118,12 +121,12 @@ class HerderParams:
     cost_cut_reference_cny_per_year: float = setting(
         25000.0, "CNY/household/year", "Yearly cost cut from the platform for a household with the "
         "league's mean herd in a county where everybody uses shared data (calibrated so that "
-        "adopters realise seed 000's 16,000 on average)", prior=(4000.0, 40000.0),
+        "adopters realise seed 000's 16,000 on average)", prior=(4000.0, 40000.0), low=0.0, high=400000.0,
         source="seed 000: platform cuts each household's cost by 16,000 CNY (calibration target)")
     output_gain_reference_cny_per_year: float = setting(
         27000.0, "CNY/household/year", "Yearly output gain from the platform for the same reference "
         "household at the league's mean market access (calibrated to seed 000's 20,000)",
-        prior=(5000.0, 50000.0),
+        prior=(5000.0, 50000.0), low=0.0, high=500000.0,
         source="seed 000: platform adds 20,000 CNY of efficiency a year (calibration target)")
     benefit_herd_elasticity: float = setting(
         0.6, "-", "Benefit scales with (herd / mean herd) to this power", prior=(0.3, 1.0))

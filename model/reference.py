@@ -26,6 +26,9 @@ class HerderAgent(mesa.Agent):
     def __init__(self, model: ReferenceModel, literacy: float, income: float, herd_rel: float,
                  access: float, useful: float, connected: bool, platform: bool, trace: bool) -> None:
         super().__init__(model)
+        p = model.hp
+        self.afford = math.exp(-p.device_cost_cny * (1 - model.levers.herder_device_subsidy_rate)
+                               / (p.affordability_scale * income))
         self.literacy, self.income, self.herd_rel = literacy, income, herd_rel
         self.access, self.useful = access, useful
         self.connected, self.platform, self.trace = connected, platform, trace
@@ -50,7 +53,8 @@ class HerderAgent(mesa.Agent):
         lit = (self.literacy / 0.5) ** p.literacy_exponent
         platform, trace = self.platform, self.trace
         if self.connected and not self.platform:
-            hazard = (p.bass_p_per_year + p.bass_q_per_year * share) * lit * self.willingness(share)
+            hazard = ((p.bass_p_per_year + p.bass_q_per_year * share) * lit * self.willingness(share)
+                      * self.afford)
             if self.random.random() < 1 - math.exp(-hazard / 12):
                 platform = True
         hazard = (p.trace_p_per_year + p.trace_q_per_year * trace_share) * lit * self.useful

@@ -6,6 +6,7 @@ import pytest
 from model.counties import load_counties
 from model.herders import (
     Herders,
+    affordability,
     benefit_cny_per_year,
     literacy_factor,
     monthly_probability,
@@ -29,13 +30,16 @@ def test_hazard_rises_with_adopting_ties_literacy_and_willingness():
     share = np.array([0.0, 0.5, 1.0])
     lit = np.full(3, 0.5)
     one = np.ones(3)
-    h = platform_hazard_per_year(0.03, 0.38, share, literacy_factor(lit, 1.0), one)
+    h = platform_hazard_per_year(0.03, 0.38, share, literacy_factor(lit, 1.0), one, one)
     assert np.all(np.diff(h) > 0)
     assert h[0] == pytest.approx(0.03)            # reference household, fully willing: plain Bass p
-    lit_up = platform_hazard_per_year(0.03, 0.38, share, literacy_factor(lit + 0.2, 1.0), one)
+    lit_up = platform_hazard_per_year(0.03, 0.38, share, literacy_factor(lit + 0.2, 1.0), one, one)
     assert np.all(lit_up > h)
-    half = platform_hazard_per_year(0.03, 0.38, share, literacy_factor(lit, 1.0), one / 2)
+    half = platform_hazard_per_year(0.03, 0.38, share, literacy_factor(lit, 1.0), one / 2, one)
     assert np.allclose(half, h / 2)
+    cheap = affordability(3000, 0.5, np.full(3, 40000.0), 0.15)
+    dear = affordability(3000, 0.0, np.full(3, 40000.0), 0.15)
+    assert np.all(cheap > dear) and np.allclose(affordability(3000, 1.0, np.ones(3), 0.15), 1.0)
     assert monthly_probability(np.array([12.0]))[0] == pytest.approx(1 - np.exp(-1))
 
 
