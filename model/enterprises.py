@@ -328,9 +328,10 @@ class Enterprises:
         """(routine jobs lost, digital jobs created) by each non-digital firm since the start."""
         other = ~self.is_data & self.active
         steps = np.where(other, np.maximum(self.level.astype(np.int16) - self.level0, 0), 0)
-        lost = self.employees * p.routine_jobs_lost_per_step * steps
+        staff_now = self.employees.astype(float)
+        lost = staff_now * p.routine_jobs_lost_per_step * steps
         staff = np.asarray(p.digital_staff_per_firm)
-        created = np.where(other, (staff[self.level] - staff[self.level0]) * self.employees / 10.0, 0.0)
+        created = np.where(other, (staff[self.level] - staff[self.level0]) * staff_now / 10.0, 0.0)
         return lost, created
 
     def promote_to_top(self, agents: int, rng: np.random.Generator, p: EnterpriseParams,

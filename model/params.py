@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from model.settings import SettingError, setting, validated_replace
@@ -499,3 +500,8 @@ class Parameters:
                 f"{where}.digital_spend_share: with level_shares_other = {list(e.level_shares_other)} "
                 "non-digital firms spend nothing on digital goods at the start, so the data industry "
                 "has no market to scale from; give a positive share to a level that has firms")
+        staff = e.digital_staff_per_firm
+        if any(b < a for a, b in pairwise(staff)):
+            raise SettingError(
+                f"{where}.digital_staff_per_firm: {list(staff)} falls with the level; a step up the "
+                "ladder cannot need fewer digital staff (digital jobs created would be negative)")

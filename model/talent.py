@@ -48,6 +48,28 @@ def great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return 2 * 6371.0 * np.arcsin(np.sqrt(a))
 
 
+def gravity_elasticities(months: list[dict[str, np.ndarray]], distance_km: np.ndarray,
+                         amenity: np.ndarray) -> dict[str, float]:
+    """Fit the log-linear gravity regression of FACTS on simulated flows between counties:
+    log flow_ij = b0 + b_origin log w_i + b_dest log w_j + b_dist log d_ij + b_amen log A_j
+    + b_pool log pool_i, over every month and ordered pair with a positive flow. ``months`` are
+    :attr:`TalentMarket.last_flows` records."""
+    n = distance_km.shape[0]
+    i, j = np.nonzero(~np.eye(n, dtype=bool))
+    rows, y = [], []
+    for rec in months:
+        flow = rec["moves"][i, j]
+        ok = (flow > 0) & (rec["pool"][i] > 0)
+        w, pool = rec["wage"], rec["pool"]
+        rows.append(np.column_stack([np.ones(ok.sum()), np.log(w[i][ok]), np.log(w[j][ok]),
+                                     np.log(distance_km[i, j][ok]), np.log(amenity[j][ok]),
+                                     np.log(pool[i][ok])]))
+        y.append(np.log(flow[ok]))
+    coef, *_ = np.linalg.lstsq(np.vstack(rows), np.concatenate(y), rcond=None)
+    return {"origin_wage": float(coef[1]), "destination_wage": float(coef[2]),
+            "distance": float(coef[3]), "amenity": float(coef[4]), "pool": float(coef[5])}
+
+
 @dataclass
 class TalentMarket:
     pool: np.ndarray            # digital workers per county
@@ -59,7 +81,7 @@ class TalentMarket:
     move_scale: float           # k: moves average internal_move_rate_per_year at reference wages
     outside_option: float       # graduates' outside option in the gravity choice
     subsidised: float = 0.0     # workers currently under attraction contracts
-    last_moves: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    last_flows: dict[str, np.ndarray] = field(default_factory=dict)   # last month's flows and state
 
     @classmethod
     def create(cls, demand: np.ndarray, economy: list[str], lat: np.ndarray, lon: np.ndarray,
@@ -129,8 +151,9 @@ class TalentMarket:
                     * ((league_wage + subsidy_month) / ref) ** p.dest_wage_elasticity)
         arrivals_by_county = arrivals * lure / lure.sum()
 
+        self.last_flows = {"pool": self.pool.copy(), "wage": self.wage.copy(), "moves": moves,
+                           "placed": placed, "arrivals": arrivals_by_county, "departures": out}
         self.pool = (self.pool - leaving + moves.sum(axis=0) + arrivals_by_county + placed)
-        self.last_moves = moves
         if subsidy_cny_per_year > 0:
             self.subsidised += arrivals
         self.subsidised -= self.subsidised / (12 * p.subsidy_years)
