@@ -233,24 +233,28 @@ class Enterprises:
         """Power use of active energy-intensive firms (0 for others); each step above the
         starting level saves ``energy_saving_per_step`` of it."""
         steps = np.maximum(self.level.astype(np.int16) - self.level0, 0)
-        use = (p.power_kwh_per_employee_year * self.employees
-               * (1 - p.energy_saving_per_step) ** steps)
+        kept = (1 - p.energy_saving_per_step) ** np.arange(TOP + 1)
+        use = p.power_kwh_per_employee_year * self.employees * kept[steps]
         return np.where(self.energy_intensive & self.active, use, 0.0)
 
-    def step_gain_cny_per_year(self, p: EnterpriseParams, price_premium: float) -> np.ndarray:
+    def step_gain_cny_per_year(self, p: EnterpriseParams, price_premium: float,
+                               kwh: np.ndarray | None = None) -> np.ndarray:
         """Cash a firm gains each year from its next step: its kept share of the value-added gain,
-        plus the power it saves (at the industrial price plus premium)."""
+        plus the power it saves (at the industrial price plus premium). ``kwh``: power use, if known."""
         gains = np.append(np.asarray(p.va_gain_per_step), 0.0)[self.level]
         va = self.va0_cny * gains * p.gain_captured_share
-        saving = (self.power_kwh_per_year(p) * p.energy_saving_per_step
-                  * (p.industrial_power_price_cny_per_kwh + price_premium))
-        return va + saving
+        kwh = self.power_kwh_per_year(p) if kwh is None else kwh
+        return va + kwh * (p.energy_saving_per_step * (p.industrial_power_price_cny_per_kwh + price_premium))
 
-    def own_funds_cny(self, p: EnterpriseParams, price_premium: float) -> np.ndarray:
+    def own_funds_cny(self, p: EnterpriseParams, price_premium: float,
+                      kwh: np.ndarray | None = None) -> np.ndarray:
         """Cash a firm can put into one step: a share of revenue, less a year of the energy-price
         premium (a cost on the margins of energy-intensive firms), never below 0."""
-        premium = price_premium * self.power_kwh_per_year(p)
-        return np.maximum(self.revenue0_cny * p.liquidity_share_of_revenue - premium, 0.0)
+        own = self.revenue0_cny * p.liquidity_share_of_revenue
+        if price_premium == 0:
+            return own
+        kwh = self.power_kwh_per_year(p) if kwh is None else kwh
+        return np.maximum(own - price_premium * kwh, 0.0)
 
     def upgrade(self, p: EnterpriseParams, *, subsidy_rate: float, centres: int,
                 credit_left_cny: float, demos_by_sector: np.ndarray, security_relief: float,
@@ -272,14 +276,15 @@ class Enterprises:
             self.size_factor = (self.employees / 10.0) ** p.cost_size_elasticity
         gross = step_cost_cny(p, self.level, self.employees, self.size_factor)
         net = gross * (1 - subsidy_rate)
-        own = self.own_funds_cny(p, price_premium)
+        kwh = self.power_kwh_per_year(p)
+        own = self.own_funds_cny(p, price_premium, kwh)
         loan = p.loan_to_cost * net
         capability = self.capability * (1 - p.centre_relief * self.served)
         risk = (self.risk * np.exp(-p.demo_risk_effect * demos_by_sector[self.sector])
                 * (1 - p.peer_risk_effect * self.peer_share_above()) * (1 - security_relief))
         talent = talent_factor[self.county] ** p.talent_elasticity
         pull = 1 + p.supply_pull * self.supplier_pull()
-        gain = self.step_gain_cny_per_year(p, price_premium)
+        gain = self.step_gain_cny_per_year(p, price_premium, kwh)
         # Core digital firms' gain is their market (model.dataeconomy), not a value-added step:
         # climbing is their trade, so no payback factor holds them back.
         payback = np.where(self.is_data, 1.0, payback_factor(net, gain, p.payback_required_years))
@@ -301,7 +306,7 @@ class Enterprises:
         capex = gross[up].sum() * w
         subsidy = capex * subsidy_rate
         loans = loan[approved].sum() * w
-        energy_revenue = price_premium * self.power_kwh_per_year(p).sum() * w / 12.0
+        energy_revenue = price_premium * kwh.sum() * w / 12.0
         self.level[up] += 1
         self.update_value_added(p)
         reached_top = up & (self.level == TOP)

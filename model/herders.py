@@ -54,11 +54,18 @@ def market_access(p: HerderParams, distance_beijing_km: np.ndarray) -> np.ndarra
     return (d / d.mean()) ** -p.market_access_elasticity
 
 
+def herd_size_factor(p: HerderParams, herd_rel: np.ndarray) -> np.ndarray:
+    """(herd / league mean herd)^benefit_herd_elasticity."""
+    return (herd_rel ** p.benefit_herd_elasticity).astype(np.float32)
+
+
 def benefit_cny_per_year(p: HerderParams, herd_rel: np.ndarray, access: np.ndarray,
-                         usefulness: np.ndarray, trace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                         usefulness: np.ndarray, trace: np.ndarray,
+                         size_f: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(cost cut, output gain) per household and year if on the platform. ``herd_rel`` is the herd
-    over the league mean; ``access`` and ``usefulness`` are per household (county values)."""
-    size = herd_rel ** p.benefit_herd_elasticity * usefulness
+    over the league mean (or pass its ``size_f`` = herd_size_factor, cached); ``access`` and
+    ``usefulness`` are per household (county values)."""
+    size = (herd_size_factor(p, herd_rel) if size_f is None else size_f) * usefulness
     cost_cut = p.cost_cut_reference_cny_per_year * size
     output = p.output_gain_reference_cny_per_year * size * access * (1 + p.trace_output_premium * trace)
     return cost_cut, output
@@ -102,8 +109,11 @@ class Herders:
     weight: float
     literacy_f: np.ndarray | None = None   # cached literacy factor, updated on training
     herd_rel: np.ndarray | None = None     # cached herd / league mean herd
+    size_f: np.ndarray | None = None       # cached herd_size_factor (and the base_* arrays, see _cache)
+    income_total_cny: float = 0.0          # base income of all entries (unweighted sum), cached
+    benefit_by_county: np.ndarray | None = None      # realised benefit per county (weighted, CNY/year)
     afford: tuple[float, np.ndarray] | None = None  # cached (subsidy rate, affordability)
-    realised_benefit_cny: np.ndarray | None = None  # yearly benefit an adopter realises now
+    realised: tuple[np.ndarray, np.ndarray] | None = None  # (adopters, yearly benefit they realise)
 
     @classmethod
     def create(cls, households: np.ndarray, pastoral: np.ndarray, coverage: np.ndarray,
@@ -161,26 +171,21 @@ class Herders:
             idx = np.flatnonzero(newly_trained)
             self.literacy[idx] += p.training_literacy_gain * (1 - self.literacy[idx])
             self.literacy_f[idx] = literacy_factor(self.literacy[idx], p.literacy_exponent)
-        if self.herd_rel is None:
-            self.herd_rel = (self.herd_head / self.herd_head.mean()).astype(np.float32)
-
+        self._cache(p, market_access_c)
         useful = usefulness.astype(np.float32)[self.county]
-        access = np.ones(self.n, np.float32) if market_access_c is None else (
-            market_access_c.astype(np.float32)[self.county])
         share = neighbour_share(self.ties, self.platform, self.degree)
-        cand = np.flatnonzero(self.connected & ~self.platform)
-        cut, out = benefit_cny_per_year(p, self.herd_rel[cand], access[cand], useful[cand], False)
-        doubt = 1.0 - p.benefit_doubt * (1.0 - share[cand])
-        net = (cut + out) * doubt - yearly_cost_cny(p, device_subsidy_rate)
-        will = willingness(net, self.income_cny[cand], p.benefit_logit_scale)
+        # Expected benefit (cost cut + output gain, no traceability yet) discounted by doubt until
+        # ties show it, net of the yearly cost; full-size arrays are cheaper than gathers here.
+        perceived = useful * self.base_benefit * (1.0 - p.benefit_doubt * (1.0 - share))
+        x = (perceived - np.float32(yearly_cost_cny(p, device_subsidy_rate))) * self.inv_income_scale
+        will = 1.0 / (1.0 + np.exp(-np.clip(x, -50.0, 50.0)))
         if self.afford is None or self.afford[0] != device_subsidy_rate:
             self.afford = (device_subsidy_rate, affordability(
                 p.device_cost_cny, device_subsidy_rate, self.income_cny, p.affordability_scale
             ).astype(np.float32))
-        hazard = platform_hazard_per_year(p.bass_p_per_year, p.bass_q_per_year, share[cand],
-                                          self.literacy_f[cand], will, self.afford[1][cand])
-        adopt = np.zeros(self.n, bool)
-        adopt[cand] = u_platform[cand] < monthly_probability(hazard)
+        hazard = platform_hazard_per_year(p.bass_p_per_year, p.bass_q_per_year, share,
+                                          self.literacy_f, will, self.afford[1])
+        adopt = self.connected & ~self.platform & (u_platform < monthly_probability(hazard))
         trace_share = neighbour_share(self.ties, self.trace, self.degree)
         trace_hazard = trace_hazard_per_year(p.trace_p_per_year, p.trace_q_per_year, trace_share,
                                              self.literacy_f, useful)
@@ -202,24 +207,50 @@ class Herders:
             "benefit": float(cut.sum() + out.sum()) * self.weight / 12.0,
         }
 
+    def _cache(self, p: HerderParams, market_access_c: np.ndarray | None) -> None:
+        """Constants of the population, computed once: herd size factor, the cost-cut and
+        output-gain parts of the benefit before data usefulness, income scale of willingness."""
+        if self.size_f is None:
+            self.herd_rel = (self.herd_head / self.herd_head.mean()).astype(np.float32)
+            self.size_f = herd_size_factor(p, self.herd_rel)
+            self.income_total_cny = float(self.income_cny.astype(float).sum())
+            access = np.ones(self.n, np.float32) if market_access_c is None else (
+                np.asarray(market_access_c, np.float32)[self.county])
+            self.base_cut = self.size_f * np.float32(p.cost_cut_reference_cny_per_year)
+            self.base_out = self.size_f * np.float32(p.output_gain_reference_cny_per_year) * access
+            self.base_benefit = self.base_cut + self.base_out
+            self.inv_income_scale = (1.0 / (p.benefit_logit_scale * self.income_cny)).astype(np.float32)
+
     def realise(self, p: HerderParams, usefulness: np.ndarray,
                 market_access_c: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Set the yearly benefit each adopter realises now; returns (adopters, cost cuts, output
-        gains) of the adopters."""
-        if self.herd_rel is None:
-            self.herd_rel = (self.herd_head / self.herd_head.mean()).astype(np.float32)
+        """Set the yearly benefit each adopter realises now (and its county totals); returns
+        (adopters, cost cuts, output gains) of the adopters. Same as :func:`benefit_cny_per_year`."""
+        self._cache(p, market_access_c)
         on = np.flatnonzero(self.platform)
-        access = 1.0 if market_access_c is None else market_access_c[self.county[on]]
-        cut, out = benefit_cny_per_year(p, self.herd_rel[on], access, usefulness[self.county[on]],
-                                        self.trace[on])
-        self.realised_benefit_cny = np.zeros(self.n, np.float32)
-        self.realised_benefit_cny[on] = cut + out
+        cc = self.county[on]
+        useful = np.asarray(usefulness, float)[cc]
+        cut = self.base_cut[on] * useful                       # float64 from here: money adds up
+        out = self.base_out[on] * useful * (1 + p.trace_output_premium * self.trace[on])
+        self.realised = (on, cut + out)
+        self.benefit_by_county = np.bincount(cc, weights=cut + out, minlength=usefulness.size) * self.weight
         return on, cut, out
+
+    @property
+    def realised_benefit_cny(self) -> np.ndarray:
+        """Yearly benefit each household realises now (0 for non-adopters)."""
+        out = np.zeros(self.n)
+        if self.realised is not None:
+            out[self.realised[0]] = self.realised[1]
+        return out
 
     def income_now_cny(self) -> np.ndarray:
         """Yearly household income now: the base income plus the benefit an adopter realises."""
-        extra = 0.0 if self.realised_benefit_cny is None else self.realised_benefit_cny
-        return self.income_cny + extra
+        return self.income_cny.astype(float) + self.realised_benefit_cny
+
+    def income_total_now_cny(self) -> float:
+        """Weighted league total of :meth:`income_now_cny`, without a pass over all households."""
+        extra = 0.0 if self.benefit_by_county is None else float(self.benefit_by_county.sum())
+        return self.income_total_cny * self.weight + extra
 
     def by_county(self, values: np.ndarray, n_counties: int) -> np.ndarray:
         """Weighted count of ``values`` per county."""

@@ -104,12 +104,12 @@ class Recorder:
             "sharing_use": m.vector("sharing_use"),
         }
         out["talent_adequacy"] = m.adequacy.copy()
-        lost, created = f.jobs_changed(m.params.enterprises)
+        lost, created = self.jobs()
         out["jobs_routine_lost"] = f.by_county(lost, n)
         out["jobs_digital_created"] = f.by_county(created, n)
         out["firm_value_added_cny_per_year"] = f.by_county(f.value_added_cny(), n)
-        adopters = h.by_county(h.platform.astype(float), n)
-        realised = h.by_county(h.income_now_cny() - h.income_cny, n)
+        adopters = out["herder_platform_share"] * households
+        realised = np.zeros(n) if h.benefit_by_county is None else h.benefit_by_county
         out["herder_benefit_cny_per_adopter"] = np.divide(realised, adopters, out=np.zeros(n),
                                                           where=adopters > 0)
         out["digital_index"] = np.mean([out["coverage_rural"], out["herder_platform_share"],
@@ -121,6 +121,13 @@ class Recorder:
         out["compute_capacity_p"] = cap
         return out
 
+    def jobs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(routine jobs lost, digital jobs created) per firm, computed once per month."""
+        m = self.model
+        if getattr(self, "_jobs", (None,))[0] != m.month:
+            self._jobs = (m.month, *m.firms.jobs_changed(m.params.enterprises))
+        return self._jobs[1], self._jobs[2]
+
     def economy_columns(self, data_industry_cny: float) -> dict[str, float]:
         """Money of herders and firms: realised herder benefit, value added and the league's GDP,
         the digital economy in the CAICT split, jobs by sector, credit."""
@@ -130,18 +137,18 @@ class Recorder:
         per = 12.0 / hh["adopters"] if hh.get("adopters", 0) > 0 else 0.0
         va = f.value_added_cny()
         firms_va = float(va.sum()) * f.weight
-        herders_va = float(h.income_now_cny().sum()) * h.weight
+        herders_va = h.income_total_now_cny()
         benefit_year = 12.0 * hh.get("benefit", 0.0)
         core = ep.core_va_share_of_revenue * data_industry_cny
         gdp = m.gdp_outside_cny + firms_va + herders_va + core
         digitalisation = float((va * np.asarray(ep.digital_va_share_by_level)[f.level]).sum()) * f.weight \
             + benefit_year
-        lost, created = f.jobs_changed(ep)
+        lost, created = self.jobs()
         row = {
             "herder_benefit_cny_per_adopter": per * hh.get("benefit", 0.0),
             "herder_cost_cut_cny_per_adopter": per * hh.get("cost_cut", 0.0),
             "herder_output_gain_cny_per_adopter": per * hh.get("output_gain", 0.0),
-            "herder_income_cny_mean": float(h.income_now_cny().mean()),
+            "herder_income_cny_mean": herders_va / (h.n * h.weight),
             "firm_value_added_cny_per_year": firms_va,
             "gdp_cny_per_year": gdp,
             "digital_industrialisation_cny_per_year": core,

@@ -111,7 +111,7 @@ class SteppeModel(mesa.Model):
         firms (in proportion to revenue)."""
         ep, h = self.params.enterprises, self.herders
         self.gdp_outside_cny = ep.league_gdp_cny * ep.gdp_share_outside_model
-        herders = float(h.income_now_cny().sum()) * h.weight
+        herders = h.income_total_now_cny()
         data = ep.core_va_share_of_revenue * self.recorder.initial_scale_cny
         self.va_per_revenue = self.firms.set_value_added(
             ep.league_gdp_cny - self.gdp_outside_cny - herders - data)
