@@ -293,14 +293,14 @@ class Enterprises:
         base = np.asarray(p.upgrade_rate_per_year)[lvl]
         rest = base * (1 - capability) * (1 - risk) * talent * pull * payback * sharing
         p_own = 1 - np.exp(-rest * (1 - finance_barrier(net, own)) / 12.0)
-        p_loan = 1 - np.exp(-rest * (1 - finance_barrier(net, own + loan)) / 12.0)
         up = climbing & (u_up < p_own)
-        applicants = np.flatnonzero(climbing & ~up & (u_up < p_loan))
         if credit_left_cny > 0:
+            p_loan = 1 - np.exp(-rest * (1 - finance_barrier(net, own + loan)) / 12.0)
+            applicants = np.flatnonzero(climbing & ~up & (u_up < p_loan))
             approved = applicants[ration_credit(loan[applicants] * w, u_credit[applicants],
                                                 credit_left_cny)]
-        else:
-            approved = applicants[:0]
+        else:   # no credit this month: firms that would need a loan do not apply
+            applicants = approved = np.zeros(0, np.int64)
         up[approved] = True
 
         capex = gross[up].sum() * w

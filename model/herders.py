@@ -176,9 +176,17 @@ class Herders:
         share = neighbour_share(self.ties, self.platform, self.degree)
         # Expected benefit (cost cut + output gain, no traceability yet) discounted by doubt until
         # ties show it, net of the yearly cost; full-size arrays are cheaper than gathers here.
-        perceived = useful * self.base_benefit * (1.0 - p.benefit_doubt * (1.0 - share))
-        x = (perceived - np.float32(yearly_cost_cny(p, device_subsidy_rate))) * self.inv_income_scale
-        will = 1.0 / (1.0 + np.exp(-np.clip(x, -50.0, 50.0)))
+        x = share * np.float32(p.benefit_doubt)                       # in place: one temporary
+        x += np.float32(1.0 - p.benefit_doubt)
+        x *= useful
+        x *= self.base_benefit
+        x -= np.float32(yearly_cost_cny(p, device_subsidy_rate))
+        x *= self.inv_income_scale
+        np.clip(x, -50.0, 50.0, out=x)
+        np.negative(x, out=x)
+        np.exp(x, out=x)
+        x += 1.0
+        will = np.reciprocal(x, out=x)                               # logistic willingness
         if self.afford is None or self.afford[0] != device_subsidy_rate:
             self.afford = (device_subsidy_rate, affordability(
                 p.device_cost_cny, device_subsidy_rate, self.income_cny, p.affordability_scale
