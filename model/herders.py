@@ -9,7 +9,8 @@ and traceability; both with the usefulness of the county's shared data) against 
 the benefit until its ties show it (social learning). The net benefit sets the household's
 willingness (logistic in net benefit / income); adoption follows a Bass-type hazard on the
 household's social ties, scaled by literacy, willingness and the cash constraint of paying for
-the device up front (affordability). Adopters realise the benefit.
+the device up front (affordability). Platform users take up traceability/e-commerce the same way,
+on its extra output gain net of its fee. Adopters realise the benefit.
 """
 
 from __future__ import annotations
@@ -43,9 +44,26 @@ def affordability(device_cost_cny: float, subsidy_rate: float, income_cny: np.nd
 
 
 def trace_hazard_per_year(p: float, q: float, tie_share: np.ndarray, literacy_f: np.ndarray,
-                          usefulness: np.ndarray) -> np.ndarray:
-    """Traceability/e-commerce among platform users: the same form, no device needed."""
-    return (p + q * tie_share) * literacy_f * usefulness
+                          willingness: np.ndarray) -> np.ndarray:
+    """Traceability/e-commerce among platform users: the same form, no device needed; the
+    willingness comes from the extra output gain net of the traceability fee."""
+    return (p + q * tie_share) * literacy_f * willingness
+
+
+def logistic_willingness(gain_cny: np.ndarray, tie_share: np.ndarray, doubt: float, cost_cny: float,
+                         inv_income_scale: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-(gain (1 - doubt (1 - tie share)) - cost) / (scale x income))), with
+    ``inv_income_scale`` = 1 / (scale x income); computed in place on one temporary."""
+    x = tie_share * np.float32(doubt)
+    x += np.float32(1.0 - doubt)
+    x *= gain_cny
+    x -= np.float32(cost_cny)
+    x *= inv_income_scale
+    np.clip(x, -50.0, 50.0, out=x)
+    np.negative(x, out=x)
+    np.exp(x, out=x)
+    x += 1.0
+    return np.reciprocal(x, out=x)
 
 
 def market_access(p: HerderParams, distance_beijing_km: np.ndarray) -> np.ndarray:
@@ -77,7 +95,8 @@ def yearly_cost_cny(p: HerderParams, subsidy_rate: float) -> float:
 
 
 def willingness(perceived_net_cny: np.ndarray, income_cny: np.ndarray, scale: float) -> np.ndarray:
-    """Logistic in net benefit / (scale x income): 1/2 at zero net benefit."""
+    """Logistic in net benefit / (scale x income): 1/2 at zero net benefit (the plain form of
+    :func:`logistic_willingness`)."""
     x = np.clip(perceived_net_cny / (scale * income_cny), -50.0, 50.0)
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -176,17 +195,8 @@ class Herders:
         share = neighbour_share(self.ties, self.platform, self.degree)
         # Expected benefit (cost cut + output gain, no traceability yet) discounted by doubt until
         # ties show it, net of the yearly cost; full-size arrays are cheaper than gathers here.
-        x = share * np.float32(p.benefit_doubt)                       # in place: one temporary
-        x += np.float32(1.0 - p.benefit_doubt)
-        x *= useful
-        x *= self.base_benefit
-        x -= np.float32(yearly_cost_cny(p, device_subsidy_rate))
-        x *= self.inv_income_scale
-        np.clip(x, -50.0, 50.0, out=x)
-        np.negative(x, out=x)
-        np.exp(x, out=x)
-        x += 1.0
-        will = np.reciprocal(x, out=x)                               # logistic willingness
+        will = logistic_willingness(useful * self.base_benefit, share, p.benefit_doubt,
+                                    yearly_cost_cny(p, device_subsidy_rate), self.inv_income_scale)
         if self.afford is None or self.afford[0] != device_subsidy_rate:
             self.afford = (device_subsidy_rate, affordability(
                 p.device_cost_cny, device_subsidy_rate, self.income_cny, p.affordability_scale
@@ -195,8 +205,11 @@ class Herders:
                                           self.literacy_f, will, self.afford[1])
         adopt = self.connected & ~self.platform & (u_platform < monthly_probability(hazard))
         trace_share = neighbour_share(self.ties, self.trace, self.degree)
+        trace_will = logistic_willingness(useful * self.base_out * np.float32(p.trace_output_premium),
+                                          trace_share, p.benefit_doubt, p.trace_fee_cny_per_year,
+                                          self.inv_income_scale)
         trace_hazard = trace_hazard_per_year(p.trace_p_per_year, p.trace_q_per_year, trace_share,
-                                             self.literacy_f, useful)
+                                             self.literacy_f, trace_will)
         take_trace = self.platform & ~self.trace & (u_trace < monthly_probability(trace_hazard))
 
         self.platform |= adopt

@@ -109,6 +109,9 @@ class HerderParams:
     affordability_scale: float = setting(
         0.15, "share of income", "Up-front device cost net of subsidy (share of income) at which a "
         "household's cash constraint cuts its hazard to 1/e", prior=(0.05, 0.5))
+    trace_fee_cny_per_year: float = setting(
+        500.0, "CNY/household/year", "Yearly fees of traceability/e-commerce services (certification, "
+        "platform commission)", prior=(0.0, 3000.0))
     benefit_logit_scale: float = setting(
         0.3, "share of income", "Expected net benefit (share of income) that moves a household's "
         "willingness to adopt by one logit unit", prior=(0.05, 1.0))

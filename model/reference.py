@@ -35,13 +35,17 @@ class HerderAgent(mesa.Agent):
         self.ties: list[HerderAgent] = []
         self._next = (platform, trace)
 
-    def willingness(self, share: float) -> float:
-        """Expected net benefit, discounted by doubt until ties show it, as a logistic share."""
+    def willingness(self, share: float, trace: bool = False) -> float:
+        """Expected net benefit, discounted by doubt until ties show it, as a logistic share: of
+        the platform, or (``trace``) of traceability's extra output gain net of its fee."""
         p = self.model.hp
         size = self.herd_rel ** p.benefit_herd_elasticity * self.useful
-        benefit = (p.cost_cut_reference_cny_per_year + p.output_gain_reference_cny_per_year
-                   * self.access) * size
-        net = benefit * (1 - p.benefit_doubt * (1 - share)) - self.model.yearly_cost
+        output = p.output_gain_reference_cny_per_year * self.access * size
+        if trace:
+            benefit, cost = output * p.trace_output_premium, p.trace_fee_cny_per_year
+        else:
+            benefit, cost = p.cost_cut_reference_cny_per_year * size + output, self.model.yearly_cost
+        net = benefit * (1 - p.benefit_doubt * (1 - share)) - cost
         x = min(max(net / (p.benefit_logit_scale * self.income), -50.0), 50.0)
         return 1 / (1 + math.exp(-x))
 
@@ -57,9 +61,11 @@ class HerderAgent(mesa.Agent):
                       * self.afford)
             if self.random.random() < 1 - math.exp(-hazard / 12):
                 platform = True
-        hazard = (p.trace_p_per_year + p.trace_q_per_year * trace_share) * lit * self.useful
-        if self.platform and not self.trace and self.random.random() < 1 - math.exp(-hazard / 12):
-            trace = True
+        if self.platform and not self.trace:
+            hazard = ((p.trace_p_per_year + p.trace_q_per_year * trace_share) * lit
+                      * self.willingness(trace_share, trace=True))
+            if self.random.random() < 1 - math.exp(-hazard / 12):
+                trace = True
         self._next = (platform, trace)
 
     def advance(self) -> None:

@@ -196,3 +196,11 @@ def test_ai_plus_programmes_book_capex():
 def test_validation_rejects_settings_that_cannot_run(key, value):
     with pytest.raises(SettingError, match=r"parameters\.enterprises\.digital_spend_share"):
         Parameters().with_overrides({"enterprises": {key: value}}, "parameters")
+
+
+def test_traceability_is_taken_up_on_its_own_gain_net_of_its_fee():
+    cheap = end("[parameters.herders]\ntrace_fee_cny_per_year = 0\ntrace_output_premium = 0.5\n",
+                "herder_trace_share")
+    dear = end("[parameters.herders]\ntrace_fee_cny_per_year = 3000\ntrace_output_premium = 0.0\n",
+               "herder_trace_share")
+    assert np.all(cheap > dear)
