@@ -25,6 +25,7 @@ from model.indicators import Recorder
 from model.levers import Levers
 from model.params import KEY_SECTORS, SECTORS
 from model.scenario import BASE_YEAR, Scenario
+from model.settings import SettingError
 from model.talent import TalentMarket
 
 STREAMS = ("herders_init", "enterprises_init", "herders", "enterprises", "data_products")
@@ -113,8 +114,13 @@ class SteppeModel(mesa.Model):
         self.gdp_outside_cny = ep.league_gdp_cny * ep.gdp_share_outside_model
         herders = h.income_total_now_cny()
         data = ep.core_va_share_of_revenue * self.recorder.initial_scale_cny
-        self.va_per_revenue = self.firms.set_value_added(
-            ep.league_gdp_cny - self.gdp_outside_cny - herders - data)
+        firms = ep.league_gdp_cny - self.gdp_outside_cny - herders - data
+        if firms <= 0:
+            raise SettingError(
+                "parameters.enterprises.gdp_share_outside_model: with these settings herders and the "
+                f"data industry alone exceed the GDP left to the model ({firms / 1e9:.3g} bn CNY for "
+                "firms); lower it or the herder benefit")
+        self.va_per_revenue = self.firms.set_value_added(firms)
 
     def vector(self, attr: str) -> np.ndarray:
         """A county attribute as an array in county order."""
