@@ -115,7 +115,7 @@ def test_vector_from_unit_gives_valid_vectors():
 
     rng = np.random.default_rng(0)
     vectors = [v for v in PROBLEM.uncertainties if v.kind == "vector"]
-    assert {v.constraint for v in vectors} == {"increasing", "decreasing", "simplex"}
+    assert {"increasing", "decreasing", "simplex"} <= {v.constraint for v in vectors}
     for v in vectors:
         group = type(getattr(Parameters(), v.group))
         for _ in range(50):

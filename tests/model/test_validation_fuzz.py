@@ -17,8 +17,6 @@ from model.params import Parameters
 from model.scenario import Scenario
 from model.settings import SettingError, field_kinds, spec_of
 
-SHARES = {"sector_shares", "level_shares_other", "level_shares_data"}
-RISING = {"digital_staff_per_firm"}          # must not fall with the level (checked separately)
 MAY_BE_NEGATIVE = {"jobs_net_change",        # digital jobs created minus routine jobs lost
                    "public_cost_cny_cum"}   # the energy-price premium is public revenue
 MAY_BE_NAN = {"green_share_new"}             # no new capacity yet
@@ -39,13 +37,14 @@ def random_group(obj, rng: np.random.Generator, extreme: bool, priors_only: bool
         kind = kinds[f.name]
         if kind is tuple:
             n = len(getattr(obj, f.name))
-            if f.name in SHARES:
+            if spec.constraint == "simplex":
                 v = rng.dirichlet(np.ones(n)) * (rng.random(n) > 0.4)
                 v[rng.integers(n)] += 1e-3
                 out[f.name] = (v / v.sum()).tolist()
-            else:
+            else:      # ladders drawn as their declared constraint asks (issue 8)
                 v = [draw(rng, spec.low, spec.high, extreme) for _ in range(n)]
-                out[f.name] = sorted(v) if f.name in RISING else v
+                out[f.name] = {"increasing": sorted(v), "decreasing": sorted(v, reverse=True)}.get(
+                    spec.constraint, v)
         elif kind is int:
             out[f.name] = round(draw(rng, spec.low, spec.high, extreme))
         elif kind is float:
