@@ -177,31 +177,43 @@ def field_kinds(cls: type) -> dict[str, type]:
 class Settings:
     """Base of the settings dataclasses: every field is checked on construction (directly,
     through ``dataclasses.replace`` or :func:`validated_replace`), so no unchecked value can reach
-    a run. Values are normalised (numpy scalars to Python, near-bound values snapped)."""
+    a run. Values are normalised (numpy scalars to Python, near-bound values snapped). A field
+    holding its declared default object is not checked again: defaults are checked once, when
+    the class is first built (a run builds default levers every month)."""
 
     _settings_where = "settings"
 
     def __post_init__(self) -> None:
-        kinds = _kinds_cached(type(self))
-        where = type(self)._settings_where
-        for f in dataclasses.fields(self):   # type: ignore[arg-type]
-            spec: Spec = f.metadata["spec"]
+        cls = type(self)
+        where = cls._settings_where
+        for f, spec, kind, clean_default in _checked_fields(cls):
             value = getattr(self, f.name)
-            if kinds[f.name] is tuple:
+            if value is f.default:
+                clean = clean_default
+            elif kind is tuple:
                 clean = coerce_vector(value, f.default, spec, f"{where}.{f.name}")
             else:
-                clean = coerce(value, kinds[f.name], spec, f"{where}.{f.name}")
+                clean = coerce(value, kind, spec, f"{where}.{f.name}")
             if clean is not value:
                 object.__setattr__(self, f.name, clean)
 
 
-_KINDS: dict[type, dict[str, type]] = {}
+_FIELDS: dict[type, list[tuple[Any, Spec, type, Any]]] = {}
 
 
-def _kinds_cached(cls: type) -> dict[str, type]:
-    if cls not in _KINDS:
-        _KINDS[cls] = field_kinds(cls)
-    return _KINDS[cls]
+def _checked_fields(cls: type) -> list[tuple[Any, Spec, type, Any]]:
+    """(field, spec, kind, checked default) of a settings class, built on first use."""
+    if cls not in _FIELDS:
+        kinds = field_kinds(cls)
+        out = []
+        for f in dataclasses.fields(cls):
+            spec, kind = f.metadata["spec"], kinds[f.name]
+            where = f"{cls.__name__}.{f.name} (declared default)"
+            clean = (coerce_vector(f.default, f.default, spec, where) if kind is tuple
+                     else coerce(f.default, kind, spec, where))
+            out.append((f, spec, kind, clean))
+        _FIELDS[cls] = out
+    return _FIELDS[cls]
 
 
 def validated_replace(obj: Any, values: dict[str, Any], where: str) -> Any:
