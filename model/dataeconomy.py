@@ -135,6 +135,10 @@ class DataEconomy:
         return new.sum() * firms.weight
 
     # -- products and datasets -----------------------------------------------------------------
+    def product_revenue_cny(self, p: DataEconomyParams) -> float:
+        """Yearly trading revenue of listed products (through the base or elsewhere)."""
+        return (self.products_listed + self.products_listed_elsewhere) * p.product_revenue_cny_per_year
+
     def produce(self, firms: Enterprises, p: DataEconomyParams, *, quality: float, opening: float,
                 exchange_base: bool, pilots: int, rng: np.random.Generator) -> None:
         """One month of data products, listings and datasets (fixed draws)."""
@@ -243,7 +247,7 @@ class DataEconomy:
         revenue = np.bincount(firms.link[ok], weights=firm_revenue[ok], minlength=len(CHAIN_LINKS)) * firms.weight
         revenue[STORAGE] += compute_revenue_cny / 2
         revenue[COMPUTING] += compute_revenue_cny / 2
-        revenue[TRADING] += (self.products_listed + self.products_listed_elsewhere) * p.product_revenue_cny_per_year
+        revenue[TRADING] += self.product_revenue_cny(p)
         revenue[GOVERNANCE] += self.pilots_operating * p.pilot_activity_cny_per_year
         activity = revenue / p.chain_min_revenue_cny_per_year
         need = p.security_share_of_data_volume * max(scale_cny, scale0_cny)

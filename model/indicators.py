@@ -61,14 +61,6 @@ class Recorder:
         self.target_state: dict[str, Any] = {}
         self.final_2027: tuple[dict[str, Any], dict[str, Any]] | None = None
 
-    def data_industry_cny_per_year(self) -> float:
-        m, p = self.model, self.model.params
-        firms = m.data.revenue_cny_per_year(m.firms, p.dataeconomy, p.enterprises, m.adequacy,
-                                            m.month)
-        compute = sum(s.served_p for s in m.sites) * m.market.rent_cny_per_p_month * 12
-        products = (m.data.products_listed + m.data.products_listed_elsewhere) * p.dataeconomy.product_revenue_cny_per_year
-        return firms + compute + products
-
     def record_initial(self) -> None:
         """End-2024 state: the base of T1's growth (compute revenue at today's demand)."""
         m = self.model
@@ -137,7 +129,7 @@ class Recorder:
         lc = m.last_compute
         pilots = m.pilots_operating()
         links = m.data.links
-        scale = self.data_industry_cny_per_year()
+        scale = m.data_industry_cny
         idx = c["digital_index"]
         key_datasets = m.data.datasets[:len(KEY_SECTORS)]
         row = {
@@ -246,7 +238,7 @@ class Recorder:
                 met = False
             else:
                 met = (v > t.target) if t.strict else (v >= t.target)
-                met = met and extra_ok.get(t.id, True)
+                met = bool(met and extra_ok.get(t.id, True))
             out[t.id] = {
                 "label_en": t.label_en, "label_zh": t.label_zh,
                 "value": None if math.isnan(v) else round(v, 4), "target": t.target,

@@ -70,6 +70,7 @@ class SteppeModel(mesa.Model):
                                         p.dataeconomy.entrant_pool_share,
                                         p.dataeconomy.entrant_revenue_share, scale,
                                         self.streams["enterprises_init"])
+        self._households: np.ndarray | None = None
         spin_up_sharing(self.counties, p.counties, Levers().public_data_opening, self.sharing_potential())
         demand = self.talent_demand()
         self.talent = TalentMarket.create(demand, list(ct["economy"]),
@@ -109,11 +110,14 @@ class SteppeModel(mesa.Model):
     def sharing_potential(self) -> np.ndarray:
         """Potential users of shared data per county, from the agents (see ``counties``)."""
         n, h, f = len(self.counties), self.herders, self.firms
-        households = h.by_county(np.ones(h.n), n)
-        platform = h.by_county(h.platform.astype(float), n) / households
-        connected = h.by_county(h.connected.astype(float), n) / households
-        firms = np.maximum(f.by_county(f.active.astype(float), n), 1e-12)
-        data_driven = f.by_county((f.active & (f.level >= 3)).astype(float), n) / firms
+        if self._households is None:     # households are stored county by county
+            assert np.all(np.diff(h.county) >= 0), "herders must be sorted by county"
+            self._starts = np.searchsorted(h.county, np.arange(n))
+            self._households = np.diff(np.append(self._starts, h.n)).astype(float)
+        platform = np.add.reduceat(h.platform, self._starts, dtype=np.int64) / self._households
+        connected = np.add.reduceat(h.connected, self._starts, dtype=np.int64) / self._households
+        firms = np.maximum(np.bincount(f.county[f.active], minlength=n), 1)
+        data_driven = np.bincount(f.county[f.active & (f.level >= 3)], minlength=n) / firms
         return sharing_potential(self.params.counties, platform, data_driven,
                                  connected * self.vector("gov_level"))
 
@@ -254,8 +258,10 @@ class SteppeModel(mesa.Model):
 
         # 5b. The data chain, once this month's compute rent is known
         firm_revenue = self.data.firm_revenue_cny(self.firms, dp, ep, self.adequacy, m)
+        self.data_industry_cny = (firm_revenue.sum() * self.firms.weight + 12 * d["revenue_cny"]
+                                  + self.data.product_revenue_cny(dp))
         self.data.update_links(firm_revenue, self.firms, dp, compute_revenue_cny=12 * d["revenue_cny"],
-                               security_cny=security, scale_cny=self.recorder.data_industry_cny_per_year(),
+                               security_cny=security, scale_cny=self.data_industry_cny,
                                scale0_cny=self.recorder.initial_scale_cny)
 
         # 7. Indicators
