@@ -2,6 +2,7 @@
 siting, the green share of new capacity, and over-building (seed 002 line 14)."""
 
 import dataclasses
+import itertools
 import tomllib
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def test_investors_build_on_margins_not_a_gate():
     for share in (0.001, 0.0015, 0.002, 0.003):
         m, _, _ = fleet(24, league_demand_share=share)
         built.append(sum(s.new_capacity_p + s.pipeline_p for s in m.sites))
-    assert all(b > a for a, b in zip(built, built[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(built))
     assert built[0] > 0 or built[1] > 0
 
 
