@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MultipleLocator
 
-from model.indicators import TARGETS
+from model.indicators import TARGET_YEAR, TARGETS
 from model.plotting import plt, save, use_cjk_font
 from studies.store import ResultStore, StoreError
 
@@ -325,6 +325,35 @@ def format_table(wide: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+COMPUTE_COLUMNS = {   # column: (heading, format)
+    "compute_capacity_p": ("capacity P", "{:>10,.0f}"),
+    "compute_utilisation": ("util.", "{:>6.2f}"),
+    "compute_rent_cny_per_p_month": ("rent CNY/P·mo", "{:>13,.0f}"),
+    "compute_return_on_capex": ("return/yr", "{:>9.3f}"),
+    "compute_idle_p": ("idle P", "{:>9,.0f}"),
+    "compute_cancelled_p_cum": ("cancelled P", "{:>11,.0f}"),
+}
+
+
+def compute_summary(league: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Median over runs of the compute market at each run's last month up to end-2027: shows
+    over-building as idle capacity, a low rent and low returns (seed 002 line 14)."""
+    lg = league[league["date"] <= f"{TARGET_YEAR}-12"]
+    last = lg[lg["date"] == lg.groupby(["scenario", "rep"])["date"].transform("max")]
+    med = last.groupby("scenario")[list(COMPUTE_COLUMNS)].median()
+    return med.reindex([s for s in order if s in med.index]).reset_index()
+
+
+def format_compute(table: pd.DataFrame) -> str:
+    head = f"{'scenario 情景':<26} " + " ".join(
+        f"{h:>{len(fmt.format(0.0))}}" for h, fmt in COMPUTE_COLUMNS.values())
+    lines = ["Compute market at end-2027 算力市场 (median over runs)", head]
+    for _, r in table.iterrows():
+        cells = " ".join(fmt.format(r[c]) for c, (_, fmt) in COMPUTE_COLUMNS.items())
+        lines.append(f"{r['scenario'][:28]:<28} {cells}")
+    return "\n".join(lines)
+
+
 def write_report(store_dir: str | Path, out: str | Path | None = None,
                  baseline: str = "baseline") -> Report:
     """Write the comparison tables (CSV) and figures (PNG, SVG) of a batch into ``out``."""
@@ -370,19 +399,22 @@ def write_report(store_dir: str | Path, out: str | Path | None = None,
     elif baseline not in present:
         notes.append(f"no scenario named {baseline!r} in this batch: the difference from baseline "
                      "is skipped (name one with --baseline)")
-    columns = ["scenario", "rep", "date", *sorted({v[0] for v in SERIES.values()})]
+    columns = ["scenario", "rep", "date", *sorted({v[0] for v in SERIES.values()} | set(COMPUTE_COLUMNS))]
     league = store.read("league", columns=columns)
+    compute = compute_summary(league, present)
 
     use_cjk_font()
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix=f".{folder.name}.tmp-") as tmp:
         tmp = Path(tmp)
         csv = {"targets_by_scenario.csv": summary, "probabilities.csv": wide,
-               "costs_by_scenario.csv": cost, "costs_by_lever.csv": by_lever}
+               "costs_by_scenario.csv": cost, "costs_by_lever.csv": by_lever,
+               "compute_by_scenario.csv": compute}
         if diff is not None:
             csv["difference_from_baseline.csv"] = diff
         for name, frame in csv.items():
             frame.to_csv(tmp / name, index=False, encoding="utf-8-sig", float_format="%.6g")
-        (tmp / "summary.txt").write_text(format_table(wide) + "\n", encoding="utf-8")
+        (tmp / "summary.txt").write_text(format_table(wide) + "\n\n" + format_compute(compute) + "\n",
+                                         encoding="utf-8")
         both = ("png", "svg")
         for t in TARGETS:
             fan_chart(fan_data(league, targets, t.id), t.id,
@@ -399,4 +431,4 @@ def write_report(store_dir: str | Path, out: str | Path | None = None,
         for p in sorted(tmp.iterdir()):
             shutil.move(p, folder / p.name)
             files.append(folder / p.name)
-    return Report(folder, format_table(wide), files, notes)
+    return Report(folder, format_table(wide) + "\n\n" + format_compute(compute), files, notes)
