@@ -194,6 +194,69 @@ def demand_growth_per_year(history: list[float]) -> float:
     return (history[-1] / past) ** (12 / back) - 1 if past > 0 else 0.0
 
 
+def invest_quarter(sites: list[DataCentre], market: ComputeMarket, p: DataCentreParams, month: int, *,
+                   demand_p: float, price: float, green_requirement: float) -> None:
+    """Each site's investors: expected return on a new P against their hurdle rate; build more
+    the further it clears the hurdle, nothing far below it, and then cancel part of their private
+    pipeline and defer the rest by a quarter."""
+    growth = demand_growth_per_year(market.demand_history)
+    expected_demand = demand_p * (1 + growth) ** (p.build_months / 12)
+    attraction = np.array([s.attraction for s in sites])
+    planned = np.array([s.capacity_p + s.pipeline_p for s in sites])
+    denom = float((planned * attraction).sum())
+    hurdle = 1 / p.payback_years
+    stop = hurdle - 2 * p.return_spread
+    for s in sites:
+        u_exp = min(1.0, expected_demand * s.attraction / denom) if denom > 0 else 1.0
+        probe = max(s.capacity_p + s.pipeline_p, p.site_min_build_p) * p.invest_share_per_quarter
+        green = chosen_green_share(p, green_requirement, s.green_room_share(p, probe), public=False)
+        margin = (u_exp * (market.rent_cny_per_p_month
+                           - power_cost_cny_per_p_month(p, price, green, p.pue_new)
+                           - penalty_cny_per_p_month(p, green, green_requirement))
+                  - p.opex_cny_per_p_month)
+        capex = p.capex_cny_per_p * s.land_factor
+        r = 12 * margin / capex
+        s.expected_return, s.chosen_green = r, green
+        build = probe * max(0.0, sigmoid((r - hurdle) / p.return_spread) - sigmoid(-2.0)) / (1 - sigmoid(-2.0))
+        if build > 1e-6:
+            s.pipeline.append(Build(month + p.build_months, build, green, False, build * capex, build * capex))
+        private = [b for b in s.pipeline if not b.public_led]
+        if r < stop and private:
+            cancel = p.cancel_share_per_quarter * (1 - math.exp((r - stop) / p.return_spread))
+            for b in private:
+                gone = b.p * cancel
+                market.cancelled_p += gone
+                market.deferred_p += b.p - gone
+                b.capex_cny *= 1 - cancel
+                b.private_capex_cny *= 1 - cancel
+                b.p -= gone
+                b.ready_month += 3
+            s.pipeline = [b for b in s.pipeline if b.p > 1e-9]
+
+
+def planned_builds(sites: list[DataCentre], p: DataCentreParams, month: int, planned_p_per_year: float,
+                   green_requirement: float) -> float:
+    """Publicly led builds: the plan's south/edge split, within a cluster by the sites' pull;
+    never deferred or cancelled. Returns the public share of their capex (paid at decision)."""
+    if planned_p_per_year <= 0:
+        return 0.0
+    attraction = np.array([s.attraction for s in sites])
+    south = np.array([s.cluster == "south" for s in sites])
+    edge = np.array([s.cluster == "edge" for s in sites])
+    w = attraction * (south * p.planned_south_share / max(attraction[south].sum(), 1e-12)
+                      + edge * (1 - p.planned_south_share) / max(attraction[edge].sum(), 1e-12))
+    public = 0.0
+    for s, share in zip(sites, w, strict=True):
+        if share <= 0:
+            continue
+        b = planned_p_per_year / 12 * share
+        green = chosen_green_share(p, green_requirement, s.green_room_share(p, b), public=True)
+        capex = b * p.capex_cny_per_p * s.land_factor
+        s.pipeline.append(Build(month + p.build_months, b, green, True, capex, capex * (1 - p.public_capex_share)))
+        public += capex * p.public_capex_share
+    return public
+
+
 def step_fleet(sites: list[DataCentre], market: ComputeMarket, p: DataCentreParams, month: int, *,
                local_demand_p: float, link_beijing: bool, link_horinger: bool, price: float,
                green_requirement: float, planned_p_per_year: float) -> dict[str, float]:
@@ -224,59 +287,10 @@ def step_fleet(sites: list[DataCentre], market: ComputeMarket, p: DataCentrePara
     floor = power_cost_cny_per_p_month(p, price, 0.0, p.pue_new)
     market.rent_cny_per_p_month = max(floor, rent * pressure ** p.rent_adjustment_per_month)
 
-    capex_public = 0.0
     if month % 3 == 0:
-        growth = demand_growth_per_year(market.demand_history)
-        expected_demand = total * (1 + growth) ** (p.build_months / 12)
-        planned = np.array([s.capacity_p + s.pipeline_p for s in sites])
-        denom = float((planned * attraction).sum())
-        for s in sites:
-            u_exp = min(1.0, expected_demand * s.attraction / denom) if denom > 0 else 1.0
-            probe = max(s.capacity_p + s.pipeline_p, p.site_min_build_p) * p.invest_share_per_quarter
-            green = chosen_green_share(p, green_requirement, s.green_room_share(p, probe), public=False)
-            margin = (u_exp * (market.rent_cny_per_p_month
-                               - power_cost_cny_per_p_month(p, price, green, p.pue_new)
-                               - penalty_cny_per_p_month(p, green, green_requirement))
-                      - p.opex_cny_per_p_month)
-            capex = p.capex_cny_per_p * s.land_factor
-            r = 12 * margin / capex
-            s.expected_return = r
-            s.chosen_green = green
-            hurdle = 1 / p.payback_years
-            # investors add more the further the return clears the hurdle; nothing far below it
-            floor = hurdle - 2 * p.return_spread
-            build = probe * max(0.0, sigmoid((r - hurdle) / p.return_spread) - sigmoid(-2.0)) / (1 - sigmoid(-2.0))
-            if build > 1e-6:
-                s.pipeline.append(Build(month + p.build_months, build, green, False, build * capex,
-                                        build * capex))
-            private = [b for b in s.pipeline if not b.public_led]
-            if r < floor and private:
-                # returns far below the hurdle: cancel part of the private pipeline, defer the rest
-                cancel = p.cancel_share_per_quarter * (1 - math.exp((r - floor) / p.return_spread))
-                for b in private:
-                    gone = b.p * cancel
-                    market.cancelled_p += gone
-                    market.deferred_p += b.p - gone
-                    b.capex_cny *= 1 - cancel
-                    b.private_capex_cny *= 1 - cancel
-                    b.p -= gone
-                    b.ready_month += 3
-                s.pipeline = [b for b in s.pipeline if b.p > 1e-9]
-    if planned_p_per_year > 0:
-        build = planned_p_per_year / 12
-        south = np.array([s.cluster == "south" for s in sites])
-        edge = np.array([s.cluster == "edge" for s in sites])
-        w = attraction * (south * p.planned_south_share / max(attraction[south].sum(), 1e-12)
-                          + edge * (1 - p.planned_south_share) / max(attraction[edge].sum(), 1e-12))
-        for s, share in zip(sites, w, strict=True):
-            if share <= 0:
-                continue
-            b = build * share
-            green = chosen_green_share(p, green_requirement, s.green_room_share(p, b), public=True)
-            capex = b * p.capex_cny_per_p * s.land_factor
-            s.pipeline.append(Build(month + p.build_months, b, green, True, capex,
-                                    capex * (1 - p.public_capex_share)))
-            capex_public += capex * p.public_capex_share
+        invest_quarter(sites, market, p, month, demand_p=total, price=price,
+                       green_requirement=green_requirement)
+    capex_public = planned_builds(sites, p, month, planned_p_per_year, green_requirement)
     capex_stock = sum(s.capex_stock_cny for s in sites)
     margin = revenue - power - opex
     return {

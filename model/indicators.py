@@ -78,13 +78,13 @@ class Recorder:
         m = self.model
         n = len(m.counties)
         h, f = m.herders, m.firms
-        households = h.by_county(np.ones(h.n), n)
+        households = m.households_by_county()
         other = f.active & ~f.is_data
         firms = f.by_county(other.astype(float), n)
         out = {
             "coverage_rural": m.vector("coverage_rural"),
-            "herder_platform_share": h.by_county(h.platform.astype(float), n) / households,
-            "herder_trace_share": h.by_county(h.trace.astype(float), n) / households,
+            "herder_platform_share": m.households_by_county(h.platform) / households,
+            "herder_trace_share": m.households_by_county(h.trace) / households,
             "firm_adoption_share": f.by_county((other & (f.level >= 2)).astype(float), n) / firms,
             "firm_mean_level": f.by_county(np.where(other, f.level, 0).astype(float), n) / firms,
             "talent_pool": m.talent.pool.copy(),

@@ -70,7 +70,7 @@ class SteppeModel(mesa.Model):
                                         p.dataeconomy.entrant_pool_share,
                                         p.dataeconomy.entrant_revenue_share, scale,
                                         self.streams["enterprises_init"])
-        self._households: np.ndarray | None = None
+        self._starts: np.ndarray | None = None
         spin_up_sharing(self.counties, p.counties, Levers().public_data_opening, self.sharing_potential())
         demand = self.talent_demand()
         self.talent = TalentMarket.create(demand, list(ct["economy"]),
@@ -107,15 +107,23 @@ class SteppeModel(mesa.Model):
             sites.append(site)
         return sites
 
+    def households_by_county(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Households (weighted) per county, of all or of those where ``mask`` holds. Households
+        are stored county by county, so a segmented sum is enough (much faster than bincount)."""
+        h = self.herders
+        if self._starts is None:
+            assert np.all(np.diff(h.county) >= 0), "herders must be sorted by county"
+            self._starts = np.searchsorted(h.county, np.arange(len(self.counties)))
+        if mask is None:
+            return np.diff(np.append(self._starts, h.n)) * h.weight
+        return np.add.reduceat(mask, self._starts, dtype=np.int64) * h.weight
+
     def sharing_potential(self) -> np.ndarray:
         """Potential users of shared data per county, from the agents (see ``counties``)."""
         n, h, f = len(self.counties), self.herders, self.firms
-        if self._households is None:     # households are stored county by county
-            assert np.all(np.diff(h.county) >= 0), "herders must be sorted by county"
-            self._starts = np.searchsorted(h.county, np.arange(n))
-            self._households = np.diff(np.append(self._starts, h.n)).astype(float)
-        platform = np.add.reduceat(h.platform, self._starts, dtype=np.int64) / self._households
-        connected = np.add.reduceat(h.connected, self._starts, dtype=np.int64) / self._households
+        households = self.households_by_county()
+        platform = self.households_by_county(h.platform) / households
+        connected = self.households_by_county(h.connected) / households
         firms = np.maximum(np.bincount(f.county[f.active], minlength=n), 1)
         data_driven = np.bincount(f.county[f.active & (f.level >= 3)], minlength=n) / firms
         return sharing_potential(self.params.counties, platform, data_driven,
