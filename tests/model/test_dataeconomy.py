@@ -124,12 +124,16 @@ def counts(scale, seeds):
 
 
 def test_counts_are_real_events_whatever_the_scale():
-    """Means at scale 0.1 (6 seeds) and scale 1 (2 seeds) agree within their seed spread."""
+    """Means at scale 0.1 (6 seeds) and scale 1 (2 of those seeds) agree within their seed spread.
+    (The monthly event streams do not depend on the scale, so one seed shares its event draws
+    across scales; the agents and their decisions still differ.)"""
     small = counts(0.1, range(6))
-    full = counts(1.0, range(100, 102))
+    full = counts(1.0, range(2))
     spread = np.sqrt(small.var(axis=0, ddof=1) / len(small)
                      + np.maximum(full.var(axis=0, ddof=1), small.var(axis=0, ddof=1)) / len(full))
     gap = np.abs(small.mean(axis=0) - full.mean(axis=0))
     assert np.all(gap <= 3 * spread + 1.0), dict(zip(COUNTS, zip(small.mean(0), full.mean(0), spread,
                                                                   strict=True), strict=True))
     assert small[:, 0].mean() > 5                 # the comparison is not between zeros
+    # paired by seed, the counts hardly differ (at scale 0.1 a chance case used to count 10 times)
+    assert np.all(np.abs(small[:2] - full) <= np.maximum(2.0, 0.25 * full))
