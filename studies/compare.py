@@ -59,7 +59,7 @@ SERIES: dict[str, tuple[str, Callable[[pd.DataFrame], pd.Series]]] = {
 
 REPORT_FILES = (
     "summary.txt", "probabilities.csv", "targets_by_scenario.csv", "costs_by_scenario.csv",
-    "costs_by_lever.csv", "difference_from_baseline.csv",
+    "costs_by_lever.csv", "difference_from_baseline.csv", "compute_by_scenario.csv",
     *(f"{stem}.{ext}" for stem in (*(f"fan_{t.id}" for t in TARGETS), "public_cost",
                                    "difference_from_baseline") for ext in ("png", "svg")))
 

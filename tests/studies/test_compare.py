@@ -151,6 +151,13 @@ def test_report_has_bilingual_csv_and_png_and_svg_figures(report):
     assert "算力市场" in (rep / "summary.txt").read_text(encoding="utf-8")
 
 
+def test_a_report_is_replaced_with_force(report, tmp_path):
+    batch, _ = report
+    again = write_report(batch, tmp_path / "r")
+    assert (tmp_path / "r" / "compute_by_scenario.csv").exists()
+    assert write_report(batch, tmp_path / "r", force=True).folder == again.folder
+
+
 def test_without_a_baseline_the_difference_is_skipped_with_a_note(tmp_path, capsys):
     paths = [REPO / "scenarios" / "ai_plus.toml"]
     run_batch(design(paths, 2), tmp_path / "b", workers=1, progress=False)
