@@ -219,7 +219,7 @@ class Recorder:
             "compute_pipeline_p": sum(s.pipeline_p for s in sites),
             "compute_demand_p": m.last_compute["external_demand_p"] + m.last_compute["local_demand_p"],
             "compute_utilisation": _share(m.last_compute["served_p"], cap),
-            "compute_idle_p": cap - lc["served_p"],
+            "compute_idle_p": max(cap - lc["served_p"], 0.0),     # served <= capacity (float noise)
             "compute_rent_cny_per_p_month": lc["rent_cny_per_p_month"],
             "compute_margin_cny_per_year": 12 * lc["margin_cny"],
             "compute_return_on_capex": lc["return_on_capex"],
