@@ -216,6 +216,19 @@ def _checked_fields(cls: type) -> list[tuple[Any, Spec, type, Any]]:
     return _FIELDS[cls]
 
 
+def unchecked_replace(obj: Any, **values: Any) -> Any:
+    """A copy of ``obj`` with ``values`` set without any check: for tests that probe a mechanism
+    beyond the allowed range (a pilot that always fails). Never for user input."""
+    import copy
+
+    out = copy.copy(obj)
+    for key, value in values.items():
+        if key not in obj.__dataclass_fields__:
+            raise AttributeError(f"{type(obj).__name__} has no setting {key!r}")
+        object.__setattr__(out, key, value)
+    return out
+
+
 def validated_replace(obj: Any, values: dict[str, Any], where: str) -> Any:
     """A copy of the settings object ``obj`` with ``values`` applied, each one checked."""
     kinds = field_kinds(type(obj))

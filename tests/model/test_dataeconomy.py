@@ -13,6 +13,7 @@ from model.model import SteppeModel
 from model.params import CHAIN_LINKS, DataEconomyParams, EnterpriseParams
 from model.run import simulate
 from model.scenario import parse_scenario
+from model.settings import unchecked_replace
 
 
 def scenario(text):
@@ -58,7 +59,7 @@ def test_pilot_needs_operator_quality_and_time_and_can_fail(model):
         e.pilots_step(f, sure, pilots_in_force=1, quality=0.9, rng=rng)
         months += 1
     assert months == sure.pilot_setup_months
-    doomed = dataclasses.replace(p, pilot_success_probability=0.0)
+    doomed = unchecked_replace(p, pilot_success_probability=0.0)   # below the prior: a probe
     e = DataEconomy.create(f, doomed, EnterpriseParams(), model.adequacy)
     for _ in range(30):
         e.pilots_step(f, doomed, pilots_in_force=1, quality=0.9, rng=rng)
@@ -79,7 +80,7 @@ def test_links_form_at_the_threshold_and_lapse_below_it(model):
     kept = d.update_links(revenue, f, low, **kw)
     assert np.all(kept[first] | (d.link_activity[first] < p.chain_lapse_ratio))
     # ... and far below it the link lapses
-    gone = dataclasses.replace(p, chain_min_revenue_cny_per_year=5e10)
+    gone = unchecked_replace(p, chain_min_revenue_cny_per_year=5e10)   # far above the prior: a probe
     assert not d.update_links(revenue, f, gone, **kw)[[CHAIN_LINKS.index("use")]].any()
 
 
