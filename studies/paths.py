@@ -76,6 +76,7 @@ class PathsStudy:
     trials: int = 64
     timing: bool = True
     packages: bool = True
+    prim_resamples: int = 10
 
     def key(self) -> dict[str, Any]:
         return {**asdict(self), "model_sha256": model_source_hash()}
@@ -214,7 +215,7 @@ class PrimResult:
     note: str
 
 
-def run_prim(x: pd.DataFrame, y: np.ndarray, threshold: float, seed: int) -> PrimResult:
+def run_prim(x: pd.DataFrame, y: np.ndarray, threshold: float, seed: int, resamples: int = 10) -> PrimResult:
     """EMA Workbench PRIM on lever space; the box chosen is the densest with coverage >= 0.5."""
     cases = int(y.sum())
     if cases == 0:
@@ -224,19 +225,26 @@ def run_prim(x: pd.DataFrame, y: np.ndarray, threshold: float, seed: int) -> Pri
         return PrimResult(threshold, cases, None, None, None,
                           f"every portfolio reaches P(all met) >= {threshold:g}: nothing to discover")
     import logging
+    import warnings
 
-    from ema_workbench.analysis import prim
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # ipyparallel missing; pandas deprecations inside EMA
+        from ema_workbench.analysis import prim
 
-    logging.getLogger("EMA").setLevel(logging.WARNING)
-    xf = x.astype(float)          # EMA 3.0's PRIM fails on bool/int columns under pandas 3
-    p = prim.Prim(xf, y.astype(bool), peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05)
-    box = p.find_box()
+        logging.getLogger("EMA").setLevel(logging.WARNING)
+        xf = x.astype(float)          # EMA 3.0's PRIM fails on bool/int columns under pandas 3
+        p = prim.Prim(xf, y.astype(bool), peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05)
+        box = p.find_box()
+        return _prim_result(box, threshold, cases, seed, resamples)
+
+
+def _prim_result(box: Any, threshold: float, cases: int, seed: int, resamples: int) -> PrimResult:
     traj = box.peeling_trajectory.copy()
     ok = traj[traj["coverage"] >= 0.5]
     i = int(ok["density"].idxmax() if len(ok) else traj["density"].idxmax())
     stats, lims = box.inspect(i, style="data")[0]
     lims.columns = ["min", "max", "qp_lower", "qp_upper"]
-    rep = box.resample(i, iterations=10, p=0.5, rng=seed)
+    rep = box.resample(i, iterations=resamples, p=0.5, rng=seed)
     lims["reproduce_coverage_pct"] = rep["reproduce coverage"].reindex(lims.index).to_numpy()
     lims["reproduce_density_pct"] = rep["reproduce density"].reindex(lims.index).to_numpy()
     lims.index.name = "lever"
@@ -250,7 +258,7 @@ def prim_per_target(lhs: pd.DataFrame, study: PathsStudy) -> pd.DataFrame:
     rows = []
     for tid in TARGET_IDS:
         y = (lhs[f"P_{tid}"] >= study.p).to_numpy()
-        res = run_prim(lhs[study.dims()], y, study.p, study.seed)
+        res = run_prim(lhs[study.dims()], y, study.p, study.seed, study.prim_resamples)
         if res.box is None:
             rows.append({"target": tid, "cases": res.cases, "note": res.note})
             continue
@@ -381,7 +389,7 @@ def run_paths(study: PathsStudy, out: str | Path, *, workers: int | None = None,
     lhs = table[table["source"] == "lhs"]
     x = lhs[study.dims()]
     y = (lhs["P_all"] >= study.p).to_numpy()
-    prim_result = run_prim(x, y, study.p, study.seed)
+    prim_result = run_prim(x, y, study.p, study.seed, study.prim_resamples)
     if prim_result.note:
         notes.append(prim_result.note)
     cart = run_cart(x, y, study.seed)

@@ -364,7 +364,8 @@ def figures(study: Study, table: pd.DataFrame, out: Path, top: int = 12) -> list
         return written
     morris = study.method == "morris"
     value, conf = ("mu_star", "mu_star_conf") if morris else ("ST", "ST_conf")
-    shown = [o for o in FIGURE_OUTCOMES if o in set(table["outcome"])]
+    present = list(dict.fromkeys(table["outcome"]))
+    shown = [o for o in FIGURE_OUTCOMES if o in present] or present[:10]
     if shown:
         ncol = 2
         nrow = math.ceil(len(shown) / ncol)
@@ -525,10 +526,12 @@ def run_study(study: Study, out: str | Path, *, workers: int | None = None,
 
 def _progress_printer(total: int):
     step = max(1, total // 20)
+    last = [0]
 
     def show(done: int, n: int) -> None:
-        if done == n or done % step < 1 or done // step != (done - 1) // step:
+        if done == n or done // step != last[0] // step:
             print(f"  {done}/{n} points", file=sys.stderr, flush=True)
+        last[0] = done
     return show
 
 
