@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.settings import setting
+from model.settings import Settings, setting
 
 
 @dataclass(frozen=True)
-class Levers:
-    """Lever values in force in one month."""
+class Levers(Settings):
+    """Lever values in force in one month (checked on construction: see :class:`Settings`)."""
+
+    _settings_where = "levers"
 
     # Infrastructure -------------------------------------------------------------------------
     infra_budget_cny_per_year: float = setting(

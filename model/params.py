@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from model.settings import SettingError, setting, validated_replace
+from model.settings import SettingError, Settings, setting, validated_replace
 
 # Enterprise maturity ladder: none -> basic IT -> cloud/platform -> data-driven -> AI+.
 LEVELS = ("none", "basic_it", "cloud_platform", "data_driven", "ai_plus")
@@ -23,7 +23,7 @@ CHAIN_ZH = "生采存算用易治安"
 
 
 @dataclass(frozen=True)
-class CountyParams:
+class CountyParams(Settings):
     rural_coverage_pastoral: float = setting(
         0.50, "share", "End-2024 broadband/4G-5G coverage of rural households, pastoral banners",
         prior=(0.3, 0.75), source="FACTS: rural internet penetration 66.5% (national, 2023); seed 004 gaps")
@@ -66,7 +66,7 @@ class CountyParams:
 
 
 @dataclass(frozen=True)
-class HerderParams:
+class HerderParams(Settings):
     household_size_persons: float = setting(
         2.35, "persons", "Mean family-household size", source="FACTS: Inner Mongolia 2020 census")
     livestock_head: float = setting(
@@ -122,7 +122,7 @@ class HerderParams:
 
 
 @dataclass(frozen=True)
-class EnterpriseParams:
+class EnterpriseParams(Settings):
     legal_entities: float = setting(
         19000.0, "firms", "Legal-entity firms (secondary + tertiary)", source="FACTS: end-2023, derived")
     core_digital_by_category: tuple = setting(
@@ -140,7 +140,7 @@ class EnterpriseParams:
     sector_shares: tuple = setting(
         (0.08, 0.12, 0.25, 0.55), "share",
         "Shares of non-digital firms by key sector (energy, manufacturing, agri-livestock, tourism)",
-        prior=(0.0, 1.0))
+        prior=(0.0, 1.0), constraint="simplex")
     employees_mean_other: float = setting(
         12.0, "persons", "Mean employees of non-digital firms", prior=(5, 30))
     size_sigma: float = setting(1.1, "-", "Log-sd of firm size", prior=(0.6, 1.6))
@@ -151,16 +151,17 @@ class EnterpriseParams:
         0.55, "share", "Share of core digital firms in Xilinhot", prior=(0.35, 0.8))
     level_shares_other: tuple = setting(
         (0.35, 0.38, 0.19, 0.07, 0.01), "share", "End-2024 maturity levels of non-digital firms",
-        prior=(0.0, 1.0), source="SWOT: shallow application; national 47% of above-scale firms use cloud/IoT/AI")
+        prior=(0.0, 1.0), constraint="simplex",
+        source="SWOT: shallow application; national 47% of above-scale firms use cloud/IoT/AI")
     level_shares_data: tuple = setting(
         (0.0, 0.15, 0.45, 0.33, 0.07), "share", "End-2024 maturity levels of core digital firms",
-        prior=(0.0, 1.0))
+        prior=(0.0, 1.0), constraint="simplex")
     upgrade_rate_per_year: tuple = setting(
         (0.30, 0.20, 0.10, 0.06), "1/year", "Upgrade hazard from each level with no barrier",
-        prior=(0.0, 1.0))
+        prior=(0.0, 1.0), constraint="decreasing")
     step_cost_cny: tuple = setting(
         (40000.0, 150000.0, 600000.0, 2000000.0), "CNY",
-        "Capex of each upgrade step for a 10-employee firm", prior=(1e4, 1e7),
+        "Capex of each upgrade step for a 10-employee firm", prior=(1e4, 1e7), constraint="increasing",
         source="seed 000: 735,000 CNY post-subsidy to one mining firm (scale anchor)")
     cost_size_elasticity: float = setting(
         0.7, "-", "Step capex and compute use scale with (employees/10) to this power",
@@ -231,20 +232,21 @@ class EnterpriseParams:
         prior=(0.0, 0.2))
     compute_p_per_firm: tuple = setting(
         (0.0, 0.0, 0.01, 0.08, 0.6), "P per firm", "Compute used by a firm at each level",
-        prior=(0.0, 5.0))
+        prior=(0.0, 5.0), constraint="increasing")
     digital_staff_per_firm: tuple = setting(
         (0.0, 0.2, 0.5, 1.2, 2.5), "persons", "Digital staff needed by a 10-employee firm at each level",
-        prior=(0.0, 10.0))
+        prior=(0.0, 10.0), constraint="increasing")
     digital_spend_share: tuple = setting(
         (0.0, 0.005, 0.012, 0.025, 0.04), "share of revenue",
-        "Yearly digital spending by level (demand for the data industry)", prior=(0.0, 0.1))
+        "Yearly digital spending by level (demand for the data industry)", prior=(0.0, 0.1),
+        constraint="increasing")
 
 
 @dataclass(frozen=True)
-class DataEconomyParams:
+class DataEconomyParams(Settings):
     revenue_level_multiplier: tuple = setting(
         (0.6, 0.8, 1.0, 1.3, 1.7), "-", "Data-firm revenue relative to a cloud-level firm",
-        prior=(0.2, 3.0))
+        prior=(0.2, 3.0), constraint="increasing")
     demand_elasticity: float = setting(
         0.8, "-", "Data-firm revenue scales with local digital demand to this power", prior=(0.3, 1.5))
     market_growth_per_year: float = setting(
@@ -296,7 +298,7 @@ class DataEconomyParams:
 
 
 @dataclass(frozen=True)
-class TalentParams:
+class TalentParams(Settings):
     adequacy_initial: float = setting(
         0.78, "share", "End-2024 digital-talent supply as a share of demand", prior=(0.5, 1.0),
         source="SWOT: digital-talent shortage")
@@ -337,7 +339,7 @@ class TalentParams:
 
 
 @dataclass(frozen=True)
-class DataCentreParams:
+class DataCentreParams(Settings):
     initial_south_p: float = setting(
         3000.0, "P", "End-2024 intelligent compute in the south cluster", prior=(500, 10000))
     initial_edge_p: float = setting(
@@ -400,6 +402,11 @@ class DataCentreParams:
     market_power_price_cny_per_kwh: float = setting(
         0.36, "CNY/kWh", "Power price data centres would pay unaided; a lower lever price is "
         "paid for publicly", prior=(0.25, 0.5), source="FACTS: IM power ~1/3 of Beijing's")
+
+
+for _cls, _group in ((CountyParams, "counties"), (HerderParams, "herders"), (EnterpriseParams, "enterprises"),
+                    (DataEconomyParams, "dataeconomy"), (TalentParams, "talent"), (DataCentreParams, "datacentres")):
+    _cls._settings_where = f"parameters.{_group}"
 
 
 @dataclass(frozen=True)

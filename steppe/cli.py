@@ -66,7 +66,18 @@ def _print_settings(cls: type, prefix: str = "") -> None:
               f"{row['zh']} {row['doc']} ({ref})")
 
 
+def _print_json(doc: dict) -> None:
+    import json
+
+    print(json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False))
+
+
 def cmd_levers(args: argparse.Namespace) -> int:
+    if args.json:
+        from model.problem import levers_document
+
+        _print_json(levers_document())
+        return 0
     _print_settings(Levers)
     return 0
 
@@ -74,6 +85,11 @@ def cmd_levers(args: argparse.Namespace) -> int:
 def cmd_params(args: argparse.Namespace) -> int:
     from dataclasses import fields
 
+    if args.json:
+        from model.problem import parameters_document
+
+        _print_json(parameters_document())
+        return 0
     for f in fields(Parameters):
         print(f"[parameters.{f.name}]")
         _print_settings(type(getattr(Parameters(), f.name)), "  ")
@@ -93,8 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--until", type=_bounded(int, MIN_UNTIL, MAX_UNTIL, "--until"), default=None,
                      help="last simulated year (default: the scenario's, else 2027)")
     run.set_defaults(func=cmd_run)
-    sub.add_parser("levers", help="list the policy levers").set_defaults(func=cmd_levers)
-    sub.add_parser("params", help="list the behavioural parameters").set_defaults(func=cmd_params)
+    lv = sub.add_parser("levers", help="list the policy levers (--json: with timings, outcomes and "
+                        "targets, as docs/problem.schema.json)")
+    lv.add_argument("--json", action="store_true", help="machine-readable (docs/problem.schema.json)")
+    lv.set_defaults(func=cmd_levers)
+    pa = sub.add_parser("params", help="list the behavioural parameters")
+    pa.add_argument("--json", action="store_true", help="machine-readable (docs/problem.schema.json)")
+    pa.set_defaults(func=cmd_params)
     add_batch_commands(sub)
     add_study_commands(sub)
     return parser

@@ -347,7 +347,7 @@ class ResultStore:
                     state.damaged_parts.add(number)
                 seen[rid] = number
             state.committed[number] = ids
-        expected = self.manifest().get("design", {}).get("counties", False) if self.exists() else False
+        expected = self.expected_tables()
         for table in DATA_TABLES:
             files = self._part_files(table)
             for number, path in sorted(files.items()):
@@ -372,7 +372,7 @@ class ResultStore:
                             state.problems.append(f"{path}: not a readable Parquet file "
                                                   f"({_short(exc)})")
                             state.damaged_parts.add(number)
-            if table == "counties" and not expected:
+            if table not in expected:
                 continue
             for number in state.committed:
                 if number not in files:
@@ -380,6 +380,15 @@ class ResultStore:
                                           f"though part {number:06d} is in the run index")
                     state.damaged_parts.add(number)
         return state
+
+    def expected_tables(self) -> set[str]:
+        """The data tables every part holds: the design's ``tables`` when it lists them (sweeps:
+        none, or ``league`` with monthly rows), else league, targets, costs and, with
+        ``counties``, counties (batches; stores written before sweeps existed)."""
+        design = self.manifest().get("design", {}) if self.exists() else {}
+        if "tables" in design:
+            return set(design["tables"])
+        return {t for t in DATA_TABLES if t != "counties" or design.get("counties", False)}
 
     def problem_text(self, state: StoreState) -> str:
         parts = ", ".join(f"{n:06d}" for n in sorted(state.damaged_parts))
@@ -502,7 +511,7 @@ def design_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if old_sc[name].get("until") != new_sc[name].get("until"):
             out.append(f"scenario {name!r} runs until {old_sc[name].get('until')} there, "
                        f"{new_sc[name].get('until')} here")
-    for key in ("reps", "base_seed", "scale", "counties"):
+    for key in ("reps", "base_seed", "scale", "counties", "tables"):
         if old.get(key) != new.get(key):
             out.append(f"{key} {old.get(key)!r} there, {new.get(key)!r} here")
     return out
