@@ -5,8 +5,8 @@
 
 1. **Portfolios.** A Latin hypercube over the chosen levers (default: all), each over its allowed
    range (integers rounded, on/off levers on above 0.5), and, with timing (the default), the
-   year each lever starts (2025, 2026 or 2027: before January of that year it keeps its
-   default). Levers not chosen keep their defaults.
+   month each lever starts (``<lever>__start``: January 2025, 2026 or 2027, month index 0, 12 or
+   24; before it the lever keeps its end-2024 default). Levers not chosen keep their defaults.
 2. **Evaluation.** Every portfolio runs over the same K parameter draws (defaults if K = 0; the
    prior's Latin hypercube with ``--prior-draws``; the calibrated posterior with
    ``--posterior-draws``) × R replications, with common random numbers: draw j and
@@ -42,7 +42,7 @@ from model.problem import PROBLEM
 from model.scenario import BASE_YEAR, load_scenario
 from studies.batch import model_source_hash, package_version
 from studies.points import (
-    FROM_YEAR,
+    START,
     StudyError,
     Timer,
     evaluate_scenarios,
@@ -57,7 +57,7 @@ DRAW_SOURCES = ("default", "prior", "posterior")
 REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 MAX_FRONT_FILES = 12
 POPULATION = 16
-START_YEARS = (2025, 2026, 2027)
+START_MONTHS = (0, 12, 24)       # January 2025, 2026, 2027
 
 
 @dataclass
@@ -112,7 +112,7 @@ class PathsStudy:
     def dims(self) -> list[str]:
         out = list(self.levers)
         if self.timing:
-            out += [n + FROM_YEAR for n in self.levers]
+            out += [n + START for n in self.levers]
         return out
 
 
@@ -128,9 +128,9 @@ def to_portfolio(u: np.ndarray, study: PathsStudy) -> dict[str, Any]:
             x = v.low + float(u[j]) * (v.high - v.low)
             out[name] = round(x) if v.kind == "integer" else x
     if study.timing:
-        n = len(START_YEARS)
+        n = len(START_MONTHS)
         for j, name in enumerate(study.levers):
-            out[name + FROM_YEAR] = START_YEARS[min(int(u[len(study.levers) + j] * n), n - 1)]
+            out[name + START] = START_MONTHS[min(int(u[len(study.levers) + j] * n), n - 1)]
     return out
 
 
@@ -157,10 +157,22 @@ def parameter_draws(study: PathsStudy) -> list[dict[str, float]]:
         return [{k: float(v) for k, v in row.items() if k != "weight"} for row in frame.to_dict("records")]
     from scipy.stats import qmc
 
-    scalars = [v for v in PROBLEM.uncertainties if v.kind in ("real", "integer")]
-    u = qmc.LatinHypercube(d=len(scalars), seed=np.random.default_rng([study.seed, 2])).random(study.draws)
-    return [{v.name: v.prior[0] + float(x) * (v.prior[1] - v.prior[0]) for v, x in zip(scalars, row, strict=True)}
-            for row in u]
+    from model.problem import vector_from_unit
+
+    variables = list(PROBLEM.uncertainties)
+    sizes = [v.size if v.kind == "vector" else 1 for v in variables]
+    u = qmc.LatinHypercube(d=sum(sizes), seed=np.random.default_rng([study.seed, 2])).random(study.draws)
+    draws = []
+    for row in u:
+        d, i = {}, 0
+        for v, k in zip(variables, sizes, strict=True):
+            if v.kind == "vector":     # uniform over the valid vectors (ladders ordered, shares summing to 1)
+                d[v.name] = list(vector_from_unit(v, row[i:i + k]))
+            else:
+                d[v.name] = v.prior[0] + float(row[i]) * (v.prior[1] - v.prior[0])
+            i += k
+        draws.append(d)
+    return draws
 
 
 def _items(portfolios: pd.DataFrame, draws: list[dict[str, float]], study: PathsStudy, first_id: int = 0):
@@ -550,16 +562,18 @@ def write_figures(out: Path, study: PathsStudy, table: pd.DataFrame, packages: p
         a1.set_title(f"PRIM peeling trajectory 剥离轨迹: P(all) ≥ {study.p:g}", fontsize=9)
         box = prim_result.box
         for k, (name, r) in enumerate(box.iterrows()):
-            lever = name[:-len(FROM_YEAR)] if name.endswith(FROM_YEAR) else name
+            lever = name[:-len(START)] if name.endswith(START) else name
             v = PROBLEM.variable(lever)
-            lo, hi = (BASE_YEAR, 2027) if name.endswith(FROM_YEAR) else (
+            lo, hi = (0, 24) if name.endswith(START) else (
                 (0.0, 1.0) if v.kind == "boolean" else (v.low, v.high))
             a, b = (r["min"] - lo) / (hi - lo), (r["max"] - lo) / (hi - lo)
             a2.barh(k, b - a, left=a, color="C0", alpha=0.7)
             qp = np.nanmax([r["qp_lower"], r["qp_upper"]])
             zh = v.label_zh or ""
-            a2.text(1.02, k, f"[{r['min']:.3g}, {r['max']:.3g}] qp={qp:.2g}", va="center", fontsize=7)
-            a2.text(-0.02, k, f"{name} {zh if not name.endswith(FROM_YEAR) else '起始年份'}", va="center",
+            lims = (f"[{BASE_YEAR + int(r['min']) // 12}, {BASE_YEAR + int(r['max']) // 12}]" if name.endswith(START)
+                    else f"[{r['min']:.3g}, {r['max']:.3g}]")
+            a2.text(1.02, k, f"{lims} qp={qp:.2g}", va="center", fontsize=7)
+            a2.text(-0.02, k, f"{name} {zh if not name.endswith(START) else '起始时间'}", va="center",
                     ha="right", fontsize=7)
         a2.set_xlim(0, 1)
         a2.set_yticks([])

@@ -1,18 +1,17 @@
 """Points of the problem space -> validated scenarios -> outcomes, for the sensitivity and paths tools.
 
-A *point* is one row of a DataFrame whose columns are lever names (``infra_budget_cny_per_year``),
-parameter names (``herders.bass_q_per_year``) and lever start years (``<lever>.from_year``: the
-lever keeps its default until January of that year, then takes the point's value). Every point
-becomes a :class:`model.scenario.Scenario` through :func:`model.scenario.parse_scenario`, so a
-sampled value gets exactly the checks a scenario file gets; numbers a sampler puts within a
-relative 1e-9 outside a bound (``0.9000000000000001``) are snapped to the bound, anything further
-out is refused.
+A *point* is one row of a DataFrame whose columns are variables of the problem definition:
+lever names (``infra_budget_cny_per_year``), lever timings (``<lever>__start``, a month index,
+0 = 2025-01: the lever keeps its default until then) and parameter names
+(``herders.bass_q_per_year``). A sampler's numbers are first made the variable's type
+(:func:`snap`: integers rounded, on/off levers on above 0.5), then checked and turned into a
+scenario by :meth:`model.problem.Problem.scenario`, exactly as a scenario file is.
 
-:func:`evaluate` runs every point × replication with common random numbers (replication ``r``
-of every point uses the seed :func:`studies.batch.rep_seed` ``(base_seed, r)``). It uses the
-project's sweep engine (``studies.sweep.evaluate``) when that is installed, and otherwise a
-plain process pool over :func:`model.run.simulate` with the same seed rule and the same output
-(one row per point × replication, every outcome of :func:`model.problem.outcomes_of`).
+:func:`evaluate` runs every point × replication through the sweep engine
+(:func:`studies.sweep.evaluate`: worker processes, common random numbers, replication ``r`` of
+every point on the seed :func:`studies.batch.rep_seed` ``(base_seed, r)``).
+:func:`evaluate_scenarios` runs whole scenarios (library packages with parameter draws, or
+points when yearly values are wanted) with the same seed rule in a plain process pool.
 """
 
 from __future__ import annotations
@@ -28,15 +27,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.problem import PROBLEM, Variable, outcomes_of
-from model.scenario import BASE_YEAR, Scenario, ScenarioError, parse_scenario
+from model.problem import PROBLEM, START, Variable, outcomes_of
+from model.scenario import BASE_YEAR, Scenario
 from model.settings import SettingError
 from studies.batch import rep_seed
 from studies.engines import default_workers
 from studies.errors import BatchError
 
-FROM_YEAR = ".from_year"
-SNAP_RTOL = 1e-9
 YEARLY_COLUMNS = ("herder_platform_share", "firm_adoption_share", "talent_adequacy",
                   "data_industry_cny_per_year", "compute_capacity_p", "datasets", "cases",
                   "data_products_listed", "chain_links", "public_cost_cny_cum")
@@ -54,58 +51,55 @@ def variable(name: str) -> Variable:
         raise StudyError(str(exc.args[0])) from None
 
 
-def snap(value: float, v: Variable) -> Any:
-    """A sampled number as the variable's type, snapped to a bound it misses by rounding only."""
+def snap(value: Any, v: Variable) -> Any:
+    """A sampled number as the variable's type: on/off above 0.5, integers rounded, reals as they are
+    (the problem definition snaps values within a relative 1e-9 of a bound)."""
     if v.kind == "boolean":
-        return bool(value >= 0.5)
+        return bool(float(value) >= 0.5)
+    if v.kind == "vector":
+        return [float(e) for e in value]
     x = float(value)
     if not math.isfinite(x):
         raise StudyError(f"{v.name}: sampled value {x!r} is not a finite number")
-    for bound in (v.low, v.high):
-        if bound is not None and abs(x - bound) <= SNAP_RTOL * max(1.0, abs(bound)):
-            x = float(bound)
-    if v.kind == "integer":
+    if v.kind in ("integer", "date"):
         return round(x)
     return x
 
 
-def scenario_dict(point: Mapping[str, Any], until: int = 2027) -> dict[str, Any]:
-    """The scenario-file data of one point (what :func:`write_scenario_toml` writes)."""
-    levers: dict[str, Any] = {}
-    changes: dict[int, dict[str, Any]] = {}
-    params: dict[str, dict[str, Any]] = {}
-    for name, value in point.items():
-        if name == "point_id" or name.endswith(FROM_YEAR):
-            continue
-        v = variable(name)
-        val = snap(value, v)
-        if v.role == "uncertainty":
-            group, key = name.split(".", 1)
-            params.setdefault(group, {})[key] = val
-            continue
-        start = point.get(name + FROM_YEAR)
-        year = BASE_YEAR if start is None else round(float(start))
-        if year <= BASE_YEAR:
-            levers[name] = val
-        elif year <= until:
-            changes.setdefault(year, {})[name] = val
-        # a start after the horizon: the lever keeps its default for the whole run
-    data: dict[str, Any] = {"until": until}
-    if levers:
-        data["levers"] = levers
-    if changes:
-        data["lever_changes"] = [{"date": f"{y}-01", **vals} for y, vals in sorted(changes.items())]
-    if params:
-        data["parameters"] = params
-    return data
+def typed(point: Mapping[str, Any]) -> dict[str, Any]:
+    """A point with every value made its variable's type (``point_id`` left out)."""
+    return {k: snap(val, variable(k)) for k, val in point.items() if k != "point_id"}
 
 
 def point_scenario(point: Mapping[str, Any], name: str = "point", until: int = 2027) -> Scenario:
     """A validated scenario for one point; a bad value raises :class:`StudyError` naming it."""
     try:
-        return parse_scenario("", scenario_dict(point, until), name, f"point {name}")
-    except ScenarioError as exc:
+        return PROBLEM.scenario(typed(point), until=until, name=name, where=f"point {name}")
+    except SettingError as exc:
         raise StudyError(str(exc)) from None
+
+
+def scenario_dict(point: Mapping[str, Any], until: int = 2027) -> dict[str, Any]:
+    """The scenario-file data of one point (levers from 2025-01, dated changes, parameters)."""
+    sc = point_scenario(point, until=until)
+    values = typed(point)
+    levers = {k: getattr(sc.levers, k) for k in values if variable(k).role == "lever"
+              and values.get(k + START, 0) == 0}
+    data: dict[str, Any] = {"until": until}
+    if levers:
+        data["levers"] = levers
+    changes = [{"date": f"{BASE_YEAR + month // 12}-{month % 12 + 1:02d}", **vals} for month, vals in sc.changes]
+    if changes:
+        data["lever_changes"] = changes
+    params: dict[str, dict[str, Any]] = {}
+    for k in values:
+        if variable(k).role == "uncertainty":
+            group, key = k.split(".", 1)
+            val = getattr(getattr(sc.parameters, group), key)
+            params.setdefault(group, {})[key] = list(val) if isinstance(val, tuple) else val
+    if params:
+        data["parameters"] = params
+    return data
 
 
 def _toml_value(v: Any) -> str:
@@ -159,14 +153,6 @@ def _run_chunk(args: tuple[list[tuple[int, Scenario]], list[int], float, bool]) 
     return rows
 
 
-def _sweep_engine() -> Callable[..., pd.DataFrame] | None:
-    try:
-        from studies.sweep import evaluate as sweep_evaluate  # issue 8's engine, once merged
-    except ImportError:
-        return None
-    return sweep_evaluate
-
-
 def evaluate_scenarios(items: Sequence[tuple[int, Scenario]], *, reps: int = 1, base_seed: int = 0,
                        scale: float = 0.1, workers: int | None = None, yearly: bool = False,
                        progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
@@ -205,15 +191,21 @@ def evaluate(points: pd.DataFrame, *, reps: int = 1, base_seed: int = 0, scale: 
         points = points.assign(point_id=np.arange(len(points)))
     items = []
     for r in points.to_dict("records"):
-        pid = int(r.pop("point_id"))
+        pid = int(r["point_id"])
         items.append((pid, point_scenario(r, f"p{pid}", until)))    # validate everything first
-    engine = _sweep_engine()
-    if engine is not None and not yearly:
-        out = engine(points, reps=reps, base_seed=base_seed, scale=scale, until=until,
-                     out=None, workers=workers, progress=False)
-        return out.sort_values(["point_id", "rep"]).reset_index(drop=True)
-    return evaluate_scenarios(items, reps=reps, base_seed=base_seed, scale=scale, workers=workers,
-                              yearly=yearly, progress=progress)
+    if yearly:
+        return evaluate_scenarios(items, reps=reps, base_seed=base_seed, scale=scale, workers=workers,
+                                  yearly=True, progress=progress)
+    from studies.sweep import evaluate as sweep
+
+    frame = pd.DataFrame([{"point_id": int(r["point_id"]), **typed(r)} for r in points.to_dict("records")])
+    try:
+        out = sweep(frame, reps=reps, base_seed=base_seed, scale=scale, until=until, workers=workers,
+                    progress=progress is not None)
+    except SettingError as exc:
+        raise StudyError(str(exc)) from None
+    keep = ["point_id", "rep", "seed", *PROBLEM.outcome_names()]
+    return out[keep].sort_values(["point_id", "rep"], kind="stable").reset_index(drop=True)
 
 
 def with_parameters(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
@@ -241,5 +233,5 @@ class Timer:
         self.seconds = time.perf_counter() - self.start
 
 
-__all__ = ["FROM_YEAR", "StudyError", "evaluate", "evaluate_scenarios", "point_scenario", "scenario_dict",
-           "scenario_toml", "snap", "variable", "with_parameters"]
+__all__ = ["START", "StudyError", "evaluate", "evaluate_scenarios", "point_scenario", "scenario_dict",
+           "scenario_toml", "snap", "typed", "variable", "with_parameters"]

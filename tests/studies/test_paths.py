@@ -25,12 +25,12 @@ def test_portfolios_cover_the_lever_ranges_with_typed_values_and_start_years():
     assert pilots.map(type).eq(int).all() and pilots.min() == 0 and pilots.max() == 10
     assert frame["link_beijing"].map(type).eq(bool).all() and frame["link_beijing"].nunique() == 2
     assert 0 <= frame["dc_planned_build_p_per_year"].min() and frame["dc_planned_build_p_per_year"].max() <= 40000
-    assert set(frame["link_beijing.from_year"]) == {2025, 2026, 2027}
+    assert set(frame["link_beijing__start"]) == {0, 12, 24}
 
 
 def test_a_start_year_becomes_a_dated_lever_change_and_the_default_holds_before():
-    sc = point_scenario({"authorised_operation_pilots": 4, "authorised_operation_pilots.from_year": 2026,
-                         "link_beijing": True, "link_beijing.from_year": 2025})
+    sc = point_scenario({"authorised_operation_pilots": 4, "authorised_operation_pilots__start": 12,
+                         "link_beijing": True, "link_beijing__start": 0})
     timeline = sc.lever_timeline()
     assert timeline[0].link_beijing is True
     assert timeline[11].authorised_operation_pilots == Levers().authorised_operation_pilots
@@ -38,7 +38,8 @@ def test_a_start_year_becomes_a_dated_lever_change_and_the_default_holds_before(
 
 
 def test_written_scenario_file_runs_the_same_levers(tmp_path):
-    point = {"authorised_operation_pilots": 3, "authorised_operation_pilots.from_year": 2027,
+    point = {"authorised_operation_pilots": 3, "authorised_operation_pilots__start": 24,
+             "herders.bass_q_per_year": 0.41,
              "public_data_opening": 0.55, "exchange_service_base": True}
     text = scenario_toml(scenario_dict(point), "a test portfolio", "p_test")
     f = tmp_path / "p.toml"
@@ -46,6 +47,9 @@ def test_written_scenario_file_runs_the_same_levers(tmp_path):
     sc = load_scenario(f)
     assert sc.name == "p_test" and sc.levers.public_data_opening == 0.55 and sc.levers.exchange_service_base
     assert sc.lever_timeline() == point_scenario(point).lever_timeline()
+    timeline = sc.lever_timeline()
+    assert timeline[23].authorised_operation_pilots == 0 and timeline[24].authorised_operation_pilots == 3
+    assert sc.parameters == point_scenario(point).parameters
 
 
 def test_pareto_mask():
