@@ -147,14 +147,14 @@ def parameter_draws(study: PathsStudy) -> list[dict[str, float]]:
     if study.draw_source == "default":
         return [{}]
     if study.draw_source == "posterior":
-        try:
-            from calibration.posterior import draw  # issue 9
-        except ImportError:
-            raise StudyError("--posterior-draws needs the calibrated posterior (calibration.posterior and "
-                             "calibration/posterior/posterior.parquet), which this checkout does not have "
-                             "yet; use --prior-draws K") from None
-        frame = draw(study.draws, seed=study.seed)
-        return [{k: float(v) for k, v in row.items() if k != "weight"} for row in frame.to_dict("records")]
+        from studies.sensitivity import load_posterior_frame
+
+        frame = load_posterior_frame()
+        w = frame["weight"].to_numpy(float)
+        rng = np.random.default_rng([study.seed, 0x9057])
+        idx = rng.choice(len(frame), size=study.draws, replace=True, p=w / w.sum())
+        names = [c for c in frame.columns if c != "weight"]
+        return [{n: float(frame[n].iloc[i]) for n in names if math.isfinite(frame[n].iloc[i])} for i in idx]
     from scipy.stats import qmc
 
     from model.problem import vector_from_unit

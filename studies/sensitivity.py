@@ -124,14 +124,23 @@ def _input(v: Variable, low: float, high: float) -> Input:
     return Input(v.name, float(low), float(high), v.kind, group, v.label_en, zh)
 
 
-def _posterior_ranges() -> dict[str, tuple[float, float]]:
+def load_posterior_frame() -> pd.DataFrame:
+    """The calibrated posterior (issue 9's ``calibration.posterior``): "group.param" columns and
+    ``weight``; a :class:`StudyError` when this checkout has none or it does not fit the model."""
     try:
-        from calibration.posterior import load_posterior  # issue 9
+        from calibration.posterior import load_posterior
     except ImportError:
-        raise StudyError("--over posterior needs the calibrated posterior (calibration.posterior and "
-                         "calibration/posterior/posterior.parquet), which this checkout does not "
-                         "have yet; use --over prior") from None
-    post = load_posterior()
+        raise StudyError("the posterior is not available: this checkout has no calibration.posterior "
+                         "(issue 9); use --over prior / --prior-draws") from None
+    try:
+        return load_posterior().frame
+    except ValueError as exc:          # PosteriorError: missing file, other model version, bad entry
+        raise StudyError(f"the posterior cannot be used: {exc}") from None
+
+
+def _posterior_ranges() -> dict[str, tuple[float, float]]:
+    """Weighted 1%-99% quantiles of each posterior marginal."""
+    post = load_posterior_frame()
     w = post["weight"].to_numpy(float)
     w = w / w.sum()
     out = {}
@@ -141,7 +150,7 @@ def _posterior_ranges() -> dict[str, tuple[float, float]]:
         x = post[col].to_numpy(float)
         order = np.argsort(x, kind="stable")
         cdf = np.cumsum(w[order])
-        lo, hi = (x[order][min(np.searchsorted(cdf, q), len(x) - 1)] for q in POSTERIOR_QUANTILES)
+        lo, hi = (x[order][min(int(np.searchsorted(cdf, q)), len(x) - 1)] for q in POSTERIOR_QUANTILES)
         out[col] = (float(lo), float(hi))
     return out
 

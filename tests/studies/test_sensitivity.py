@@ -130,3 +130,26 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
                  "link_beijing", "--out", str(out)]) == 2
     assert "bass_q_per_year" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_posterior_ranges_and_draws_come_from_the_calibration_posterior(monkeypatch):
+    import sys
+    import types
+
+    from studies import paths as pa
+
+    frame = pd.DataFrame({"herders.bass_q_per_year": np.linspace(0.3, 0.5, 101),
+                          "herders.bass_p_per_year": np.linspace(0.01, 0.05, 101),
+                          "herders.literacy_mean": np.full(101, 0.4), "weight": np.ones(101)})
+    fake = types.ModuleType("calibration.posterior")
+    fake.load_posterior = lambda: types.SimpleNamespace(frame=frame)
+    monkeypatch.setitem(sys.modules, "calibration.posterior", fake)
+    inputs, _ = sa.select_inputs("posterior", ["herders.bass_q_per_year", "herders.bass_p_per_year"])
+    q = {i.name: (i.low, i.high) for i in inputs}
+    assert q["herders.bass_q_per_year"] == pytest.approx((0.302, 0.498), abs=1e-9)
+    with pytest.raises(StudyError, match=r"literacy_mean.*empty range"):   # pinned down by the posterior
+        sa.select_inputs("posterior", ["herders.literacy_mean", "herders.bass_q_per_year"])
+    with pytest.raises(StudyError, match="not in the posterior"):
+        sa.select_inputs("posterior", ["herders.trace_q_per_year", "herders.bass_q_per_year"])
+    draws = pa.parameter_draws(pa.PathsStudy(draws=5, draw_source="posterior"))
+    assert len(draws) == 5 and all(0.3 <= d["herders.bass_q_per_year"] <= 0.5 for d in draws)
