@@ -15,7 +15,8 @@
    public cost 2025-2027 (CNY). A target that a run cannot evaluate (NaN) counts as not met.
 3. **Scenario discovery.** PRIM (EMA Workbench) and CART (scikit-learn) on the lever space with
    the case of interest "P(all met) >= p": peeling trajectory (coverage/density), the chosen
-   box with quasi-p values and resampling reproducibility, and the tree's rules.
+   box (the densest with coverage >= 0.5, restrictions with quasi-p > 0.05 dropped) with
+   quasi-p values and resampling reproducibility, and the tree's rules.
 4. **Least cost.** Optuna's NSGA-II (multi-objective: minimise cost, maximise P(all met)) with
    ``--trials`` portfolios evaluated generation by generation on the same draws and seeds; the
    Pareto front over every evaluated portfolio (and per target); the front's portfolios and the
@@ -57,6 +58,7 @@ DRAW_SOURCES = ("default", "prior", "posterior")
 REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 MAX_FRONT_FILES = 12
 POPULATION = 16
+QP_MAX = 0.05       # restrictions of a PRIM box with a larger quasi-p value are dropped
 START_MONTHS = (0, 12, 24)       # January 2025, 2026, 2027
 
 
@@ -227,15 +229,16 @@ class PrimResult:
     note: str
 
 
-def run_prim(x: pd.DataFrame, y: np.ndarray, threshold: float, seed: int, resamples: int = 10) -> PrimResult:
+def run_prim(x: pd.DataFrame, y: np.ndarray, threshold: float, seed: int, resamples: int = 10,
+             what: str = "P(all met)") -> PrimResult:
     """EMA Workbench PRIM on lever space; the box chosen is the densest with coverage >= 0.5."""
     cases = int(y.sum())
     if cases == 0:
         return PrimResult(threshold, 0, None, None, None,
-                          f"no portfolio reaches P(all met) >= {threshold:g}: PRIM has no case of interest")
+                          f"no portfolio reaches {what} >= {threshold:g}: PRIM has no case of interest")
     if cases == len(y):
         return PrimResult(threshold, cases, None, None, None,
-                          f"every portfolio reaches P(all met) >= {threshold:g}: nothing to discover")
+                          f"every portfolio reaches {what} >= {threshold:g}: nothing to discover")
     import logging
     import warnings
 
@@ -250,10 +253,26 @@ def run_prim(x: pd.DataFrame, y: np.ndarray, threshold: float, seed: int, resamp
         return _prim_result(box, threshold, cases, seed, resamples)
 
 
+def _qp(box: Any, i: int) -> dict[str, float]:
+    """The larger quasi-p value of each restricted dimension of box ``i`` (NaN sides ignored)."""
+    out = {}
+    for dim, (lo, hi) in box.p_values[i].items():
+        vals = [v for v in (lo, hi) if v is not None and v >= 0 and math.isfinite(v)]
+        out[dim] = max(vals) if vals else math.nan
+    return out
+
+
 def _prim_result(box: Any, threshold: float, cases: int, seed: int, resamples: int) -> PrimResult:
-    traj = box.peeling_trajectory.copy()
+    traj = box.peeling_trajectory
     ok = traj[traj["coverage"] >= 0.5]
     i = int(ok["density"].idxmax() if len(ok) else traj["density"].idxmax())
+    # Restrictions that are not significant (quasi-p > QP_MAX, Bryant and Lempert 2010) are dropped:
+    # with few portfolios over many levers PRIM otherwise restricts levers that have no effect.
+    dropped = sorted(d for d, q in _qp(box, i).items() if not q <= QP_MAX)
+    for dim in dropped:
+        box.drop_restriction(dim, i if dim == dropped[0] else None)
+    if dropped:
+        i = len(box.peeling_trajectory) - 1
     stats, lims = box.inspect(i, style="data")[0]
     lims.columns = ["min", "max", "qp_lower", "qp_upper"]
     rep = box.resample(i, iterations=resamples, p=0.5, rng=seed)
@@ -262,7 +281,8 @@ def _prim_result(box: Any, threshold: float, cases: int, seed: int, resamples: i
     lims.index.name = "lever"
     st = {k: float(stats[k]) for k in ("coverage", "density", "mass", "res_dim")}
     st["box_index"] = i
-    return PrimResult(threshold, cases, traj, lims, st, "")
+    st["dropped_restrictions"] = dropped
+    return PrimResult(threshold, cases, box.peeling_trajectory.copy(), lims, st, "")
 
 
 def prim_per_target(lhs: pd.DataFrame, study: PathsStudy) -> pd.DataFrame:
@@ -270,9 +290,10 @@ def prim_per_target(lhs: pd.DataFrame, study: PathsStudy) -> pd.DataFrame:
     rows = []
     for tid in TARGET_IDS:
         y = (lhs[f"P_{tid}"] >= study.p).to_numpy()
-        res = run_prim(lhs[study.dims()], y, study.p, study.seed, study.prim_resamples)
-        if res.box is None:
-            rows.append({"target": tid, "cases": res.cases, "note": res.note})
+        res = run_prim(lhs[study.dims()], y, study.p, study.seed, study.prim_resamples, f"P({tid} met)")
+        if res.box is None or res.box.empty:
+            note = res.note or "no restriction is significant (quasi-p <= 0.05): no lever range stands out"
+            rows.append({"target": tid, "cases": res.cases, "note": note})
             continue
         for lever, r in res.box.iterrows():
             rows.append({"target": tid, "cases": res.cases, "coverage": res.stats["coverage"],

@@ -400,7 +400,7 @@ def figures(study: Study, table: pd.DataFrame, out: Path, top: int = 12) -> list
         kind = "Morris screening 筛选" if morris else "Sobol indices 指数"
         fig.suptitle(f"{kind}: over {study.over}, {len(study.inputs)} inputs 输入, "
                      f"budget {study.budget}, {study.reps} rep(s)", fontsize=11)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0, 1, 0.98))
         save(fig, str(out / "bars.png"), dpi=110)
         written.append(out / "bars.png")
     # heatmap, each outcome's indices scaled by its largest (Morris) or as they are (Sobol ST)
@@ -411,12 +411,12 @@ def figures(study: Study, table: pd.DataFrame, out: Path, top: int = 12) -> list
         wide = wide / wide.max().replace(0, np.nan)
     rank = wide.max(axis=1).sort_values(ascending=False)
     wide = wide.loc[rank.index[:30]]
-    fig, ax = plt.subplots(figsize=(1.0 + 0.45 * len(cols), 1.5 + 0.28 * len(wide)))
+    fig, ax = plt.subplots(figsize=(3.5 + 0.45 * len(cols), 2.2 + 0.28 * len(wide)))
     im = ax.imshow(wide.to_numpy(float), aspect="auto", cmap="viridis", vmin=0, vmax=1)
     ax.set_yticks(range(len(wide)), [_input_label(study, n) for n in wide.index], fontsize=7)
     ax.set_xticks(range(len(cols)), [f"{c}\n{label(c)[1][:10]}" for c in cols], fontsize=6, rotation=90)
     cb = fig.colorbar(im, ax=ax, shrink=0.6)
-    cb.set_label("μ* / max μ* (per outcome 按结果归一)" if morris else "ST 总效应指数")
+    cb.set_label("μ* / max μ* 按结果归一" if morris else "ST 总效应指数")
     ax.set_title(("Morris" if morris else "Sobol") + " inputs × outcomes 输入 × 结果", fontsize=10)
     fig.tight_layout()
     save(fig, str(out / "heatmap.png"), dpi=110)
