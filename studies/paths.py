@@ -508,6 +508,17 @@ def _front_line(ax: Any, cost: np.ndarray, prob: np.ndarray, **kw: Any) -> None:
     ax.step(_mcny(cost[m][order]), prob[m][order], where="post", **kw)
 
 
+def _cost_axis(ax: Any, costs: np.ndarray) -> None:
+    """Log axis for positive costs; symmetric log when some portfolio earns more than it spends."""
+    c = np.asarray(costs, float) / 1e6
+    c = c[np.isfinite(c)]
+    if len(c) and c.min() > 0:
+        ax.set_xscale("log")
+        ax.set_xlim(c.min() / 1.5, c.max() * 1.5)
+    else:
+        ax.set_xscale("symlog", linthresh=10)
+
+
 def write_figures(out: Path, study: PathsStudy, table: pd.DataFrame, packages: pd.DataFrame,
                   prim_result: PrimResult) -> None:
     """Trade-off per target, Pareto front with packages, PRIM box, attainment heatmap."""
@@ -532,7 +543,7 @@ def write_figures(out: Path, study: PathsStudy, table: pd.DataFrame, packages: p
             t = next(t for t in PROBLEM.targets if t.id == tid)
             ax.set_title(f"{tid} {t.label_zh}\n{t.label_en[:48]}", fontsize=8)
         ax.set_ylim(-0.03, 1.03)
-        ax.set_xscale("symlog", linthresh=10)
+        _cost_axis(ax, np.concatenate([cost, packages["cost_cny"].to_numpy() if len(packages) else []]))
         ax.axhline(study.p, color="C0", lw=0.6, ls=":")
     axes[0, 0].legend(fontsize=7)
     for ax in axes[-1]:
@@ -555,10 +566,10 @@ def write_figures(out: Path, study: PathsStudy, table: pd.DataFrame, packages: p
         ax.scatter(_mcny(packages["cost_cny"]), packages["P_all"], marker="D", s=30, c="k",
                    label="library packages 政策包", zorder=3)
         for _, r in packages.iterrows():
-            ax.annotate(r["package"], (r["cost_cny"] / 1e6, r["P_all"]), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
+            ax.annotate(r["package"], (r["cost_cny"] / 1e6, r["P_all"]), fontsize=7, rotation=60,
+                        xytext=(2, 4), textcoords="offset points")
     ax.axhline(study.p, color="C0", lw=0.8, ls=":", label=f"p = {study.p:g}")
-    ax.set_xscale("symlog", linthresh=10)
+    _cost_axis(ax, np.concatenate([cost, packages["cost_cny"].to_numpy() if len(packages) else []]))
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel("mean public cost 2025-2027, million CNY 公共成本（百万元）")
     ax.set_ylabel("P(all eight targets met) 八项目标全部达成概率")
@@ -582,6 +593,7 @@ def write_figures(out: Path, study: PathsStudy, table: pd.DataFrame, packages: p
         a1.set_ylabel("density 密度")
         a1.set_title(f"PRIM peeling trajectory 剥离轨迹: P(all) ≥ {study.p:g}", fontsize=9)
         box = prim_result.box
+        names = []
         for k, (name, r) in enumerate(box.iterrows()):
             lever = name[:-len(START)] if name.endswith(START) else name
             v = PROBLEM.variable(lever)
@@ -590,14 +602,15 @@ def write_figures(out: Path, study: PathsStudy, table: pd.DataFrame, packages: p
             a, b = (r["min"] - lo) / (hi - lo), (r["max"] - lo) / (hi - lo)
             a2.barh(k, b - a, left=a, color="C0", alpha=0.7)
             qp = np.nanmax([r["qp_lower"], r["qp_upper"]])
-            zh = v.label_zh or ""
-            lims = (f"[{BASE_YEAR + int(r['min']) // 12}, {BASE_YEAR + int(r['max']) // 12}]" if name.endswith(START)
-                    else f"[{r['min']:.3g}, {r['max']:.3g}]")
-            a2.text(1.02, k, f"{lims} qp={qp:.2g}", va="center", fontsize=7)
-            a2.text(-0.02, k, f"{name} {zh if not name.endswith(START) else '起始时间'}", va="center",
-                    ha="right", fontsize=7)
+            lims = (f"{BASE_YEAR + int(r['min']) // 12}-{BASE_YEAR + int(r['max']) // 12}" if name.endswith(START)
+                    else f"{r['min']:.3g} - {r['max']:.3g}")
+            a2.text(min(b, 0.98), k, f" {lims}, qp={qp:.2g}", va="center", ha="right" if b > 0.6 else "left",
+                    fontsize=7)
+            zh = "起始时间" if name.endswith(START) else (v.label_zh or "")
+            names.append(f"{name}\n{zh}")
+        a2.set_yticks(range(len(names)), names, fontsize=7)
+        a2.set_ylim(-0.6, len(names) - 0.4)
         a2.set_xlim(0, 1)
-        a2.set_yticks([])
         a2.set_xlabel("share of the lever's range 杠杆取值范围比例")
         st = prim_result.stats
         a2.set_title(f"box 盒: coverage {st['coverage']:.2f}, density {st['density']:.2f}, "
