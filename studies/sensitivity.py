@@ -55,6 +55,7 @@ CONF_LEVEL = 0.95
 POSTERIOR_QUANTILES = (0.01, 0.99)
 RECOMMEND_SHARE = 0.1       # Morris mu* at least this share of an outcome's largest
 RECOMMEND_MAX = 15
+NEGLIGIBLE = 0.005      # Sobol indices closer to zero than this are not flagged as negative
 
 INFO_OUTCOMES = ("targets_met", "herder_platform_share", "herder_trace_share", "firm_adoption_share",
                  "talent_adequacy", "data_industry_cny_per_year", "compute_utilisation",
@@ -305,7 +306,7 @@ def analyse(study: Study, x: np.ndarray, y: pd.DataFrame) -> tuple[pd.DataFrame,
                                  "S1_conf": res["S1_conf"][j], "ST": res["ST"][j],
                                  "ST_conf": res["ST_conf"][j]})
                     for idx in ("S1", "ST"):
-                        if res[idx][j] + res[f"{idx}_conf"][j] < 0:
+                        if res[idx][j] + res[f"{idx}_conf"][j] < 0 and res[idx][j] < -NEGLIGIBLE:
                             notes.append(f"{outcome} / {name}: {idx} = {res[idx][j]:.3f} is negative "
                                          f"beyond its interval (±{res[f'{idx}_conf'][j]:.3f}); the "
                                          "design is too small for this outcome")
