@@ -420,6 +420,13 @@ class Parameters:
     talent: TalentParams = field(default_factory=TalentParams)
     datacentres: DataCentreParams = field(default_factory=DataCentreParams)
 
+    def __post_init__(self) -> None:
+        """Each group must be its settings class (which checks its own values)."""
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if type(value).__name__ != f.type:
+                raise SettingError(f"parameters.{f.name}: expected a {f.type}, not {type(value).__name__}")
+
     def with_overrides(self, overrides: dict[str, Any], where: str) -> Parameters:
         """Apply ``{group: {name: value}}``, checking every key, type and range."""
         groups = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

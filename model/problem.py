@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from model.indicators import TARGET_YEAR, TARGETS
+from model.labels_zh import PARAM_EN, PARAM_ZH
 from model.levers import Levers
 from model.params import Parameters
 from model.scenario import BASE_YEAR, MAX_UNTIL, MIN_UNTIL, Scenario, ScenarioError, month_index
@@ -119,7 +120,7 @@ class TargetSpec:
 
 def _variable(name: str, role: str, group: str, kind: type, spec: Spec, default: Any) -> Variable:
     return Variable(name=name, role=role, kind=KIND_OF_TYPE[kind], group=group, unit=spec.unit,  # type: ignore[arg-type]
-                    default=default, low=spec.low, high=spec.high, label_en=spec.doc,
+                    default=default, low=spec.low, high=spec.high, label_en=PARAM_EN.get(name, spec.doc),
                     label_zh=spec.zh or PARAM_ZH.get(name), source=spec.source, prior=spec.prior,
                     constraint=spec.constraint, size=len(default) if kind is tuple else None)
 
@@ -161,9 +162,6 @@ def parameter_variables() -> tuple[Variable, ...]:
 def _uncertainties() -> tuple[Variable, ...]:
     return tuple(v for v in parameter_variables() if v.role == "uncertainty")
 
-
-# Chinese labels of parameters whose declaration has none (model/params.py carries zh= where set).
-PARAM_ZH: dict[str, str] = {}
 
 OUTCOMES = (
     *(Outcome(t.id, t.unit, t.label_en, t.label_zh, "maximise") for t in TARGETS),
@@ -355,16 +353,21 @@ PROBLEM = build_problem()
 def outcomes_of(result: RunResult) -> dict[str, float]:
     """The outcomes of a finished run: target values and league columns at end-2027 (or the
     last month of a run that ends earlier), plus ``<target>_met`` flags (1.0/0.0, NaN when not
-    evaluated)."""
+    evaluated). A target without a value (T6 when nothing new is built) is NaN."""
     lg = result.league
-    at = lg[lg["year"] <= TARGET_YEAR].iloc[-1]
+    return outcomes_from(lg[lg["year"] <= TARGET_YEAR].iloc[-1], result.targets)
+
+
+def outcomes_from(row: Mapping[str, Any], targets: Mapping[str, dict[str, Any]]) -> dict[str, float]:
+    """:func:`outcomes_of` from the league row at end-2027 (a mapping) and the targets: what a
+    sweep uses without building the monthly table."""
     out: dict[str, float] = {}
     for o in OUTCOMES:
-        if o.name in result.targets:
-            v = result.targets[o.name]["value"]
+        if o.name in targets:
+            v = targets[o.name]["value"]
             out[o.name] = math.nan if v is None else float(v)
         else:
-            out[o.name] = float(at[o.name])
-    for tid, t in result.targets.items():
+            out[o.name] = float(row[o.name])
+    for tid, t in targets.items():
         out[f"{tid}_met"] = math.nan if t["met"] is None else float(t["met"])
     return out

@@ -1,5 +1,3 @@
-import sys
+from steppe.cli import console
 
-from steppe.cli import main
-
-sys.exit(main())
+console()

@@ -108,14 +108,11 @@ def run_experiment(*, seed: int, scale: float, until: int, names: dict[str, str]
                    **values: Any) -> dict[str, float]:
     """One replication of one EMA experiment: the outcomes of the run (module level so that
     EMA's multiprocessing evaluator can pickle it)."""
-    from model.problem import outcomes_of
-    from model.run import collect
-    from studies.sweep import _model_for
+    from studies.sweep import run_chunk
 
     scenario = PROBLEM.scenario(_point(values, names), until=until, name="ema", where="EMA experiment")
-    m = _model_for(scenario, int(seed), scale)
-    m.run()
-    return outcomes_of(collect(m, tables=False))
+    (result,) = run_chunk([("ema", "ema", 0, int(seed), scenario)], scale, False)
+    return {k: v for k, v in result["row"].items() if k in set(PROBLEM.outcome_names())}
 
 
 def mean_of_replications(values: Sequence[float]) -> float:

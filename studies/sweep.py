@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.indicators import TARGET_YEAR
 from model.model import MAX_SCALE, MAX_SEED, MIN_SCALE, SteppeModel
-from model.problem import PROBLEM, outcomes_of
-from model.run import collect
+from model.problem import PROBLEM, outcomes_from
 from model.scenario import MAX_UNTIL, MIN_UNTIL, Scenario
 from model.settings import SettingError
 from studies.batch import (
@@ -95,23 +95,25 @@ def _model_for(scenario: Scenario, seed: int, scale: float) -> SteppeModel:
     return m
 
 
-def run_chunk(jobs: list[Job], scale: float, monthly: bool, model_hash: str) -> list[dict[str, Any]]:
+def run_chunk(jobs: list[Job], scale: float, monthly: bool) -> list[dict[str, Any]]:
     """Run ``jobs`` one after the other in this process; one dict per run: its ids and outcomes,
     and with ``monthly`` its league rows."""
     _undo_fixed_mmap_threshold()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     out = []
     for key, pid, rep, seed, scenario in jobs:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         m = _model_for(scenario, seed, scale)
         m.run()
-        result = collect(m, tables=False)
+        rows = m.recorder.league
+        at = next(r for r in reversed(rows) if r["year"] <= TARGET_YEAR)
         row = {"run_id": f"{key}/{rep}", "scenario": key, "point_id": pid, "rep": rep, "seed": seed,
-               **outcomes_of(result), "wall_s": time.perf_counter() - start, "worker": worker,
-               "finished_at": utc_now(), "model_sha256": model_source_hash()}
+               **outcomes_from(at, m.recorder.targets()), "wall_s": time.perf_counter() - start,
+               "cpu_s": time.process_time() - cpu,
+               "worker": worker, "finished_at": utc_now(), "model_sha256": model_source_hash()}
         league = None
         if monthly:
-            league = result.league
+            league = pd.DataFrame(rows)
             head = pd.DataFrame({"run_id": row["run_id"], "scenario": key, "rep": rep, "seed": seed},
                                 index=league.index).astype({"rep": "int64", "seed": "int64"})
             league = pd.concat([head, league], axis=1)
@@ -290,12 +292,18 @@ def _run_jobs(jobs: list[Job], scale: float, monthly: bool, model_hash: str, sto
                 if chunk is None:
                     exhausted = True
                     break
-                pending.add(engine.submit(run_chunk, chunk, scale, monthly, model_hash))
+                pending.add(engine.submit(run_chunk, chunk, scale, monthly))
             if not pending:
                 break
             done, pending = engine.wait(pending, timeout=1.0)
             for fut in done:
-                results = fut.result()
+                try:
+                    results = fut.result()
+                except Exception as exc:
+                    kept = "stored" if store is not None else "lost (give out= to keep them)"
+                    raise BatchError(f"a sweep run failed: {type(exc).__name__}: {exc}. The {new + len(buffer)} "
+                                     f"runs finished so far are {kept}; reproduce one point with "
+                                     "model.simulate(levers=..., parameters=..., seed=...)") from exc
                 for res in results:
                     if res["row"]["model_sha256"] != model_hash:
                         raise BatchError(f"run {res['row']['run_id']} came back from worker "

@@ -46,6 +46,15 @@ def test_documents_are_complete(capsys):
     assert by_name["enterprises.step_cost_cny"]["constraint"] == "increasing"
     assert by_name["herders.livestock_head"]["role"] == "constant"
     assert all(p["label_en"] for p in params)
+    assert all(p["label_zh"] for p in params if p["role"] == "uncertainty")
+
+
+def test_chinese_labels_name_only_declared_parameters():
+    from model.labels_zh import PARAM_EN, PARAM_ZH
+    from model.problem import parameter_variables
+
+    names = {v.name for v in parameter_variables()}
+    assert set(PARAM_ZH) <= names and set(PARAM_EN) <= names
 
 
 def test_docs_tables_are_up_to_date():

@@ -11,6 +11,9 @@ import pytest
 
 pytest.importorskip("ema_workbench")
 warnings.filterwarnings("ignore", message="ipyparallel not installed")
+# EMA 3.0.0's own use of DataFrame.drop(inplace=True), deprecated in pandas 3.1
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:DeprecationWarning",
+                                        "ignore::pandas.errors.Pandas4Warning")
 
 from ema_workbench import SequentialEvaluator  # noqa: E402
 from ema_workbench.analysis import prim  # noqa: E402

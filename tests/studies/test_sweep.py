@@ -87,3 +87,25 @@ def test_bad_points_are_refused_before_any_run(tmp_path):
     with pytest.raises(SettingError, match="NaN"):
         evaluate(pd.DataFrame({"infra_pastoral_share": [0.1, np.nan]}), scale=SCALE)
     assert not any(tmp_path.iterdir())
+
+
+def test_a_failing_run_is_a_clear_error_and_finished_runs_stay_stored(tmp_path, monkeypatch):
+    import studies.sweep as sweep
+
+    real = sweep.run_chunk
+    calls = []
+
+    def flaky(jobs, *args):
+        calls.append(len(jobs))
+        if len(calls) == 2:
+            raise RuntimeError("boom")
+        return real(jobs, *args)
+
+    monkeypatch.setattr(sweep, "run_chunk", flaky)
+    pts = pd.DataFrame({"promotion_centres": [1, 2, 3, 4]})
+    with pytest.raises(sweep.BatchError, match=r"a sweep run failed: RuntimeError: boom\. The 1 runs finished"):
+        evaluate(pts, scale=SCALE, workers=1, out=tmp_path / "s", chunk_size=1, progress=False)
+    assert len(ResultStore.open(tmp_path / "s").read("runs")) == 1
+    monkeypatch.setattr(sweep, "run_chunk", real)
+    done = evaluate(pts, scale=SCALE, workers=1, out=tmp_path / "s", chunk_size=1, progress=False)
+    assert list(done["promotion_centres"]) == [1, 2, 3, 4]
