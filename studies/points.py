@@ -139,7 +139,7 @@ def _outcomes(scenario: Scenario, seed: int, scale: float, yearly: bool) -> dict
         dec = result.league[result.league["month"] == 12]
         for _, row in dec.iterrows():
             for col in YEARLY_COLUMNS:
-                out[f"{col}@{int(row['year'])}"] = float(row[col])
+                out[f"{col}@{int(row['year'])}"] = float(row[col]) if col in row else math.nan
     return out
 
 

@@ -12,8 +12,8 @@
   Integer inputs are sampled continuously and rounded at run time.
 - **Outcomes** (one row per run, averaged over ``--reps`` replications with common random
   numbers): each target indicator T1-T8 at end-2027, its margin ``T*_margin`` = value - target,
-  ``targets_met`` (how many of the eight are met), herder and firm adoption, talent adequacy,
-  data-industry scale, compute utilisation, the county spread and the public cost. ``--yearly``
+  ``targets_met`` (how many of the eight are met), and every other outcome the problem definition
+  declares (adoption, talent adequacy, data-industry scale, public cost, ...). ``--yearly``
   adds December values of league indicators for 2025-2027 (``name@YYYY``).
 - **Budget**: Morris ``--budget`` is the number of trajectories r (runs = r (k + 1)); Sobol
   ``--budget`` is the base sample N, a power of two (runs = N (k + 2), or N (2k + 2) with second
@@ -57,9 +57,6 @@ RECOMMEND_SHARE = 0.1       # Morris mu* at least this share of an outcome's lar
 RECOMMEND_MAX = 15
 NEGLIGIBLE = 0.005      # Sobol indices closer to zero than this are not flagged as negative
 
-INFO_OUTCOMES = ("targets_met", "herder_platform_share", "herder_trace_share", "firm_adoption_share",
-                 "talent_adequacy", "data_industry_cny_per_year", "compute_utilisation",
-                 "digital_index_spread", "public_cost_cny_cum")
 FIGURE_OUTCOMES = (*(t.id for t in PROBLEM.targets), "targets_met", "public_cost_cny_cum")
 
 
@@ -209,8 +206,9 @@ def select_inputs(over: str, names: Sequence[str] | None = None) -> tuple[list[I
 
 
 def all_outcomes(yearly: bool = False) -> list[str]:
-    names = [t.id for t in PROBLEM.targets] + [f"{t.id}_margin" for t in PROBLEM.targets]
-    names += list(INFO_OUTCOMES)
+    ids = {t.id for t in PROBLEM.targets}
+    names = [t.id for t in PROBLEM.targets] + [f"{t.id}_margin" for t in PROBLEM.targets] + ["targets_met"]
+    names += [o.name for o in PROBLEM.outcomes if o.name not in ids]     # every other declared outcome
     if yearly:
         from studies.points import YEARLY_COLUMNS
 
