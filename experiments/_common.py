@@ -71,3 +71,12 @@ def paths_args(description: str):
     ap.add_argument("--trials", type=int, default=64)
     ap.add_argument("--workers", type=int, default=None)
     return ap.parse_args()
+
+
+def clear_stale(folder: Path, key: dict) -> None:
+    """Remove a cached study of another design (e.g. after the model changed) so it runs again."""
+    stored = stored_key(folder)
+    if stored is not None and stored != json.loads(json.dumps(key)):
+        print(f"note: {folder} holds another design (model or budget changed); running the study again",
+              file=sys.stderr)
+        shutil.rmtree(folder)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from _common import STUDIES, copy_files, out_dir
+from _common import STUDIES, clear_stale, copy_files, out_dir
 
 from studies.sensitivity import Study, check_outcomes, run_study, select_inputs, summary_text
 
@@ -26,6 +26,7 @@ if __name__ == "__main__":
     study = Study("morris", "prior", inputs, check_outcomes(None, False), args.budget, seed=0, scale=0.1,
                   skipped=skipped)
     name = "morris_prior" if args.budget == 20 else f"morris_prior_r{args.budget}"
+    clear_stale(STUDIES / name, study.key())
     report = run_study(study, STUDIES / name, workers=args.workers, progress=True)
     out = out_dir("morris", args.out)
     src = STUDIES / name

@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
-from _common import STUDIES, copy_files, out_dir
+from _common import STUDIES, clear_stale, copy_files, out_dir
 
 from studies.sensitivity import Study, check_outcomes, run_study, select_inputs, summary_text
 
@@ -33,6 +33,7 @@ if __name__ == "__main__":
     study = Study("sobol", "prior", inputs, check_outcomes(None, False), args.budget, seed=0, scale=0.1,
                   skipped=skipped)
     name = "sobol_prior" if args.budget == 1024 else f"sobol_prior_n{args.budget}"
+    clear_stale(STUDIES / name, study.key())
     report = run_study(study, STUDIES / name, workers=args.workers, progress=True)
     out = out_dir("sobol", args.out)
     src = STUDIES / name
