@@ -6,7 +6,7 @@ VENV := .venv
 PYTHON ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
 	"$$p" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-.PHONY: demo test test-slow bench lint clean
+.PHONY: demo test test-slow bench lint clean figures
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found (install python3.12)"; exit 1; }
@@ -28,6 +28,16 @@ test-slow: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_model.py
 	$(VENV)/bin/python benchmarks/bench_batch.py
+
+# Every figure and table of the paper (experiments/README.md lists them, their inputs and runtimes).
+# Studies are cached in results/studies and reused when their design is unchanged.
+FIGURE_SCRIPTS := baseline_figure lever_responses sensitivity_morris sensitivity_sobol paths_prim \
+	pareto_front package_fans calibration_report
+figures: $(VENV)/.installed
+	@set -e; for s in $(FIGURE_SCRIPTS); do \
+		if [ -f experiments/$$s.py ]; then echo "== experiments/$$s.py"; \
+			$(VENV)/bin/python experiments/$$s.py; else echo "== experiments/$$s.py: not in this checkout, skipped"; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .ruff_cache

@@ -4,6 +4,7 @@ batches, compare them and check their stores."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -129,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--json", action="store_true", help="machine-readable (docs/problem.schema.json)")
     pa.set_defaults(func=cmd_params)
     add_batch_commands(sub)
+    add_study_commands(sub)
     return parser
 
 
@@ -264,6 +266,108 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=cmd_store_check)
 
 
+# -- sensitivity and paths (studies/sensitivity.py, studies/paths.py) ------------------------
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from studies.sensitivity import Study, check_budget, check_outcomes, run_study, select_inputs, summary_text
+
+    inputs, skipped = select_inputs(args.over, args.inputs)
+    study = Study(args.method, args.over, inputs, check_outcomes(args.outcomes, args.yearly),
+                  args.budget if args.budget is not None else (20 if args.method == "morris" else 512),
+                  reps=args.reps, seed=args.seed, scale=args.scale, groups=args.groups,
+                  second_order=args.second_order, yearly=args.yearly, skipped=skipped)
+    check_budget(study)
+    print(f"sensitivity: {args.method} over {args.over}, {len(inputs)} inputs"
+          f"{' in ' + str(study.n_factors) + ' groups' if args.groups else ''} ({len(skipped)} vector "
+          f"parameters skipped), {study.runs_per_rep()} points × {args.reps} rep(s), scale {args.scale:g} "
+          f"-> {args.out}", file=sys.stderr)
+    report = run_study(study, args.out, workers=args.workers, progress=not args.no_progress)
+    print(summary_text(report, study))
+    for note in report.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    if report.recommendation is not None and len(report.recommendation):
+        names = " ".join(report.recommendation["input"])
+        print(f"\nSobol subset recommended by this screen ({len(report.recommendation)} inputs):\n"
+              f"  steppe sensitivity --method sobol --over {args.over} --inputs {names} --out DIR",
+              file=sys.stderr)
+    print(f"{report.runs} runs in {report.wall_s:.1f} s; results in {report.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    from studies.paths import PathsStudy, run_paths
+
+    draws, source = (args.posterior_draws, "posterior") if args.posterior_draws else (
+        (args.prior_draws, "prior") if args.prior_draws else (0, "default"))
+    study = PathsStudy(levers=args.levers or PathsStudy().levers, portfolios=args.portfolios, draws=draws,
+                       draw_source=source, reps=args.reps, seed=args.seed, scale=args.scale, p=args.p,
+                       trials=args.trials, timing=not args.no_timing, packages=not args.no_packages)
+    report = run_paths(study, args.out, workers=args.workers, progress=not args.no_progress)
+    t = report.table
+    print(f"{len(t)} portfolios, {report.runs} runs in {report.wall_s:.1f} s -> {report.out}")
+    print("highest probability of meeting each target: "
+          + ", ".join(f"{c[2:]} {t[c].max():.2f}" for c in t.columns if c.startswith("P_")))
+    if report.cheapest is not None:
+        c = report.cheapest
+        print(f"cheapest portfolio with P(all met) >= {args.p:g}: #{int(c['portfolio'])}, "
+              f"{c['cost_cny'] / 1e6:.0f} million CNY, P(all) {c['P_all']:.2f}")
+    if report.prim.stats:
+        print(f"PRIM box for P(all met) >= {args.p:g}: " + json.dumps(report.prim.stats))
+        print(report.prim.box.to_string())
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def add_study_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``sensitivity`` and ``paths``."""
+    s = sub.add_parser("sensitivity", help="Morris screening or Sobol indices of the 2027 outcomes (SALib)",
+                       description="Global sensitivity of the end-2027 outcomes to the behavioural "
+                       "parameters (their priors or the posterior) or to the levers. See docs/STUDIES.md.")
+    s.add_argument("--method", choices=("morris", "sobol"), required=True)
+    s.add_argument("--over", choices=("prior", "levers", "posterior"), default="prior",
+                   help="inputs and ranges: parameter priors (default), lever ranges, or the posterior")
+    s.add_argument("--inputs", nargs="+", default=None, metavar="NAME",
+                   help="only these inputs (lever names or group.parameter names)")
+    s.add_argument("--outcomes", nargs="+", default=None, metavar="NAME",
+                   help="only these outcomes (T1..T8, T1_margin.., targets_met, herder_platform_share, ...)")
+    s.add_argument("--budget", type=_bounded(int, 1, 10**7, "--budget"), default=None,
+                   help="Morris: trajectories r (default 20); Sobol: base sample N, a power of two (default 512)")
+    s.add_argument("--groups", action="store_true", help="group inputs by submodel / lever group")
+    s.add_argument("--second-order", action="store_true", help="Sobol: also second-order indices")
+    s.add_argument("--yearly", action="store_true", help="also indices of December values 2025-2027")
+    s.add_argument("--reps", type=_bounded(int, 1, 1000, "--reps"), default=1,
+                   help="replications per point, averaged (common random numbers)")
+    s.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
+    s.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.1)
+    s.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None)
+    s.add_argument("--no-progress", action="store_true")
+    s.add_argument("--out", required=True, help="output folder (new, or a study of the same design)")
+    s.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser("paths", help="lever portfolios that reach the 2027 targets, PRIM/CART, least-cost "
+                       "Pareto front", description="Sample lever portfolios, evaluate them over parameter "
+                       "draws × replications, discover the lever ranges that reach the targets and the "
+                       "least-cost portfolios. See docs/STUDIES.md.")
+    p.add_argument("--levers", nargs="+", default=None, metavar="NAME", help="levers to vary (default all)")
+    p.add_argument("--portfolios", type=_bounded(int, 1, 10**6, "--portfolios"), default=200)
+    d = p.add_mutually_exclusive_group()
+    d.add_argument("--posterior-draws", type=_bounded(int, 1, 10**5, "--posterior-draws"), default=None,
+                   metavar="K", help="parameter sets drawn from the calibrated posterior")
+    d.add_argument("--prior-draws", type=_bounded(int, 1, 10**5, "--prior-draws"), default=None,
+                   metavar="K", help="parameter sets from a Latin hypercube of the priors")
+    p.add_argument("--reps", type=_bounded(int, 1, 1000, "--reps"), default=3)
+    p.add_argument("--trials", type=_bounded(int, 0, 10**5, "--trials"), default=64,
+                   help="NSGA-II portfolios after the sample (0: none)")
+    p.add_argument("--p", type=_bounded(float, 1e-9, 1.0, "--p"), default=0.8,
+                   help="attainment probability that counts as reaching the targets (default 0.8)")
+    p.add_argument("--no-timing", action="store_true", help="levers start in 2025 (no start-year axis)")
+    p.add_argument("--no-packages", action="store_true", help="do not place scenarios/*.toml on the front")
+    p.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
+    p.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.1)
+    p.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None)
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--out", required=True, help="output folder (must not exist)")
+    p.set_defaults(func=cmd_paths)
 EXPECTED = (BatchError, StoreError, ScenarioError, OutputError, SettingError)
 INTERRUPTED = {"batch": "interrupted before any run was stored",
                "compare": "interrupted; no report was written",
