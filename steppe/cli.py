@@ -47,14 +47,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     path = Path(args.scenario) if args.scenario else default_scenario()
     scenario = load_scenario(path, until=args.until)
     start = time.perf_counter()
+    scenario, used = _with_posterior(scenario, None if args.prior else (args.posterior or ""))
     print(f"running {scenario.name} ({path}) to end-{scenario.until}, seed {args.seed}, "
-          f"scale {args.scale:g} ...", file=sys.stderr)
+          f"scale {args.scale:g}, {used} ...", file=sys.stderr)
     result = simulate(scenario, seed=args.seed, scale=args.scale)
     written = write_outputs(result, Path(args.out))
     print(target_table(result.targets))
     print(f"\n{len(written)} files in {args.out} ({time.perf_counter() - start:.1f} s): "
           + ", ".join(p.name for p in written), file=sys.stderr)
     return 0
+
+
+def _with_posterior(scenario, posterior: str | None):
+    """The scenario with the posterior's central parameter set (``posterior`` "" = the shipped
+    one, None = hand-set priors), and a phrase saying which parameters were used."""
+    if posterior is None:
+        return scenario, "hand-set parameters (--prior)"
+    from calibration.posterior import PosteriorError, central, load_posterior
+    from calibration.space import apply_unless_set
+
+    try:
+        post = load_posterior(posterior or None)
+    except PosteriorError as exc:
+        raise ScenarioError(str(exc)) from None
+    return apply_unless_set(scenario, central(post)), f"calibrated parameters (posterior {post.path})"
 
 
 def _print_settings(cls: type, prefix: str = "") -> None:
@@ -91,10 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="agents per household or firm (0.1: one agent per ten)")
     run.add_argument("--until", type=_bounded(int, MIN_UNTIL, MAX_UNTIL, "--until"), default=None,
                      help="last simulated year (default: the scenario's, else 2027)")
+    pg = run.add_mutually_exclusive_group()
+    pg.add_argument("--prior", action="store_true",
+                    help="use the hand-set parameter values, not the calibrated posterior's central set")
+    pg.add_argument("--posterior", metavar="DIR", default=None,
+                    help="posterior folder (default: the shipped calibration/posterior)")
     run.set_defaults(func=cmd_run)
     sub.add_parser("levers", help="list the policy levers").set_defaults(func=cmd_levers)
     sub.add_parser("params", help="list the behavioural parameters").set_defaults(func=cmd_params)
     add_batch_commands(sub)
+    add_calibrate_command(sub)
     return parser
 
 
@@ -122,7 +144,7 @@ def _sigterm_as_interrupt(signum: int, frame: object) -> None:
 @_handle_errors
 def cmd_batch(args: argparse.Namespace) -> int:
     design = Design.from_files(args.scenarios, args.reps, args.seed, args.scale, args.until,
-                               args.counties)
+                               args.counties, args.posterior_draws, args.posterior)
     print(f"batch: {len(design.scenarios)} scenario(s) × {design.reps} replication(s) = "
           f"{len(design.scenarios) * design.reps} runs, base seed {design.base_seed}, scale "
           f"{design.scale:g} -> {args.out}", file=sys.stderr)
@@ -198,6 +220,11 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--until", type=_bounded(int, MIN_UNTIL, MAX_UNTIL, "--until"), default=None,
                    help="last simulated year for every scenario (default: each scenario's)")
     b.add_argument("--counties", action="store_true", help="also store one row per county and month")
+    b.add_argument("--posterior-draws", type=_bounded(int, 0, MAX_REPS, "--posterior-draws"), default=0,
+                   metavar="K", help="draw K parameter sets from the calibrated posterior; replication r "
+                   "of every scenario uses set r %% K (default 0: hand-set parameters)")
+    b.add_argument("--posterior", metavar="DIR", default=None,
+                   help="posterior folder for --posterior-draws (default: the shipped calibration/posterior)")
     ex = b.add_mutually_exclusive_group()
     ex.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
                     help=f"local worker processes (default: all cores, here {default_workers()})")
@@ -228,6 +255,82 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
                    help="move damaged or uncommitted parts to DIR/_set_aside (their runs are "
                    "recomputed by the next batch)")
     s.set_defaults(func=cmd_store_check)
+
+
+def _budget(text: str) -> tuple[int | None, float | None]:
+    """``--budget``: N runs, or N minutes written ``Nm``/``Nmin``."""
+    t = text.strip().lower()
+    try:
+        if t.endswith(("min", "m")):
+            minutes = float(t.removesuffix("min").removesuffix("m"))
+            if not 0 < minutes <= 7 * 24 * 60:
+                raise ValueError
+            return None, minutes
+        runs = int(t)
+        if not 1 <= runs <= 10**8:
+            raise ValueError
+        return runs, None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--budget {text!r}: expected a number of runs (e.g. 8000) or of "
+                                         "minutes (e.g. 25m), positive") from None
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from calibration.abc import CalibrationError, Runner, Settings
+    from calibration.calibrate import calibrate
+    from calibration.posterior import PosteriorError
+    from calibration.targets import TargetError, load_targets
+
+    kw = {}
+    if args.budget is not None:
+        kw["budget_runs"], kw["budget_minutes"] = args.budget
+    if args.parameters:
+        kw["parameters"] = tuple(p.strip() for p in args.parameters.split(",") if p.strip())
+    settings = Settings(scale=args.scale, seed=args.seed, population=args.population,
+                        held_out=tuple(args.hold_out or ()), **kw)
+    runner = Runner(workers=args.workers, dask_address=args.dask, dask_local=args.dask_local)
+    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    try:
+        targets = load_targets(args.targets, until=settings.until)
+        calibrate(args.out, settings, targets, runner)
+    except (TargetError, CalibrationError, PosteriorError, BatchError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"interrupted; what was computed is kept in {args.out}/work: run the same command again "
+              "to go on", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+def add_calibrate_command(sub: argparse._SubParsersAction) -> None:
+    c = sub.add_parser("calibrate", help="calibrate the behavioural parameters to the targets (ABC-SMC)",
+                       description="Screen the parameters (Morris), calibrate those that move the targets "
+                       "of calibration/targets.toml with ABC-SMC, and write the posterior, its manifest "
+                       "and a report to --out. Interrupted, the same command resumes. See docs/CALIBRATION.md.")
+    c.add_argument("--budget", type=_budget, default=None,
+                   help="stop the ABC stage after this many runs (e.g. 8000) or minutes (e.g. 25m); "
+                   "default 12000 runs or 25 minutes, whichever comes first")
+    c.add_argument("--out", default="results/calibration", help="output folder (default results/calibration)")
+    c.add_argument("--targets", default=None, help="targets file (default calibration/targets.toml)")
+    c.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
+                   help="agents per household or firm in calibration runs (default 0.2; see the scale check)")
+    c.add_argument("--seed", type=_bounded(int, 0, 2**32 - 1, "--seed"), default=0)
+    c.add_argument("--population", type=_bounded(int, 10, 100000, "--population"), default=150,
+                   help="ABC particles per generation (default 150)")
+    c.add_argument("--hold-out", action="append", metavar="TARGET",
+                   help="leave this target out of the fit and report how well the posterior predicts it")
+    c.add_argument("--parameters", default=None,
+                   help="comma-separated parameters to calibrate (skips the screening)")
+    ex = c.add_mutually_exclusive_group()
+    ex.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
+                    help=f"local worker processes (default: all cores, here {default_workers()})")
+    ex.add_argument("--dask", metavar="ADDRESS", default=None, help="run on the Dask scheduler at ADDRESS")
+    ex.add_argument("--dask-local", type=_bounded(int, 1, 4096, "--dask-local"), metavar="N", default=None,
+                    help="start a Dask LocalCluster of N worker processes on loopback")
+    c.set_defaults(func=cmd_calibrate)
 
 
 def main(argv: list[str] | None = None) -> int:
