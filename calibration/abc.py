@@ -185,8 +185,12 @@ def scale_check(targets: TargetSet, space: Space, settings: Settings, runner: Ru
     full = runner.evaluate(points, seeds, 1.0, settings.until, targets.active, "scale check (full)")
     rows = []
     for t in targets.active:
-        d = (small[t.id] - full[t.id]).abs() / t.tolerance
-        rows.append({"target": t.id, "mean_abs_diff_tol": float(d.mean()), "max_abs_diff_tol": float(d.max())})
+        d = (small[t.id] - full[t.id]) / t.tolerance
+        bias, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else math.inf
+        rows.append({"target": t.id, "mean_abs_diff_tol": float(d.abs().mean()),
+                     "max_abs_diff_tol": float(d.abs().max()), "mean_diff_tol": bias, "se_tol": se,
+                     # agreement: no bias above a quarter tolerance beyond two standard errors
+                     "agrees": bool(abs(bias) <= 0.25 + 2 * se)})
     return pd.DataFrame(rows)
 
 

@@ -66,6 +66,7 @@ def _cached(path: Path, make) -> pd.DataFrame:
 def _check_state(work: Path, key: dict[str, Any]) -> None:
     """A work folder may only be resumed by the same calibration (model, targets, settings)."""
     path = work / STATE
+    key = json.loads(json.dumps(key))      # tuples as lists, as stored
     if not path.is_file():
         path.write_text(json.dumps({"key": key}))
         return

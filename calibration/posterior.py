@@ -95,7 +95,7 @@ def load_posterior(path: str | Path | None = None, check_model: bool = True) -> 
         vals = frame[col].to_numpy(dtype=float)
         bad = np.flatnonzero(~np.isfinite(vals) | (vals < lo) | (vals > hi))
         if len(bad):
-            raise PosteriorError(f"{pq}: row {int(bad[0])}, column {col!r}: {vals[bad[0]]!r} is outside "
+            raise PosteriorError(f"{pq}: row {int(bad[0])}, column {col!r}: {float(vals[bad[0]]):g} is outside "
                                  f"the prior [{lo:g}, {hi:g}]")
     w = frame["weight"].to_numpy(dtype=float)
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:

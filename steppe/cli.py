@@ -287,7 +287,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.parameters:
         kw["parameters"] = tuple(p.strip() for p in args.parameters.split(",") if p.strip())
     settings = Settings(scale=args.scale, seed=args.seed, population=args.population,
-                        held_out=tuple(args.hold_out or ()), **kw)
+                        held_out=tuple(args.hold_out or ()), predictive_runs=args.predictive_runs,
+                        scale_check_runs=args.scale_check_runs, **kw)
     runner = Runner(workers=args.workers, dask_address=args.dask, dask_local=args.dask_local)
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
@@ -311,8 +312,9 @@ def add_calibrate_command(sub: argparse._SubParsersAction) -> None:
                        "of calibration/targets.toml with ABC-SMC, and write the posterior, its manifest "
                        "and a report to --out. Interrupted, the same command resumes. See docs/CALIBRATION.md.")
     c.add_argument("--budget", type=_budget, default=None,
-                   help="stop the ABC stage after this many runs (e.g. 8000) or minutes (e.g. 25m); "
-                   "default 12000 runs or 25 minutes, whichever comes first")
+                   help="stop the ABC stage once the calibration has used this many runs (e.g. 8000) or "
+                   "minutes (e.g. 25m), screening included; default 12000 runs or 25 minutes, "
+                   "whichever comes first")
     c.add_argument("--out", default="results/calibration", help="output folder (default results/calibration)")
     c.add_argument("--targets", default=None, help="targets file (default calibration/targets.toml)")
     c.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
@@ -320,6 +322,10 @@ def add_calibrate_command(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--seed", type=_bounded(int, 0, 2**32 - 1, "--seed"), default=0)
     c.add_argument("--population", type=_bounded(int, 10, 100000, "--population"), default=150,
                    help="ABC particles per generation (default 150)")
+    c.add_argument("--predictive-runs", type=_bounded(int, 2, 100000, "--predictive-runs"), default=60,
+                   help="prior and posterior predictive runs for the checks (default 60 each)")
+    c.add_argument("--scale-check-runs", type=_bounded(int, 2, 1000, "--scale-check-runs"), default=6,
+                   help="prior draws run at --scale and at full scale to check they agree (default 6)")
     c.add_argument("--hold-out", action="append", metavar="TARGET",
                    help="leave this target out of the fit and report how well the posterior predicts it")
     c.add_argument("--parameters", default=None,
