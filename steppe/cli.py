@@ -47,11 +47,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     path = Path(args.scenario) if args.scenario else default_scenario()
     scenario = load_scenario(path, until=args.until)
     start = time.perf_counter()
-    scenario, used = _with_posterior(scenario, None if args.prior else (args.posterior or ""))
+    scenario, used, post = _with_posterior(scenario, None if args.prior else (args.posterior or ""))
     print(f"running {scenario.name} ({path}) to end-{scenario.until}, seed {args.seed}, "
           f"scale {args.scale:g}, {used} ...", file=sys.stderr)
     result = simulate(scenario, seed=args.seed, scale=args.scale)
     written = write_outputs(result, Path(args.out))
+    written.append(_write_parameters_used(Path(args.out), post, scenario))
     print(target_table(result.targets))
     print(f"\n{len(written)} files in {args.out} ({time.perf_counter() - start:.1f} s): "
           + ", ".join(p.name for p in written), file=sys.stderr)
@@ -62,7 +63,7 @@ def _with_posterior(scenario, posterior: str | None):
     """The scenario with the posterior's central parameter set (``posterior`` "" = the shipped
     one, None = hand-set priors), and a phrase saying which parameters were used."""
     if posterior is None:
-        return scenario, "hand-set parameters (--prior)"
+        return scenario, "hand-set parameters (--prior)", None
     from calibration.posterior import PosteriorError, central, load_posterior
     from calibration.space import apply_unless_set
 
@@ -70,7 +71,25 @@ def _with_posterior(scenario, posterior: str | None):
         post = load_posterior(posterior or None)
     except PosteriorError as exc:
         raise ScenarioError(str(exc)) from None
-    return apply_unless_set(scenario, central(post)), f"calibrated parameters (posterior {post.path})"
+    return apply_unless_set(scenario, central(post)), f"calibrated parameters (posterior {post.path})", post
+
+
+def _write_parameters_used(out: Path, post, scenario) -> Path:
+    """``parameters_used.json``: which posterior (if any) and the calibrated parameters' values."""
+    import json
+
+    from calibration.space import scalar_space, split_name
+
+    values = {}
+    for v in scalar_space().variables:
+        group, key, idx = split_name(v.name)
+        x = getattr(getattr(scenario.parameters, group), key)
+        values[v.name] = x[idx] if idx is not None else x
+    data = {"posterior": None if post is None else post.describe(),
+            "calibrated": [] if post is None else post.names, "values": values}
+    path = out / "parameters_used.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
 
 
 def _print_settings(cls: type, prefix: str = "") -> None:
