@@ -225,17 +225,26 @@ def select(screening: pd.DataFrame, settings: Settings) -> list[str]:
 
 
 # -- 3. ABC-SMC -------------------------------------------------------------------------------
+def to_prior_space(z: np.ndarray | float, low: float, high: float) -> np.ndarray | float:
+    """ABC works on z = logit((x - low) / (high - low)) with a standard logistic prior, which is
+    exactly the uniform prior on [low, high] and has no bounds: perturbation kernels then lose no
+    mass outside the prior, which otherwise inflates the weights of particles near a bound."""
+    return low + (high - low) / (1 + np.exp(-np.asarray(z, dtype=float)))
+
+
 @dataclass
 class Simulator:
-    """The pyabc model: parameter dict -> target measures (picklable for worker processes)."""
+    """The pyabc model: parameter dict (logit space) -> target measures (picklable)."""
 
     targets: tuple[Target, ...]
     scale: float
     until: int
+    bounds: dict[str, tuple[float, float]]
 
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
         seed = int(np.random.randint(0, 2**62))
-        values = run_point(dict(pars), seed, self.scale, self.until, self.targets)
+        x = {k: float(to_prior_space(v, *self.bounds[k])) for k, v in dict(pars).items()}
+        values = run_point(x, seed, self.scale, self.until, self.targets)
         return {k: (v if math.isfinite(v) else 1e300) for k, v in values.items()}
 
 
@@ -253,9 +262,9 @@ class Distance:
 def _abc(space: Space, targets: TargetSet, settings: Settings, runner: Runner) -> Any:
     import pyabc
 
-    prior = pyabc.Distribution(**{v.name: pyabc.RV("uniform", v.prior[0], v.prior[1] - v.prior[0])
-                                  for v in space.variables})
-    return pyabc.ABCSMC(Simulator(targets.active, settings.scale, settings.until), prior,
+    prior = pyabc.Distribution(**{v.name: pyabc.RV("logistic", 0, 1) for v in space.variables})
+    bounds = {v.name: (float(v.prior[0]), float(v.prior[1])) for v in space.variables}
+    return pyabc.ABCSMC(Simulator(targets.active, settings.scale, settings.until, bounds), prior,
                         Distance(targets.active), population_size=settings.population,
                         sampler=runner.abc_sampler(), eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
 
@@ -363,6 +372,8 @@ def run_abc(space: Space, targets: TargetSet, settings: Settings, runner: Runner
         stop = "budget (runs or minutes)"
     frame, w = history.get_distribution(m=0, t=history.max_t)
     post = frame.reset_index(drop=True)[space.names].astype(float)
+    for v in space.variables:
+        post[v.name] = to_prior_space(post[v.name].to_numpy(), float(v.prior[0]), float(v.prior[1]))
     post["weight"] = np.asarray(w, dtype=float) / float(np.sum(w))
     facts = {"generations": int(history.max_t + 1), "abc_runs": int(history.total_nr_simulations),
              "epsilons": eps, "stopped_by": stop, "abc_id": int(history.id), "database": str(db)}

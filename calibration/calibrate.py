@@ -45,6 +45,8 @@ from calibration.posterior import FORMAT, model_hash
 from calibration.space import Space, scalar_space
 from calibration.targets import TargetSet, load_targets
 
+ABC_SPACE = "logit of the uniform prior, standard logistic prior (calibration.abc.to_prior_space)"
+
 
 def _atomic_write(path: Path, write) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
@@ -94,7 +96,8 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
     runner = runner or Runner()
     work = out / "work"
     work.mkdir(parents=True, exist_ok=True)
-    key = {"model_sha256": model_hash(), "targets_sha256": targets.sha256, **settings.key()}
+    key = {"model_sha256": model_hash(), "targets_sha256": targets.sha256, "abc_space": ABC_SPACE,
+           **settings.key()}
     _check_state(work, key)
     space = scalar_space()
     progress = Progress(time.monotonic(), settings.budget_runs, settings.budget_minutes, 0)
@@ -138,17 +141,21 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
         "targets_pending": [t.id for t in targets.pending],
         "seed": settings.seed,
         "method": "ABC-SMC (pyabc), Morris screening (SALib)",
+        "abc_space": ABC_SPACE,
         "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.__dict__.items()},
         "parameters": chosen,
         "fixed_parameters": [n for n in space.names if n not in chosen],
         "fixed_note": "parameters not calibrated keep their hand-set values (model/params.py) in projections",
-        "runs": {"total": runner.runs, "abc": facts["abc_runs"],
+        "runs": {"this_session": runner.runs, "abc": facts["abc_runs"],
                  "screening": 0 if screening.empty else int(settings.morris_trajectories * (len(space.names) + 1)),
-                 "predictive": 2 * settings.predictive_runs, "scale_check": 2 * settings.scale_check_runs},
+                 "predictive": 2 * settings.predictive_runs, "scale_check": 2 * settings.scale_check_runs,
+                 "note": "stages cached in work/ by an earlier session (screening, scale check) are not "
+                         "counted in this_session, nor in wall_s"},
         "abc": facts,
         "wall_s": round(wall, 1),
         "runs_per_s": round(runner.runs / runner.seconds, 2) if runner.seconds > 0 else None,
         "posterior_rows": len(post),
+        "posterior_ess": round(float(1 / np.sum(np.square(post["weight"].to_numpy()))), 1),
         "coverage": {"targets": int(checks["covered"].sum()), "of": len(checks)},
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": platform.python_version(),
@@ -200,6 +207,7 @@ def write_report(folder: Path, space: Space, post: pd.DataFrame, prior_pred: pd.
         ax.axvline(float(v.default), color="tab:red", lw=1, label="hand-set")
         ax.set_title(v.name.split(".", 1)[1], fontsize=8)
         ax.set_yticks([])
+        ax.xaxis.set_major_locator(plt.MaxNLocator(4))
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[k:]:
         ax.axis("off")
@@ -246,12 +254,13 @@ def write_report(folder: Path, space: Space, post: pd.DataFrame, prior_pred: pd.
     text = [
         "# Calibration report",
         "",
-        f"Method: {manifest['method']}; {manifest['runs']['total']} runs in {manifest['wall_s'] / 60:.1f} min "
+        f"Method: {manifest['method']}; {manifest['runs']['this_session']} runs in {manifest['wall_s'] / 60:.1f} min "
         f"({manifest['runs_per_s']} runs/s); ABC: {manifest['abc']['generations']} generations, epsilon "
         + " → ".join(f"{e:.3g}" for e in manifest["abc"]["epsilons"])
         + f", stopped by {manifest['abc']['stopped_by']}. Scale {manifest['settings']['scale']}, seed "
         f"{manifest['seed']}. Model sha256 {manifest['model_sha256'][:12]}, targets sha256 "
-        f"{manifest['targets_sha256'][:12]}.",
+        f"{manifest['targets_sha256'][:12]}. Posterior: {manifest['posterior_rows']} particles, effective "
+        f"sample size {manifest['posterior_ess']}.",
         "",
         f"Posterior predictive coverage: the observed value or band meets the 90% posterior predictive "
         f"interval for {c['targets']} of {c['of']} targets.",
