@@ -1,4 +1,5 @@
-# Two commands: `make demo` (set up, run the baseline) and `make test` (set up, run the tests).
+# Two commands: `make demo` (set up, run the baseline; replaces results/baseline) and `make test`
+# (set up, run the tests). `make test-slow` runs the long studies (marked slow).
 SHELL := /bin/bash
 VENV := .venv
 # The first Python >= 3.12 found: python3.12 on PATH, else a pyenv-installed 3.12.
@@ -15,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/steppe run scenarios/baseline.toml --out results/baseline
+	$(VENV)/bin/steppe run scenarios/baseline.toml --out results/baseline --force
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
