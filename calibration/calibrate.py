@@ -166,6 +166,10 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
     _atomic_write(out / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
     _atomic_write(out / "manifest.json",
                   lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"))
+    if manifest["posterior_ess"] < 0.1 * len(post):
+        say(f"warning: the posterior's effective sample size is {manifest['posterior_ess']} of {len(post)} "
+            "particles (weights concentrated on a few): draws repeat the same sets; give a larger --budget "
+            "or --population")
     say(f"posterior of {len(post)} parameter sets -> {out / 'posterior.parquet'}; report in {report}; "
         f"{runner.runs} runs in {wall / 60:.1f} min ({manifest['runs_per_s']} runs/s)")
     return manifest
