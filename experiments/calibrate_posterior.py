@@ -4,7 +4,7 @@
 
 Runs `steppe calibrate --out results/calibration` (resumable: run it again after an interruption)
 and copies the posterior, its manifest and the report into calibration/posterior/. Needed after
-every change of the model's source: tests/calibration/test_posterior.py fails while the shipped
+every change of the model's source: tests/calibration/test_calibration_posterior.py fails while the shipped
 posterior's model hash differs from the model's.
 """
 
