@@ -51,16 +51,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.out == "":
         raise OutputError("--out is empty; give the name of a new folder", 2)
     out = Path(args.out) if args.out is not None else Path("results") / scenario.name
-    scenario, used, post = _with_posterior(scenario, None if args.prior else (args.posterior or ""))
+    scenario, used, _ = _with_posterior(scenario, None if args.prior else (args.posterior or ""))
     staging = prepare_output(out, args.force)       # before the run: a bad --out fails at once
     try:
         start = time.perf_counter()
         print(f"running {scenario.name} ({path}) to end-{scenario.until}, seed {args.seed}, "
               f"scale {args.scale:g}, {used} -> {out} ...", file=sys.stderr)
         result = simulate(scenario, seed=args.seed, scale=args.scale)
-        _write_parameters_used(staging, post, scenario)     # moves into place with the rest
         written = write_outputs(result, out, force=args.force, staging=staging)
-        written.append(out / "parameters_used.json")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     print(target_table(result.targets))
@@ -82,24 +80,6 @@ def _with_posterior(scenario, posterior: str | None):
     except PosteriorError as exc:
         raise ScenarioError(str(exc)) from None
     return apply_unless_set(scenario, central(post)), f"calibrated parameters (posterior {post.path})", post
-
-
-def _write_parameters_used(out: Path, post, scenario) -> Path:
-    """``parameters_used.json``: which posterior (if any) and the calibrated parameters' values."""
-    import json
-
-    from calibration.space import scalar_space, split_name
-
-    values = {}
-    for v in scalar_space().variables:
-        group, key, idx = split_name(v.name)
-        x = getattr(getattr(scenario.parameters, group), key)
-        values[v.name] = x[idx] if idx is not None else x
-    data = {"posterior": None if post is None else post.describe(),
-            "calibrated": [] if post is None else post.names, "values": values}
-    path = out / "parameters_used.json"
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
 
 
 def _print_settings(cls: type, prefix: str = "") -> None:
