@@ -12,6 +12,7 @@ from model.datacentres import external_demand_p
 from model.dataeconomy import DATASET_DOMAINS
 from model.levers import Levers
 from model.params import CHAIN_LINKS, KEY_SECTORS
+from model.talent import league_adequacy
 
 if TYPE_CHECKING:
     from model.model import SteppeModel
@@ -61,14 +62,6 @@ class Recorder:
         self.target_state: dict[str, Any] = {}
         self.final_2027: tuple[dict[str, Any], dict[str, Any]] | None = None
 
-    def data_industry_cny_per_year(self) -> float:
-        m, p = self.model, self.model.params
-        firms = m.data.revenue_cny_per_year(m.firms, p.dataeconomy, p.enterprises, m.adequacy,
-                                            m.month)
-        compute = sum(s.served_p for s in m.sites) * p.datacentres.rent_cny_per_p_month * 12
-        products = m.data.products_listed * p.dataeconomy.product_revenue_cny_per_year
-        return firms + compute + products
-
     def record_initial(self) -> None:
         """End-2024 state: the base of T1's growth (compute revenue at today's demand)."""
         m = self.model
@@ -76,8 +69,7 @@ class Recorder:
         cap = sum(s.capacity_p for s in m.sites)
         lv = Levers()       # end-2024 policy
         demand = external_demand_p(ext, -1, lv.link_beijing, lv.link_horinger,
-                                   lv.dc_electricity_price_cny_per_kwh) + m.firms.compute_demand_p(
-            m.params.enterprises)
+                                   ext.rent_cny_per_p_month) + m.firms.compute_demand_p(m.params.enterprises)
         firms = m.data.revenue_cny_per_year(m.firms, m.params.dataeconomy, m.params.enterprises,
                                             m.adequacy, -1)
         self.initial_scale_cny = firms + min(cap, demand) * ext.rent_cny_per_p_month * 12
@@ -87,13 +79,13 @@ class Recorder:
         m = self.model
         n = len(m.counties)
         h, f = m.herders, m.firms
-        households = h.by_county(np.ones(h.n), n)
+        households = m.households_by_county()
         other = f.active & ~f.is_data
         firms = f.by_county(other.astype(float), n)
         out = {
             "coverage_rural": m.vector("coverage_rural"),
-            "herder_platform_share": h.by_county(h.platform.astype(float), n) / households,
-            "herder_trace_share": h.by_county(h.trace.astype(float), n) / households,
+            "herder_platform_share": m.households_by_county(h.platform) / households,
+            "herder_trace_share": m.households_by_county(h.trace) / households,
             "firm_adoption_share": f.by_county((other & (f.level >= 2)).astype(float), n) / firms,
             "firm_mean_level": f.by_county(np.where(other, f.level, 0).astype(float), n) / firms,
             "talent_pool": m.talent.pool.copy(),
@@ -101,8 +93,18 @@ class Recorder:
             "wage_cny_per_month": m.talent.wage.copy(),
             "sharing_quality": m.vector("sharing_quality"),
             "sharing_use": m.vector("sharing_use"),
+            "sharing_potential": m.vector("sharing_potential"),
+            "sharing_users": m.vector("sharing_users"),
         }
         out["talent_adequacy"] = m.adequacy.copy()
+        lost, created = self.jobs()
+        out["jobs_routine_lost"] = f.by_county(lost, n)
+        out["jobs_digital_created"] = f.by_county(created, n)
+        out["firm_value_added_cny_per_year"] = f.by_county(f.value_added_cny(), n)
+        adopters = out["herder_platform_share"] * households
+        realised = np.zeros(n) if h.benefit_by_county is None else h.benefit_by_county
+        out["herder_benefit_cny_per_adopter"] = np.divide(realised, adopters, out=np.zeros(n),
+                                                          where=adopters > 0)
         out["digital_index"] = np.mean([out["coverage_rural"], out["herder_platform_share"],
                                         out["firm_adoption_share"], out["sharing_quality"],
                                         out["talent_adequacy"]], axis=0)
@@ -111,6 +113,57 @@ class Recorder:
             cap[s.county_idx] += s.capacity_p
         out["compute_capacity_p"] = cap
         return out
+
+    def jobs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(routine jobs lost, digital jobs created) per firm, computed once per month."""
+        m = self.model
+        if getattr(self, "_jobs", (None,))[0] != m.month:
+            self._jobs = (m.month, *m.firms.jobs_changed(m.params.enterprises))
+        return self._jobs[1], self._jobs[2]
+
+    def economy_columns(self, data_industry_cny: float) -> dict[str, float]:
+        """Money of herders and firms: realised herder benefit, value added and the league's GDP,
+        the digital economy in the CAICT split, jobs by sector, credit."""
+        m = self.model
+        h, f, ep = m.herders, m.firms, m.params.enterprises
+        hh = m.last_herders
+        per = 12.0 / hh["adopters"] if hh.get("adopters", 0) > 0 else 0.0
+        va = f.value_added_cny()
+        firms_va = float(va.sum()) * f.weight
+        herders_va = h.income_total_now_cny()
+        benefit_year = 12.0 * hh.get("benefit", 0.0)
+        core = ep.core_va_share_of_revenue * data_industry_cny
+        gdp = m.gdp_outside_cny + firms_va + herders_va + core
+        digitalisation = float((va * np.asarray(ep.digital_va_share_by_level)[f.level]).sum()) * f.weight \
+            + benefit_year
+        lost, created = self.jobs()
+        row = {
+            "herder_benefit_cny_per_adopter": per * hh.get("benefit", 0.0),
+            "herder_cost_cut_cny_per_adopter": per * hh.get("cost_cut", 0.0),
+            "herder_output_gain_cny_per_adopter": per * hh.get("output_gain", 0.0),
+            "herder_income_cny_mean": herders_va / (h.n * h.weight),
+            "firm_value_added_cny_per_year": firms_va,
+            "gdp_cny_per_year": gdp,
+            "digital_industrialisation_cny_per_year": core,
+            "industrial_digitalisation_cny_per_year": digitalisation,
+            "digital_economy_share_gdp": _share(core + digitalisation, gdp),
+            "core_digital_share_gdp": _share(core, gdp),
+            "jobs_routine_lost": float(lost.sum()) * f.weight,
+            "jobs_digital_created": float(created.sum()) * f.weight,
+            "jobs_net_change": float(created.sum() - lost.sum()) * f.weight,
+        }
+        for s, name in enumerate(KEY_SECTORS):
+            mask = f.sector == s
+            row[f"jobs_routine_lost_{name}"] = float(lost[mask].sum()) * f.weight
+            row[f"jobs_digital_created_{name}"] = float(created[mask].sum()) * f.weight
+        fe = m.last_firms
+        row.update({
+            "firm_credit_applicants": fe.get("applicants", 0.0),
+            "firm_credit_refused": fe.get("refused", 0.0),
+            "enterprise_loans_cny_cum": m.ledger.flow("enterprise_loans"),
+            "energy_premium_revenue_cny_cum": m.ledger.flow("energy_premium_revenue"),
+        })
+        return row
 
     def record(self) -> None:
         m = self.model
@@ -129,15 +182,14 @@ class Recorder:
         adopting = other & (f.level >= 1)
         sites = m.sites
         cap = sum(s.capacity_p for s in sites)
-        new = sum(s.new_capacity_p for s in sites) + sum(x[1] for s in sites for x in s.pipeline)
-        new_green = sum(s.new_green_p for s in sites) + sum(
-            x[1] * x[2] for s in sites for x in s.pipeline)
+        new = sum(s.new_capacity_p for s in sites) + sum(b.p for s in sites for b in s.pipeline)
+        new_green = sum(s.new_green_p for s in sites) + sum(b.p * b.green for s in sites for b in s.pipeline)
+        cluster_sites = [s for s in sites if s.cluster in ("south", "edge")]
+        offered = float(np.mean([s.chosen_green for s in cluster_sites]))
+        lc = m.last_compute
         pilots = m.pilots_operating()
-        lv = m.levers
-        links = m.data.chain_links(f, p.dataeconomy, compute_p=cap,
-                                   exchange_base=lv.exchange_service_base, pilots=pilots,
-                                   security_cny=lv.data_security_cny_per_year)
-        scale = self.data_industry_cny_per_year()
+        links = m.data.links
+        scale = m.data_industry_cny
         idx = c["digital_index"]
         key_datasets = m.data.datasets[:len(KEY_SECTORS)]
         row = {
@@ -154,33 +206,49 @@ class Recorder:
             "data_firms_active": float((f.is_data & f.active).sum() * f.weight),
             "talent_pool": float(m.talent.pool.sum()),
             "talent_demand": float(c["talent_demand"].sum()),
-            "talent_adequacy": _share(float(m.talent.pool.sum()), float(c["talent_demand"].sum())),
+            "talent_adequacy": league_adequacy(m.talent.pool, c["talent_demand"]),
             "talent_departures": float(m.last_talent["departures"]),
             "wage_mean_cny_per_month": float(m.talent.wage.mean()),
             "sharing_quality_mean": float(c["sharing_quality"].mean()),
             "sharing_use_mean": float(c["sharing_use"].mean()),
-            "counties_in_vicious_circle": sum(1 for k in m.counties
-                                              if k.sharing_trend < 0 and k.sharing_use < 0.5),
+            "sharing_users_mean": float(c["sharing_users"].mean()),
+            "counties_in_vicious_circle": sum(k.in_vicious_circle(p.counties) for k in m.counties),
             "compute_capacity_p": cap,
             "compute_south_p": sum(s.capacity_p for s in sites if s.cluster == "south"),
             "compute_edge_p": sum(s.capacity_p for s in sites if s.cluster == "edge"),
             "compute_pipeline_p": sum(s.pipeline_p for s in sites),
             "compute_demand_p": m.last_compute["external_demand_p"] + m.last_compute["local_demand_p"],
             "compute_utilisation": _share(m.last_compute["served_p"], cap),
-            "green_share_new": _share(new_green, new) if new > 0 else math.nan,
+            "compute_idle_p": max(cap - lc["served_p"], 0.0),     # served <= capacity (float noise)
+            "compute_rent_cny_per_p_month": lc["rent_cny_per_p_month"],
+            "compute_margin_cny_per_year": 12 * lc["margin_cny"],
+            "compute_return_on_capex": lc["return_on_capex"],
+            "compute_deferred_p_cum": m.market.deferred_p,
+            "compute_cancelled_p_cum": m.market.cancelled_p,
+            "green_share_new": _share(new_green, new) if new > 1e-9 else offered,
+            "green_share_new_is_offer": float(new <= 1e-9),
             "pue": m.fleet_pue(),
             "data_industry_cny_per_year": scale,
-            "data_products_developed": m.data.products_unlisted + m.data.products_listed,
+            "data_products_developed": (m.data.products_unlisted + m.data.products_listed
+                                        + m.data.products_listed_elsewhere),
             "data_products_listed": m.data.products_listed,
+            "data_products_listed_elsewhere": m.data.products_listed_elsewhere,
             "datasets": float(m.data.datasets.sum()),
             "datasets_key_sector_min": float(key_datasets.min()),
             "cases": m.data.cases,
+            "cases_demonstration": m.data.cases_by_kind["demonstration"],
+            "cases_ai_plus": m.data.cases_by_kind["ai_plus"],
+            "cases_own": m.data.cases_by_kind["own"],
+            "projects_failed": m.data.projects_failed,
             "pilots_operating": pilots,
+            "pilots_failed": m.data.pilots_failed,
+            "pilot_stalled_months": m.data.pilot_stalled_months,
             "chain_links": int(links.sum()),
             "digital_index_seat": float(idx[m.seat]),
             "digital_index_min": float(idx.min()),
             "digital_index_spread": float(idx.max() - idx.min()),
             "herder_benefit_cny_cum": m.ledger.flow("herder_benefit"),
+            **self.economy_columns(scale),
             "public_cost_cny_cum": m.ledger.public_total(),
             "enterprise_capex_cny_cum": m.ledger.flow("enterprise_capex"),
         }
@@ -188,6 +256,7 @@ class Recorder:
         self.target_state = {
             "datasets": dict(zip(DATASET_DOMAINS, m.data.datasets.tolist(), strict=True)),
             "links": dict(zip(CHAIN_LINKS, links.tolist(), strict=True)),
+            "link_activity": dict(zip(CHAIN_LINKS, np.round(m.data.link_activity, 4).tolist(), strict=True)),
         }
         if year == TARGET_YEAR and month == 12:
             self.final_2027 = (row, dict(self.target_state))
@@ -221,7 +290,7 @@ class Recorder:
                    f"run_rate_{row['date']}_cny_per_year": final},
             "T2": state["datasets"],
             "T5": {"south_p": row["compute_south_p"], "edge_p": row["compute_edge_p"]},
-            "T8": state["links"],
+            "T8": {"links": state["links"], "activity": state["link_activity"]},
         }
         out = {}
         for t in TARGETS:
@@ -230,7 +299,7 @@ class Recorder:
                 met = False
             else:
                 met = (v > t.target) if t.strict else (v >= t.target)
-                met = met and extra_ok.get(t.id, True)
+                met = bool(met and extra_ok.get(t.id, True))
             out[t.id] = {
                 "label_en": t.label_en, "label_zh": t.label_zh,
                 "value": None if math.isnan(v) else round(v, 4), "target": t.target,
