@@ -64,10 +64,12 @@ def test_miss_and_holds():
 
 def test_shallow_pattern_fails_when_firms_deepen_fast():
     """W1 held in 60 of 60 prior draws before it was reformulated; with the upgrade hazards at the
-    top of their prior, firms deepen: the depth target fails and the shallow share falls."""
+    top of their prior and the capability and risk barriers at the bottom of theirs, firms deepen:
+    the depth target fails and the shallow share falls."""
     ts = load_targets()
     w1 = [t for t in ts.active if t.id.startswith("W1")]
-    fast = {f"enterprises.upgrade_rate_per_year[{i}]": 1.0 for i in range(4)}
+    fast = {**{f"enterprises.upgrade_rate_per_year[{i}]": 1.0 for i in range(4)},
+            "enterprises.capability_barrier_mean": 0.3, "enterprises.risk_barrier_mean": 0.3}
     r = simulate(scenario_with(fast), seed=1, scale=0.05)
     v = measure_run(w1, r)
     depth = next(t for t in w1 if t.id == "W1_depth_slow")
