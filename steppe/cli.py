@@ -52,11 +52,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.out == "":
         raise OutputError("--out is empty; give the name of a new folder", 2)
     out = Path(args.out) if args.out is not None else Path("results") / scenario.name
+    scenario, used, _ = _with_posterior(scenario, None if args.prior else (args.posterior or ""))
     staging = prepare_output(out, args.force)       # before the run: a bad --out fails at once
     try:
         start = time.perf_counter()
         print(f"running {scenario.name} ({path}) to end-{scenario.until}, seed {args.seed}, "
-              f"scale {args.scale:g} -> {out} ...", file=sys.stderr)
+              f"scale {args.scale:g}, {used} -> {out} ...", file=sys.stderr)
         result = simulate(scenario, seed=args.seed, scale=args.scale)
         written = write_outputs(result, out, force=args.force, staging=staging)
     finally:
@@ -65,6 +66,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"\n{len(written)} files in {out} ({time.perf_counter() - start:.1f} s): "
           + ", ".join(p.name for p in written), file=sys.stderr)
     return 0
+
+
+def _with_posterior(scenario, posterior: str | None):
+    """The scenario with the posterior's central parameter set (``posterior`` "" = the shipped
+    one, None = hand-set priors), and a phrase saying which parameters were used."""
+    if posterior is None:
+        return scenario, "hand-set parameters (--prior)", None
+    from calibration.posterior import PosteriorError, central, load_posterior
+    from calibration.space import apply_unless_set
+
+    try:
+        post = load_posterior(posterior or None)
+    except PosteriorError as exc:
+        raise ScenarioError(str(exc)) from None
+    return apply_unless_set(scenario, central(post)), f"calibrated parameters (posterior {post.path})", post
 
 
 def _print_settings(cls: type, prefix: str = "") -> None:
@@ -121,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="agents per household or firm (0.1: one agent per ten)")
     run.add_argument("--until", type=_bounded(int, MIN_UNTIL, MAX_UNTIL, "--until"), default=None,
                      help="last simulated year (default: the scenario's, else 2027)")
+    pg = run.add_mutually_exclusive_group()
+    pg.add_argument("--prior", action="store_true",
+                    help="use the hand-set parameter values, not the calibrated posterior's central set")
+    pg.add_argument("--posterior", metavar="DIR", default=None,
+                    help="posterior folder (default: the shipped calibration/posterior)")
     run.set_defaults(func=cmd_run)
     lv = sub.add_parser("levers", help="list the policy levers (--json: with timings, outcomes and "
                         "targets, as docs/problem.schema.json)")
@@ -131,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     pa.set_defaults(func=cmd_params)
     add_batch_commands(sub)
     add_study_commands(sub)
+    add_calibrate_command(sub)
     return parser
 
 
@@ -158,7 +180,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     _check_workers("--workers", args.workers)
     _check_workers("--dask-local", args.dask_local)
     design = Design.from_files(args.scenarios, args.reps, args.seed, args.scale, args.until,
-                               args.counties)
+                               args.counties, args.posterior_draws, args.posterior)
     print(f"batch: {len(design.scenarios)} scenario(s) × {design.reps} replication(s) = "
           f"{len(design.scenarios) * design.reps} runs, base seed {design.base_seed}, scale "
           f"{design.scale:g} -> {args.out}", file=sys.stderr)
@@ -230,6 +252,11 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--until", type=_bounded(int, MIN_UNTIL, MAX_UNTIL, "--until"), default=None,
                    help="last simulated year for every scenario (default: each scenario's)")
     b.add_argument("--counties", action="store_true", help="also store one row per county and month")
+    b.add_argument("--posterior-draws", type=_bounded(int, 0, MAX_REPS, "--posterior-draws"), default=0,
+                   metavar="K", help="draw K parameter sets from the calibrated posterior; replication r "
+                   "of every scenario uses set r %% K (default 0: hand-set parameters)")
+    b.add_argument("--posterior", metavar="DIR", default=None,
+                   help="posterior folder for --posterior-draws (default: the shipped calibration/posterior)")
     ex = b.add_mutually_exclusive_group()
     ex.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
                     help=f"local worker processes (default: all cores, here {default_workers()})")
@@ -377,6 +404,88 @@ INTERRUPTED = {"batch": "interrupted before any run was stored",
 def _error(message: str, status: int) -> int:
     print(f"error: {message}", file=sys.stderr)
     return status
+
+
+def _budget(text: str) -> tuple[int | None, float | None]:
+    """``--budget``: N runs, or N minutes written ``Nm``/``Nmin``."""
+    t = text.strip().lower()
+    try:
+        if t.endswith(("min", "m")):
+            minutes = float(t.removesuffix("min").removesuffix("m"))
+            if not 0 < minutes <= 7 * 24 * 60:
+                raise ValueError
+            return None, minutes
+        runs = int(t)
+        if not 1 <= runs <= 10**8:
+            raise ValueError
+        return runs, None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--budget {text!r}: expected a number of runs (e.g. 8000) or of "
+                                         "minutes (e.g. 25m), positive") from None
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from calibration.abc import CalibrationError, Runner, Settings
+    from calibration.calibrate import calibrate
+    from calibration.posterior import PosteriorError
+    from calibration.targets import TargetError, load_targets
+
+    kw = {}
+    if args.budget is not None:
+        kw["budget_runs"], kw["budget_minutes"] = args.budget
+    if args.parameters:
+        kw["parameters"] = tuple(p.strip() for p in args.parameters.split(",") if p.strip())
+    settings = Settings(scale=args.scale, seed=args.seed, population=args.population,
+                        held_out=tuple(args.hold_out or ()), predictive_runs=args.predictive_runs,
+                        scale_check_runs=args.scale_check_runs, **kw)
+    runner = Runner(workers=args.workers, dask_address=args.dask, dask_local=args.dask_local)
+    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    try:
+        targets = load_targets(args.targets, until=settings.until)
+        calibrate(args.out, settings, targets, runner)
+    except (TargetError, CalibrationError, PosteriorError, BatchError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"interrupted; what was computed is kept in {args.out}/work: run the same command again "
+              "to go on", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+def add_calibrate_command(sub: argparse._SubParsersAction) -> None:
+    c = sub.add_parser("calibrate", help="calibrate the behavioural parameters to the targets (ABC-SMC)",
+                       description="Screen the parameters (Morris), calibrate those that move the targets "
+                       "of calibration/targets.toml with ABC-SMC, and write the posterior, its manifest "
+                       "and a report to --out. Interrupted, the same command resumes. See docs/CALIBRATION.md.")
+    c.add_argument("--budget", type=_budget, default=None,
+                   help="stop the ABC stage once the calibration has used this many runs (e.g. 8000) or "
+                   "minutes (e.g. 25m), screening included; default 12000 runs or 25 minutes, "
+                   "whichever comes first")
+    c.add_argument("--out", default="results/calibration", help="output folder (default results/calibration)")
+    c.add_argument("--targets", default=None, help="targets file (default calibration/targets.toml)")
+    c.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
+                   help="agents per household or firm in calibration runs (default 0.2; see the scale check)")
+    c.add_argument("--seed", type=_bounded(int, 0, 2**32 - 1, "--seed"), default=0)
+    c.add_argument("--population", type=_bounded(int, 10, 100000, "--population"), default=150,
+                   help="ABC particles per generation (default 150)")
+    c.add_argument("--predictive-runs", type=_bounded(int, 2, 100000, "--predictive-runs"), default=60,
+                   help="prior and posterior predictive runs for the checks (default 60 each)")
+    c.add_argument("--scale-check-runs", type=_bounded(int, 2, 1000, "--scale-check-runs"), default=6,
+                   help="prior draws run at --scale and at full scale to check they agree (default 6)")
+    c.add_argument("--hold-out", action="append", metavar="TARGET",
+                   help="leave this target out of the fit and report how well the posterior predicts it")
+    c.add_argument("--parameters", default=None,
+                   help="comma-separated parameters to calibrate (skips the screening)")
+    ex = c.add_mutually_exclusive_group()
+    ex.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
+                    help=f"local worker processes (default: all cores, here {default_workers()})")
+    ex.add_argument("--dask", metavar="ADDRESS", default=None, help="run on the Dask scheduler at ADDRESS")
+    ex.add_argument("--dask-local", type=_bounded(int, 1, 4096, "--dask-local"), metavar="N", default=None,
+                    help="start a Dask LocalCluster of N worker processes on loopback")
+    c.set_defaults(func=cmd_calibrate)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -86,11 +86,16 @@ class Design:
     scale: float = 1.0
     until: int | None = None
     counties: bool = False
+    posterior: dict[str, Any] | None = None              # what the manifest records about it
+    parameter_sets: tuple[dict[str, float], ...] = ()    # replication r uses set r % K
 
     @classmethod
     def from_files(cls, paths: Sequence[str | Path], reps: int, base_seed: int = 0,
-                   scale: float = 1.0, until: int | None = None, counties: bool = False) -> Design:
-        """Load and check every scenario file; names (file stems) must be unique."""
+                   scale: float = 1.0, until: int | None = None, counties: bool = False,
+                   posterior_draws: int = 0, posterior: str | None = None) -> Design:
+        """Load and check every scenario file; names (file stems) must be unique. With
+        ``posterior_draws`` K > 0, K parameter sets are drawn from the posterior (the shipped one
+        unless ``posterior`` names a folder) and replication r of every scenario uses set r % K."""
         if not paths:
             raise BatchError("give at least one scenario file")
         if not 1 <= reps <= MAX_REPS:
@@ -109,7 +114,29 @@ class Design:
                 raise BatchError(f"two scenarios are named {sc.name!r} ({seen[sc.name]} and {path}); "
                                  "names must be unique within a batch")
             seen[sc.name] = str(path)
-        return cls(scenarios, tuple(str(p) for p in paths), reps, base_seed, scale, until, counties)
+        post, sets = None, ()
+        if posterior_draws:
+            from calibration.posterior import PosteriorError, draw, load_posterior
+
+            try:
+                loaded = load_posterior(posterior)
+            except PosteriorError as exc:
+                raise BatchError(str(exc)) from None
+            sets = tuple(draw(loaded, posterior_draws, base_seed))
+            post = {**loaded.describe(), "draws": posterior_draws, "draw_seed": base_seed,
+                    "rule": "replication r of every scenario uses parameter set r % draws"}
+        return cls(scenarios, tuple(str(p) for p in paths), reps, base_seed, scale, until, counties,
+                   post, sets)
+
+    def scenario_for(self, spec: RunSpec) -> Scenario:
+        """The scenario of a run, with its replication's posterior parameter set if any (a value
+        the scenario file sets itself wins)."""
+        sc = self.scenarios[spec.index]
+        if not self.parameter_sets:
+            return sc
+        from calibration.space import apply_unless_set
+
+        return apply_unless_set(sc, self.parameter_sets[spec.rep % len(self.parameter_sets)])
 
     def runs(self) -> list[RunSpec]:
         """Every run, scenario by scenario."""
@@ -126,6 +153,7 @@ class Design:
             "reps": self.reps, "base_seed": self.base_seed, "scale": self.scale,
             "until": self.until, "counties": self.counties, "seed_rule": SEED_RULE,
             "model_sha256": model_source_hash(), "model_version": package_version(),
+            **({"posterior": self.posterior} if self.posterior else {}),
         }
 
 
@@ -321,7 +349,7 @@ def _drive(engine: SerialEngine | PoolEngine | DaskEngine, design: Design, todo:
                 if spec is None:
                     exhausted = True
                     break
-                pending[engine.submit(run_one, design.scenarios[spec.index], spec, design.scale,
+                pending[engine.submit(run_one, design.scenario_for(spec), spec, design.scale,
                                       design.counties)] = spec
             if not pending:
                 return

@@ -1,0 +1,296 @@
+"""``steppe calibrate``: the whole calibration, from targets to a posterior with its report.
+
+Output folder ``OUT``::
+
+    posterior.parquet   parameter sets ("group.param" columns) and their normalised ``weight``
+    manifest.json       model and targets hashes, seed, method settings, run counts, wall time
+    report/             report.md, prior_posterior.png, predictive.png, identifiability.csv,
+                        checks.csv, screening.csv, scale_check.csv
+    work/               resumable state: screening, scale check, the pyabc SQLite history
+
+The posterior and manifest are written last, each to a temporary file renamed into place, so
+an interrupted calibration leaves no half-written posterior; the same command resumes it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from calibration.abc import (
+    STATE,
+    CalibrationError,
+    Progress,
+    Runner,
+    Settings,
+    check_table,
+    identifiability,
+    predictive,
+    resample,
+    run_abc,
+    say_stderr,
+    scale_check,
+    screen,
+    select,
+)
+from calibration.posterior import FORMAT, model_hash
+from calibration.space import Space, scalar_space
+from calibration.targets import TargetSet, load_targets
+
+ABC_SPACE = "logit of the uniform prior, standard logistic prior (calibration.abc.to_prior_space)"
+
+
+def _atomic_write(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _cached(path: Path, make) -> pd.DataFrame:
+    if path.is_file():
+        return pd.read_parquet(path)
+    frame = make()
+    _atomic_write(path, lambda p: frame.to_parquet(p))
+    return frame
+
+
+def _check_state(work: Path, key: dict[str, Any]) -> None:
+    """A work folder may only be resumed by the same calibration (model, targets, settings)."""
+    path = work / STATE
+    key = json.loads(json.dumps(key))      # tuples as lists, as stored
+    if not path.is_file():
+        path.write_text(json.dumps({"key": key}))
+        return
+    state = json.loads(path.read_text())
+    old = state.get("key", {})
+    diff = sorted(k for k in set(old) | set(key) if old.get(k) != key.get(k))
+    if diff:
+        raise CalibrationError(
+            f"{work}: this work folder belongs to another calibration (differs in: {', '.join(diff)}); "
+            "use another --out, or delete the folder to start afresh")
+
+
+def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = None,
+              runner: Runner | None = None, say=say_stderr) -> dict[str, Any]:
+    """Run (or resume) a calibration into ``out``; returns the manifest."""
+    start = time.monotonic()
+    out = Path(out)
+    targets = targets if targets is not None else load_targets(until=settings.until)
+    if settings.held_out:
+        fitted = targets.without(settings.held_out)
+    else:
+        fitted = targets
+    if not fitted.active:
+        raise CalibrationError("no active target left to calibrate on")
+    runner = runner or Runner()
+    work = out / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    key = {"model_sha256": model_hash(), "targets_sha256": targets.sha256, "abc_space": ABC_SPACE,
+           **settings.key()}
+    _check_state(work, key)
+    space = scalar_space()
+    progress = Progress(time.monotonic(), settings.budget_runs, settings.budget_minutes, 0)
+    try:
+        say(f"scale check: {settings.scale_check_runs} prior draws at scale {settings.scale:g} and 1")
+        scale_tab = _cached(work / "scale_check.parquet", lambda: scale_check(fitted, space, settings, runner))
+        worst = scale_tab.sort_values("mean_abs_diff_tol").iloc[-1]
+        say(f"scale check: largest mean difference {worst['mean_abs_diff_tol']:.2f} tolerances ({worst['target']})")
+        if settings.parameters:
+            chosen = list(settings.parameters)
+            screening = pd.DataFrame()
+        else:
+            n = settings.morris_trajectories * (len(space.names) + 1)
+            say(f"screening: Morris, {len(space.names)} parameters, {n} runs")
+            screening = _cached(work / "screening.parquet", lambda: screen(fitted, space, settings, runner))
+            chosen = select(screening, settings)
+        if not chosen:
+            raise CalibrationError("no parameter moves the targets (screening found none above "
+                                   f"{settings.screen_threshold:g} tolerances)")
+        sub = space.subset(chosen)
+        say(f"calibrating {len(chosen)} parameters: {', '.join(chosen)}")
+        post, facts = run_abc(sub, fitted, settings, runner, work, say, progress)
+        say(f"predictive checks: {settings.predictive_runs} prior and {settings.predictive_runs} posterior runs")
+        rng = np.random.default_rng([settings.seed, 7])
+        prior_pts = [dict(zip(sub.names, row, strict=True)) for row in sub.sample(settings.predictive_runs, rng)]
+        post_pts = resample(post, settings.predictive_runs, settings.seed)
+        prior_pred = predictive(targets.active, prior_pts, settings, runner, "prior predictive")
+        post_pred = predictive(targets.active, post_pts, settings, runner, "posterior predictive")
+    finally:
+        runner.close()
+    checks = check_table(targets.active, prior_pred, post_pred, settings.held_out)
+    ident = identifiability(sub, post)
+    wall = time.monotonic() - start
+    manifest = {
+        "format": FORMAT,
+        "model_sha256": key["model_sha256"],
+        "targets_file": targets.path,
+        "targets_sha256": targets.sha256,
+        "targets_used": [t.id for t in fitted.active],
+        "targets_held_out": list(settings.held_out),
+        "targets_pending": [t.id for t in targets.pending],
+        "seed": settings.seed,
+        "method": "ABC-SMC (pyabc), Morris screening (SALib)",
+        "abc_space": ABC_SPACE,
+        "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.__dict__.items()},
+        "parameters": chosen,
+        "fixed_parameters": [n for n in space.names if n not in chosen],
+        "fixed_note": "parameters not calibrated keep their hand-set values (model/params.py) in projections",
+        "runs": {"this_session": runner.runs, "abc": facts["abc_runs"],
+                 "screening": 0 if screening.empty else int(settings.morris_trajectories * (len(space.names) + 1)),
+                 "predictive": 2 * settings.predictive_runs, "scale_check": 2 * settings.scale_check_runs,
+                 "note": "stages cached in work/ by an earlier session (screening, scale check) are not "
+                         "counted in this_session, nor in wall_s"},
+        "abc": facts,
+        "wall_s": round(wall, 1),
+        "runs_per_s": round(runner.runs / runner.seconds, 2) if runner.seconds > 0 else None,
+        "posterior_rows": len(post),
+        "posterior_ess": round(float(1 / np.sum(np.square(post["weight"].to_numpy()))), 1),
+        "coverage": {"targets": int(checks["covered"].sum()), "of": len(checks)},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "python": platform.python_version(),
+    }
+    report = out / "report"
+    report.mkdir(parents=True, exist_ok=True)
+    write_report(report, sub, post, prior_pred, post_pred, checks, ident, screening, scale_tab, manifest)
+    _atomic_write(out / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
+    _atomic_write(out / "manifest.json",
+                  lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"))
+    if manifest["posterior_ess"] < 0.1 * len(post):
+        say(f"warning: the posterior's effective sample size is {manifest['posterior_ess']} of {len(post)} "
+            "particles (weights concentrated on a few): draws repeat the same sets; give a larger --budget "
+            "or --population")
+    say(f"posterior of {len(post)} parameter sets -> {out / 'posterior.parquet'}; report in {report}; "
+        f"{runner.runs} runs in {wall / 60:.1f} min ({manifest['runs_per_s']} runs/s)")
+    return manifest
+
+
+# -- report -----------------------------------------------------------------------------------
+def _fmt(x: Any) -> str:
+    if isinstance(x, float):
+        return f"{x:.3g}"
+    return str(x)
+
+
+def _md_table(frame: pd.DataFrame) -> str:
+    cols = list(frame.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, r in frame.iterrows():
+        lines.append("| " + " | ".join(_fmt(r[c]) for c in cols) + " |")
+    return "\n".join(lines)
+
+
+def write_report(folder: Path, space: Space, post: pd.DataFrame, prior_pred: pd.DataFrame,
+                 post_pred: pd.DataFrame, checks: pd.DataFrame, ident: pd.DataFrame,
+                 screening: pd.DataFrame, scale_tab: pd.DataFrame, manifest: dict[str, Any]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    # prior vs posterior marginals
+    k = len(space.variables)
+    cols = 4
+    rows = (k + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.3 * rows), squeeze=False)
+    for ax, v in zip(axes.flat, space.variables, strict=False):
+        lo, hi = v.prior
+        ax.hist(post[v.name], bins=20, range=(lo, hi), weights=post["weight"], density=True,
+                color="tab:blue", alpha=0.7, label="posterior")
+        ax.axhline(1 / (hi - lo), color="0.3", ls="--", lw=1, label="prior")
+        ax.axvline(float(v.default), color="tab:red", lw=1, label="hand-set")
+        ax.set_title(v.name.split(".", 1)[1], fontsize=8)
+        ax.set_yticks([])
+        ax.xaxis.set_major_locator(plt.MaxNLocator(4))
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[k:]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=6)
+    fig.suptitle("Prior (dashed) and posterior marginals; red: hand-set value", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(folder / "prior_posterior.png", dpi=110)
+    plt.close(fig)
+
+    # predictive checks: one row per target, intervals in units of tolerance around the target
+    from calibration.targets import load_targets
+
+    tg = {t.id: t for t in load_targets(manifest["targets_file"]).active}
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(checks) + 1.2))
+    for i, r in enumerate(checks.itertuples()):
+        t = tg[r.target]
+        lo, hi = t.interval()
+        centre = t.observed if t.observed is not None else (lo if math.isfinite(lo) else hi)
+        def z(x, t=t, centre=centre):
+            return (x - centre) / t.tolerance
+        for dy, name, colr in ((0.15, "prior", "0.6"), (-0.15, "posterior", "tab:blue")):
+            a, m, b = getattr(r, f"{name}_q05"), getattr(r, f"{name}_median"), getattr(r, f"{name}_q95")
+            ax.plot([z(a), z(b)], [i + dy, i + dy], color=colr, lw=3, solid_capstyle="butt")
+            ax.plot([z(m)], [i + dy], "o", color=colr, ms=3)
+        zl = z(lo) if math.isfinite(lo) else -8
+        zh = z(hi) if math.isfinite(hi) else 8
+        ax.fill_betweenx([i - 0.35, i + 0.35], max(zl, -8), min(zh, 8), color="tab:green", alpha=0.2)
+    ax.set_yticks(range(len(checks)))
+    ax.set_yticklabels([f"{r.target}{' (held out)' if r.held_out else ''}" for r in checks.itertuples()], fontsize=7)
+    ax.set_xlim(-8, 8)
+    ax.set_xlabel("measure, in tolerances from the observed value (bands: from the bound)")
+    ax.set_title("90% predictive intervals: prior (grey), posterior (blue); green: observed / allowed", fontsize=9)
+    ax.invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(folder / "predictive.png", dpi=110)
+    plt.close(fig)
+
+    checks.to_csv(folder / "checks.csv", index=False)
+    ident.to_csv(folder / "identifiability.csv", index=False)
+    scale_tab.to_csv(folder / "scale_check.csv", index=False)
+    if not screening.empty:
+        screening.to_csv(folder / "screening.csv")
+    c = manifest["coverage"]
+    text = [
+        "# Calibration report",
+        "",
+        f"Method: {manifest['method']}; {manifest['runs']['this_session']} runs in {manifest['wall_s'] / 60:.1f} min "
+        f"({manifest['runs_per_s']} runs/s); ABC: {manifest['abc']['generations']} generations, epsilon "
+        + " → ".join(f"{e:.3g}" for e in manifest["abc"]["epsilons"])
+        + f", stopped by {manifest['abc']['stopped_by']}. Scale {manifest['settings']['scale']}, seed "
+        f"{manifest['seed']}. Model sha256 {manifest['model_sha256'][:12]}, targets sha256 "
+        f"{manifest['targets_sha256'][:12]}. Posterior: {manifest['posterior_rows']} particles, effective "
+        f"sample size {manifest['posterior_ess']}.",
+        "",
+        f"Posterior predictive coverage: the observed value or band meets the 90% posterior predictive "
+        f"interval for {c['targets']} of {c['of']} targets.",
+        "",
+        "## Targets: observed against predictive intervals (5%, median, 95%) and share of runs that hold",
+        "",
+        _md_table(checks[["target", "kind", "held_out", "observed", "prior_q05", "prior_median", "prior_q95",
+                          "prior_holds_share", "posterior_q05", "posterior_median", "posterior_q95",
+                          "posterior_holds_share", "covered"]]),
+        "",
+        "![predictive](predictive.png)",
+        "",
+        "## Identifiability (posterior 90% width / prior 90% width)",
+        "",
+        _md_table(ident[["parameter", "prior_low", "prior_high", "default", "posterior_q05", "posterior_median",
+                         "posterior_q95", "width_ratio", "verdict"]]),
+        "",
+        "![marginals](prior_posterior.png)",
+        "",
+        f"Not calibrated (hand-set values kept): {len(manifest['fixed_parameters'])} parameters; see screening.csv.",
+        f"Pending targets (outputs the model does not have yet): {', '.join(manifest['targets_pending']) or 'none'}.",
+        "",
+        "## Scale check (mean |measure at calibration scale − at scale 1|, in tolerances)",
+        "",
+        _md_table(scale_tab),
+        "",
+    ]
+    (folder / "report.md").write_text("\n".join(text), encoding="utf-8")
+

@@ -1,0 +1,135 @@
+"""The calibrated posterior: load it, check it belongs to this model, and use it.
+
+A posterior is a folder with ``posterior.parquet`` (one row per parameter set: ``"group.param"``
+columns and a ``weight``) and ``manifest.json`` (written by ``steppe calibrate``). The one shipped
+in ``calibration/posterior/`` is what ``steppe run`` and ``steppe batch --posterior-draws`` use
+by default. It is valid only for the model it was calibrated on: a posterior whose
+``model_sha256`` differs from the current model's is refused (rebuild it with
+``python experiments/calibrate_posterior.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+FORMAT = "digital-steppe-posterior/1"
+SHIPPED = Path(__file__).resolve().parent / "posterior"
+
+
+class PosteriorError(ValueError):
+    """A posterior that cannot be used; the message names the file and the entry."""
+
+
+def model_hash() -> str:
+    """sha256 of the model source (the one batch manifests record)."""
+    from studies.batch import model_source_hash
+
+    return model_source_hash()
+
+
+@dataclass(frozen=True)
+class Posterior:
+    frame: pd.DataFrame          # parameter columns + "weight" (sums to 1)
+    manifest: dict[str, Any]
+    path: str
+
+    @property
+    def names(self) -> list[str]:
+        return [c for c in self.frame.columns if c != "weight"]
+
+    def describe(self) -> dict[str, Any]:
+        """What a run or batch manifest records about the posterior it used."""
+        import hashlib
+
+        data = (Path(self.path) / "posterior.parquet").read_bytes()
+        return {"path": self.path, "posterior_sha256": hashlib.sha256(data).hexdigest(),
+                "model_sha256": self.manifest.get("model_sha256"),
+                "targets_sha256": self.manifest.get("targets_sha256"),
+                "created": self.manifest.get("created"), "rows": len(self.frame),
+                "parameters": self.names}
+
+
+def load_posterior(path: str | Path | None = None, check_model: bool = True) -> Posterior:
+    """Read and check a posterior folder (default: the shipped one)."""
+    from calibration.space import scalar_space
+
+    folder = Path(path) if path is not None else SHIPPED
+    pq, mf = folder / "posterior.parquet", folder / "manifest.json"
+    for f in (pq, mf):
+        if not f.is_file():
+            raise PosteriorError(f"{f}: no such file; a posterior folder holds posterior.parquet and "
+                                 "manifest.json (written by `steppe calibrate`)")
+    try:
+        manifest = json.loads(mf.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PosteriorError(f"{mf}: not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        got = manifest.get("format") if isinstance(manifest, dict) else None
+        raise PosteriorError(f"{mf}: key 'format' is {got!r}; expected {FORMAT!r}")
+    if check_model and manifest.get("model_sha256") != model_hash():
+        raise PosteriorError(
+            f"{mf}: key 'model_sha256' is {str(manifest.get('model_sha256'))[:12]}, but this model's source "
+            f"hashes to {model_hash()[:12]}: the posterior was calibrated on another model version. Rebuild "
+            "it (python experiments/calibrate_posterior.py, or steppe calibrate) or run with --prior")
+    try:
+        frame = pd.read_parquet(pq)
+    except Exception as exc:
+        raise PosteriorError(f"{pq}: cannot be read as Parquet ({type(exc).__name__}: {exc})") from None
+    if "weight" not in frame.columns or len(frame) == 0:
+        raise PosteriorError(f"{pq}: expected rows of parameter columns and a 'weight' column")
+    known = {v.name: v for v in scalar_space().variables}
+    for col in frame.columns:
+        if col == "weight":
+            continue
+        if col not in known:
+            raise PosteriorError(f"{pq}: column {col!r} is not a calibration parameter of this model "
+                                 "(see `steppe params`)")
+        lo, hi = known[col].prior
+        vals = frame[col].to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(vals) | (vals < lo) | (vals > hi))
+        if len(bad):
+            raise PosteriorError(f"{pq}: row {int(bad[0])}, column {col!r}: {float(vals[bad[0]]):g} is outside "
+                                 f"the prior [{lo:g}, {hi:g}]")
+    w = frame["weight"].to_numpy(dtype=float)
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise PosteriorError(f"{pq}: column 'weight' must hold non-negative numbers with a positive sum")
+    frame = frame.assign(weight=w / w.sum())
+    return Posterior(frame, manifest, str(folder))
+
+
+def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
+    order = np.argsort(x)
+    c = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(c, 0.5 * c[-1])])
+
+
+def central(posterior: Posterior) -> dict[str, float]:
+    """The central parameter set: the weighted median of each marginal (integers rounded)."""
+    from model.problem import PROBLEM
+
+    ints = {v.name for v in PROBLEM.uncertainties if v.kind == "integer"}
+    w = posterior.frame["weight"].to_numpy()
+    out = {}
+    for n in posterior.names:
+        m = _weighted_median(posterior.frame[n].to_numpy(dtype=float), w)
+        out[n] = float(round(m)) if n in ints else m
+    return out
+
+
+def draw(posterior: Posterior, k: int, seed: int) -> list[dict[str, float]]:
+    """``k`` parameter sets drawn with replacement by weight (reproducible from ``seed``)."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    rng = np.random.default_rng([seed, 0x9057])
+    w = posterior.frame["weight"].to_numpy()
+    idx = rng.choice(len(w), size=k, replace=True, p=w)
+    names = posterior.names
+    vals = posterior.frame[names].to_numpy(dtype=float)
+    return [{n: float(vals[i, j]) for j, n in enumerate(names) if math.isfinite(vals[i, j])} for i in idx]
