@@ -1,0 +1,71 @@
+"""The app's service: the run service plus caches of whole requests, comparisons, figures and
+reports, so that an identical request, a language switch back and forth or a second download
+costs nothing."""
+
+from __future__ import annotations
+
+import threading
+
+from app import figures, report, results
+from app.packages import run_key, to_scenario
+from app.runner import Job, Request, RunService
+
+
+class AppService(RunService):
+    def __init__(self, workers: int | None = None) -> None:
+        super().__init__(workers)
+        self._by_request: dict[tuple, int] = {}
+        self._comparisons: dict[int, results.Comparison] = {}
+        self._figures: dict[tuple[int, str], dict[str, bytes]] = {}
+        self._reports: dict[tuple[int, str, str], bytes] = {}
+        self._cache_lock = threading.RLock()
+
+    @staticmethod
+    def request_key(request: Request) -> tuple:
+        """What the results of a request depend on: each package's run content and title (titles
+        label the tables), replications, scale and seed."""
+        return (tuple((run_key(to_scenario(p)), p.title.strip(), tuple(sorted(p.changes.items(), key=str)))
+                      for p in request.packages),
+                request.reps, float(request.scale), request.base_seed)
+
+    def submit_cached(self, request: Request) -> Job:
+        """The finished or running job of an identical request, else a new background job."""
+        key = self.request_key(request)
+        old = self.jobs.get(self._by_request.get(key, -1))
+        if old is not None and old.finished and not old.error:
+            # served at once: the same runs, the same comparison, figures and reports
+            job = Job(next(self._ids), request, total=0, cached=sum(len(r) for r in old.runs or []),
+                      finished=True, runs=old.runs)
+            self.jobs[job.id] = job
+            with self._cache_lock:
+                if old.id in self._comparisons:
+                    self._comparisons[job.id] = self._comparisons[old.id]
+            return job
+        if old is not None and not old.finished:
+            return old
+        job = self.submit(request)
+        self._by_request[key] = job.id
+        return job
+
+    def comparison(self, job: Job) -> results.Comparison:
+        with self._cache_lock:
+            if job.id not in self._comparisons:
+                self._comparisons[job.id] = results.build(job)
+            return self._comparisons[job.id]
+
+    def figures(self, comp: results.Comparison, lang: str) -> dict[str, bytes]:
+        with self._cache_lock:
+            key = (comp.job_id, lang)
+            if key not in self._figures:
+                self._figures[key] = figures.all_png(comp, lang)
+            return self._figures[key]
+
+    def report(self, comp: results.Comparison, lang: str, fmt: str) -> bytes:
+        key = (comp.job_id, lang, fmt)
+        if key not in self._reports:
+            if fmt == "pdf":
+                data = report.pdf_report(comp, lang)
+            else:
+                data = report.html_report(comp, lang, self.figures(comp, lang)).encode("utf-8")
+            self._reports[key] = data
+        return self._reports[key]
