@@ -58,6 +58,7 @@ def trajectories(comp: Comparison, lang: str) -> Figure:
             ax.set_ylabel(unit_label(UNIT[tid], lang), fontsize=8)
         ax.set_title(f"{tid} {_short(target_label(tid, lang), 26)}", fontsize=9)
         ax.tick_params(labelsize=7)
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
         ax.xaxis.set_major_locator(MultipleLocator(1))
     axes.flat[0].legend(fontsize=7, loc="upper left")
     fig.suptitle(f"{t('figure_paths', lang)} — {t('paths_caption', lang)}", fontsize=11)
@@ -138,7 +139,7 @@ def county_map(comp: Comparison, lang: str) -> Figure:
             v = med.loc[pid][col].reindex(seats.index)
             sc = ax.scatter(seats["seat_lon"], seats["seat_lat"], c=v, cmap="viridis", vmin=lo, vmax=hi,
                             s=160, edgecolors="k", linewidths=0.5)
-            for cid, row in seats.iterrows():
+            for cid, row in seats.iterrows() if c == 0 else ():   # names once per row
                 ax.annotate(county_name(cid, lang), (row["seat_lon"], row["seat_lat"]), fontsize=6,
                             xytext=(0, 7), textcoords="offset points", ha="center")
             ax.set_xlim(111.3, 120.0)
@@ -157,5 +158,21 @@ def county_map(comp: Comparison, lang: str) -> Figure:
 FIGURES = {"trajectories": trajectories, "progress": progress, "costs": costs, "counties": county_map}
 
 
+def render(name: str, comp: Comparison, lang: str) -> bytes:
+    """One figure as PNG (a task for the worker processes)."""
+    return png(FIGURES[name](comp, lang))
+
+
 def all_png(comp: Comparison, lang: str) -> dict[str, bytes]:
-    return {name: png(fn(comp, lang)) for name, fn in FIGURES.items()}
+    return {name: render(name, comp, lang) for name in FIGURES}
+
+
+def warm_up() -> int:
+    """Import matplotlib and load the CJK font in a worker process before the first figure."""
+    import os
+
+    use_cjk_font()
+    fig = plt.figure(figsize=(1, 1))
+    fig.text(0.5, 0.5, "数字草原")
+    png(fig)
+    return os.getpid()

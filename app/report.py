@@ -26,9 +26,7 @@ from app.results import (
 )
 from model.plotting import plt, use_cjk_font
 
-CSS = """
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif;
-       margin: 1.5em; color: #222; }
+TABLE_CSS = """
 table.steppe { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.2em 0; }
 table.steppe th, table.steppe td { border: 1px solid #bbb; padding: 3px 6px; text-align: right; vertical-align: top; }
 table.steppe th { background: #eef2f7; text-align: center; }
@@ -36,6 +34,10 @@ table.steppe td:first-child, table.steppe th:first-child { text-align: left; }
 p.caption { color: #555; font-size: 0.85em; max-width: 70em; }
 img.figure { max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0; }
 """
+CSS = """
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+       margin: 1.5em; color: #222; }
+""" + TABLE_CSS
 
 
 def esc(s: object) -> str:

@@ -128,6 +128,28 @@ class RunService:
             raise RuntimeError(job.error)
         return job
 
+    def warm(self) -> None:
+        """Start the worker processes now (in the background), so that the first request does
+        not pay for their start-up and imports."""
+        if self.workers > 1:
+            def start() -> None:
+                with self._run_lock:
+                    engine = self._engine_for(self.workers)
+                    from app.figures import warm_up
+
+                    for fut in [engine.submit(warm_up) for _ in range(self.workers)]:
+                        fut.result()
+            threading.Thread(target=start, name="steppe-warm", daemon=True).start()
+
+    def map_in_pool(self, fn: Any, args: list[tuple]) -> list[Any]:
+        """``fn(*a)`` for each ``a``, on the worker processes when there are several, in order."""
+        if self.workers == 1 or len(args) == 1:
+            return [fn(*a) for a in args]
+        with self._run_lock:
+            engine = self._engine_for(len(args))
+            futures = [engine.submit(fn, *a) for a in args]
+            return [f.result() for f in futures]
+
     def _engine_for(self, n: int) -> SerialEngine | PoolEngine:
         if self.workers == 1 or n == 1:
             return SerialEngine()

@@ -19,6 +19,7 @@ class AppService(RunService):
         self._figures: dict[tuple[int, str], dict[str, bytes]] = {}
         self._reports: dict[tuple[int, str, str], bytes] = {}
         self._cache_lock = threading.RLock()
+        self._alias: dict[int, int] = {}   # a job served from the request cache -> the job that ran
 
     @staticmethod
     def request_key(request: Request) -> tuple:
@@ -37,9 +38,7 @@ class AppService(RunService):
             job = Job(next(self._ids), request, total=0, cached=sum(len(r) for r in old.runs or []),
                       finished=True, runs=old.runs)
             self.jobs[job.id] = job
-            with self._cache_lock:
-                if old.id in self._comparisons:
-                    self._comparisons[job.id] = self._comparisons[old.id]
+            self._alias[job.id] = self._alias.get(old.id, old.id)
             return job
         if old is not None and not old.finished:
             return old
@@ -49,15 +48,18 @@ class AppService(RunService):
 
     def comparison(self, job: Job) -> results.Comparison:
         with self._cache_lock:
-            if job.id not in self._comparisons:
-                self._comparisons[job.id] = results.build(job)
-            return self._comparisons[job.id]
+            jid = self._alias.get(job.id, job.id)
+            if jid not in self._comparisons:
+                self._comparisons[jid] = results.build(self.jobs.get(jid, job))
+            return self._comparisons[jid]
 
     def figures(self, comp: results.Comparison, lang: str) -> dict[str, bytes]:
         with self._cache_lock:
             key = (comp.job_id, lang)
             if key not in self._figures:
-                self._figures[key] = figures.all_png(comp, lang)
+                names = list(figures.FIGURES)
+                pngs = self.map_in_pool(figures.render, [(n, comp, lang) for n in names])
+                self._figures[key] = dict(zip(names, pngs, strict=True))
             return self._figures[key]
 
     def report(self, comp: results.Comparison, lang: str, fmt: str) -> bytes:

@@ -40,7 +40,9 @@ def packages_dir() -> Path:
 @st.cache_resource
 def service() -> AppService:
     workers = int(os.environ.get("STEPPE_APP_WORKERS", "0")) or None
-    return AppService(workers=workers)
+    svc = AppService(workers=workers)
+    svc.warm()
+    return svc
 
 
 def lang() -> str:
@@ -313,6 +315,10 @@ def progress_panel() -> None:
 
 
 # -- results ------------------------------------------------------------------------------------
+def table(tab: results.Table, css_id: str) -> None:
+    st.html(report.table_html(tab, css_id))
+
+
 def results_panel(current: Request | None) -> None:
     L = lang()
     job = service().jobs.get(st.session_state.get("shown_job", -1))
@@ -325,22 +331,23 @@ def results_panel(current: Request | None) -> None:
         st.warning(t("stale", L))
     st.caption(t("run_meta", L, reps=comp.reps, n=len(comp.ids), scale=comp.scale, seed=comp.base_seed))
     pngs = service().figures(comp, L)
+    st.html(f"<style>{report.TABLE_CSS}</style>")   # style only: applies to the page
     tabs = st.tabs([t(k, L) for k in ("tab_targets", "tab_diff", "tab_costs", "tab_paths", "tab_counties",
                                       "tab_notes", "tab_report")])
     with tabs[0]:
         st.caption(t("targets_caption", L))
-        st.html(report.table_html(results.targets_table(comp, L), "targets-table"))
+        table(results.targets_table(comp, L), "targets-table")
         st.image(pngs["progress"])
     with tabs[1]:
         st.caption(t("diff_caption", L, ref=comp.title(comp.reference)))
-        st.html(report.table_html(results.diff_table(comp, L), "diff-table"))
+        table(results.diff_table(comp, L), "diff-table")
     with tabs[2]:
         st.subheader(t("cost_by_lever", L))
-        st.html(report.table_html(results.cost_lever_table(comp, L), "cost-table"))
+        table(results.cost_lever_table(comp, L), "cost-table")
         st.image(pngs["costs"])
         st.subheader(t("cost_per_progress", L))
         st.caption(t("cost_per_progress_caption", L))
-        st.html(report.table_html(results.cost_per_progress_table(comp, L), "cpp-table"))
+        table(results.cost_per_progress_table(comp, L), "cpp-table")
     with tabs[3]:
         st.caption(t("paths_caption", L))
         st.image(pngs["trajectories"])
@@ -362,7 +369,7 @@ def results_panel(current: Request | None) -> None:
         st.download_button(t("export_pdf", L), lambda: svc.report(comp, L, "pdf"), file_name=f"{stem}.pdf",
                            mime="application/pdf", key="dl_pdf")
         st.subheader(t("lever_settings", L))
-        st.html(report.table_html(results.lever_settings_table(comp, L), "levers-table"))
+        table(results.lever_settings_table(comp, L), "levers-table")
 
 
 def page() -> None:

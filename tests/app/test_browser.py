@@ -84,9 +84,13 @@ def browser():
         b.close()
 
 
-def _shot(page, name: str) -> None:
+def _shot(page, name: str, locator=None) -> None:
+    """A screenshot of the viewport (Streamlit scrolls inside the page), after scrolling
+    ``locator`` into view."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    if locator is not None:
+        locator.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / name))
 
 
 def test_compare_two_packages_and_export(server, browser, tmp_path):
@@ -143,10 +147,12 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     expect(table).to_contain_text("促进中心 方案")
     expect(table).to_contain_text("T4")
     expect(page.locator("[data-testid='stImage'] img").first).to_be_visible()
-    _shot(page, "04_results_zh.png")
+    _shot(page, "04_run_done.png")
+    _shot(page, "05_results_zh.png", page.get_by_role("heading", name="结果"))
+    _shot(page, "06_results_table.png", table)
 
     page.get_by_role("tab", name="旗县").click()
-    _shot(page, "05_counties.png")
+    _shot(page, "07_counties.png", page.locator("[data-testid='stImage'] img:visible").first)
 
     page.get_by_role("tab", name="导出报告").click()
     with page.expect_download() as dl:
@@ -163,6 +169,12 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     assert pdf_path.read_bytes()[:5] == b"%PDF-"
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "report.html").write_text(text, encoding="utf-8")
+    (ARTIFACTS / "report.pdf").write_bytes(pdf_path.read_bytes())
+    report = browser.new_page(viewport={"width": 1400, "height": 1800})
+    report.goto(html_path.as_uri())
+    expect(report.locator("table.steppe").first).to_be_visible()
+    report.screenshot(path=str(ARTIFACTS / "08_report_html.png"))
+    report.close()
 
     # the same request again is served from the cache: no new simulation
     page.get_by_role("button", name="运行比较").click()
