@@ -160,8 +160,24 @@ def _table_pages(pdf: PdfPages, heading: str, table: Table, caption: str, rows_p
         plt.close(fig)
 
 
-def pdf_report(comp: Comparison, lang: str) -> bytes:
-    """The report as PDF bytes: provenance, tables, figures and notes."""
+def _image_page(pdf: PdfPages, data: bytes) -> None:
+    """A figure already drawn as PNG (for the page) placed on its own PDF page."""
+    from matplotlib.image import imread
+
+    img = imread(io.BytesIO(data), format="png")
+    w = img.shape[1]
+    fig = plt.figure(figsize=A4_LANDSCAPE)
+    ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
+    ax.imshow(img, interpolation="antialiased")
+    ax.set_aspect("equal")
+    ax.axis("off")
+    pdf.savefig(fig, dpi=max(90, int(w / A4_LANDSCAPE[0])))
+    plt.close(fig)
+
+
+def pdf_report(comp: Comparison, lang: str, pngs: dict[str, bytes] | None = None) -> bytes:
+    """The report as PDF bytes: provenance, tables, figures and notes. Figures are drawn afresh,
+    or placed from ``pngs`` (the page's) when given, which is quicker."""
     use_cjk_font()
     buf = io.BytesIO()
     with PdfPages(buf, metadata={"Title": t("report_title", lang), "Creator": "Digital Steppe",
@@ -171,7 +187,10 @@ def pdf_report(comp: Comparison, lang: str) -> bytes:
         _text_page(pdf, t("report_title", lang), [_wrap(x, 140) for x in first])
         for heading, table, caption in sections(comp, lang):
             _table_pages(pdf, heading, table, caption)
-        for fn in figures.FIGURES.values():
+        for name, fn in figures.FIGURES.items():
+            if pngs and name in pngs:
+                _image_page(pdf, pngs[name])
+                continue
             fig = fn(comp, lang)
             pdf.savefig(fig)
             plt.close(fig)
@@ -183,14 +202,15 @@ def pdf_report(comp: Comparison, lang: str) -> bytes:
     return buf.getvalue()
 
 
-def write(comp: Comparison, lang: str, path: str) -> None:
+def write(comp: Comparison, lang: str, path: str, pngs: dict[str, bytes] | None = None) -> None:
     """Write an .html or .pdf report to ``path`` atomically."""
     import os
     import tempfile
     from pathlib import Path
 
     p = Path(path)
-    data = pdf_report(comp, lang) if p.suffix.lower() == ".pdf" else html_report(comp, lang).encode("utf-8")
+    pdf = p.suffix.lower() == ".pdf"
+    data = pdf_report(comp, lang) if pdf else html_report(comp, lang, pngs).encode("utf-8")
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.tmp-")
     with os.fdopen(fd, "wb") as f:

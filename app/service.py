@@ -66,7 +66,7 @@ class AppService(RunService):
         key = (comp.job_id, lang, fmt)
         if key not in self._reports:
             if fmt == "pdf":
-                data = report.pdf_report(comp, lang)
+                data = report.pdf_report(comp, lang, self.figures(comp, lang))
             else:
                 data = report.html_report(comp, lang, self.figures(comp, lang)).encode("utf-8")
             self._reports[key] = data

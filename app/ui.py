@@ -49,6 +49,38 @@ def lang() -> str:
     return st.session_state.get("lang", DEFAULT_LANG)
 
 
+# -- state ----------------------------------------------------------------------------------------
+# Streamlit drops a widget's state when a completed run did not draw it (a column hidden by
+# choosing fewer packages, a run cut short by a quick click). Every input's value is therefore
+# also kept in a plain dict (STORE), and a widget the last completed run did not draw gets it
+# back before it is drawn (the user cannot have changed a widget that was not on the page).
+STORE = "values"
+DRAWN, DRAWN_DONE = "_drawn", "_drawn_done"
+
+
+def val(key: str, default: Any = None) -> Any:
+    """The value of input ``key``: the widget's when it has one, else the one kept."""
+    ss = st.session_state
+    return ss[key] if key in ss else ss.get(STORE, {}).get(key, default)
+
+
+def put(key: str, value: Any) -> None:
+    st.session_state[key] = value
+    st.session_state.setdefault(STORE, {})[key] = value
+
+
+def widget(fn: Any, label: str, key: str, **kw: Any) -> Any:
+    """Draw input ``fn`` (st.number_input, ...) under ``key``, restoring a dropped state first."""
+    ss = st.session_state
+    store = ss.setdefault(STORE, {})
+    if key in store and (key not in ss or key not in ss.get(DRAWN_DONE, ())):
+        ss[key] = store[key]
+    value = fn(label, key=key, **kw)
+    store[key] = value
+    ss.setdefault(DRAWN, set()).add(key)
+    return value
+
+
 # -- package state ------------------------------------------------------------------------------
 def _key(i: int, name: str, part: str = "") -> str:
     return f"p{i}_{name}{'_' + part if part else ''}"
@@ -57,26 +89,26 @@ def _key(i: int, name: str, part: str = "") -> str:
 def put_package(i: int, pkg: Package) -> None:
     """Write a package into the widgets' state of column ``i``."""
     ss = st.session_state
-    ss[_key(i, "title")] = pkg.title
-    ss[_key(i, "notes")] = pkg.notes
+    put(_key(i, "title"), pkg.title)
+    put(_key(i, "notes"), pkg.notes)
     ss[_key(i, "parameters")] = pkg.parameters
     for name, value, date, new in pkg.lever_lines():
-        ss[_key(i, name)] = as_kind(name, value)   # number inputs need int or float, not both
-        ss[_key(i, name, "date")] = date or NO_DATE
-        ss[_key(i, name, "new")] = as_kind(name, new if date else value)
+        put(_key(i, name), as_kind(name, value))   # number inputs need int or float, not both
+        put(_key(i, name, "date"), date or NO_DATE)
+        put(_key(i, name, "new"), as_kind(name, new if date else value))
 
 
 def get_package(i: int) -> Package:
     """The package column ``i`` shows now."""
     ss = st.session_state
-    levers = {n: ss.get(_key(i, n), v.default) for n, v in LEVERS.items()}
+    levers = {n: val(_key(i, n), v.default) for n, v in LEVERS.items()}
     changes = {}
     for n in LEVERS:
-        date = ss.get(_key(i, n, "date")) or NO_DATE
+        date = val(_key(i, n, "date")) or NO_DATE
         if date != NO_DATE:
-            changes[n] = (date, ss.get(_key(i, n, "new"), levers[n]))
-    return Package(title=str(ss.get(_key(i, "title"), "")), levers=levers, changes=changes,
-                   notes=str(ss.get(_key(i, "notes"), "")), parameters=ss.get(_key(i, "parameters"), {}),
+            changes[n] = (date, val(_key(i, n, "new"), levers[n]))
+    return Package(title=str(val(_key(i, "title"), "")), levers=levers, changes=changes,
+                   notes=str(val(_key(i, "notes"), "")), parameters=ss.get(_key(i, "parameters"), {}),
                    origin=str(ss.get(_key(i, "base"), "")))
 
 
@@ -84,27 +116,40 @@ def start_options() -> list[str]:
     return [*packages.library(), *(SAVED + n for n in packages.saved(packages_dir()))]
 
 
-def start_label(option: str) -> str:
+def start_label(option: str, lang_: str | None = None) -> str:
+    L = lang_ or lang()
     if option.startswith(SAVED):
-        return f"{t('saved_prefix', lang())}: {option[len(SAVED):]}"
-    title = scenario_title(option, lang())
+        return f"{t('saved_prefix', L)}: {option[len(SAVED):]}"
+    title = scenario_title(option, L)
     return title if title == option else f"{title} ({option})"
 
 
-def load_start(i: int, widget: str | None = None) -> None:
-    """Callback of the start selector: load the chosen scenario into column ``i``."""
-    if widget is not None:
-        labels = {start_label(o): o for o in start_options()}
-        st.session_state[_key(i, "base")] = labels.get(st.session_state[widget], "baseline")
-    option = st.session_state[_key(i, "base")]
+def option_of(label: str) -> str | None:
+    """The start option a selector label (in either language) stands for."""
+    for o in start_options():
+        if label in (start_label(o, "zh"), start_label(o, "en")):
+            return o
+    return None
+
+
+def load_start(i: int, selector: str | None = None) -> None:
+    """Load the chosen start into column ``i``: as the selector's callback (``selector``), only
+    when the choice really changed, so that the column's edits survive a language switch."""
+    ss = st.session_state
+    if selector is not None:
+        option = option_of(ss.get(selector, ""))
+        if option is None or option == ss.get(_key(i, "base")):
+            return
+        ss[_key(i, "base")] = option
+    option = ss[_key(i, "base")]
     path = (packages_dir() / option[len(SAVED):] if option.startswith(SAVED)
             else packages.library()[option])
     try:
         pkg = packages.load_file(path)
     except PackageError as exc:
-        st.session_state[_key(i, "base_error")] = exc
+        ss[_key(i, "base_error")] = exc
         return
-    st.session_state.pop(_key(i, "base_error"), None)
+    ss.pop(_key(i, "base_error"), None)
     if not option.startswith(SAVED):
         pkg.title = scenario_title(option, lang())
     put_package(i, pkg)
@@ -120,7 +165,9 @@ def init_state() -> None:
         start = DEFAULT_STARTS[i] if DEFAULT_STARTS[i] in lib else "baseline"
         ss[_key(i, "base")] = start
         load_start(i)
-    ss.update({"n_packages": 2, "reps": 10, "scale": 0.2, "seed": 0, "initialised": True})
+    for k, v in {"n_packages": 2, "reps": 10, "scale": 0.2, "seed": 0}.items():
+        put(k, v)
+    ss["initialised"] = True
 
 
 def toggle_lang() -> None:
@@ -142,10 +189,9 @@ def _step_format(name: str) -> tuple[Any, str]:
 def lever_input(i: int, name: str, label: str, key: str, disabled: bool = False) -> Any:
     v = LEVERS[name]
     if v.kind == "boolean":
-        return st.checkbox(label, key=key, disabled=disabled)
+        return widget(st.checkbox, label, key, disabled=disabled)
     step, fmt = _step_format(name)
-    value = st.number_input(label, step=step, format=fmt, key=key, disabled=disabled)
-    return value
+    return widget(st.number_input, label, key, step=step, format=fmt, disabled=disabled)
 
 
 def show_error(msg: str | None) -> None:
@@ -161,15 +207,15 @@ def package_column(i: int) -> bool:
     # The selector shows labels in the page's language: one widget per language, its options the
     # labels themselves (no format_func), all showing the column's start (p{i}_base).
     labels = {start_label(o): o for o in start_options()}
-    widget = _key(i, "base", L)
+    selector = _key(i, "base", L)
     current = st.session_state.get(_key(i, "base"), "baseline")
     by_option = {o: lab for lab, o in labels.items()}
-    if current in by_option and st.session_state.get(widget) != by_option[current]:
-        st.session_state[widget] = by_option[current]
-    st.selectbox(t("start_from", L), list(labels), key=widget, on_change=load_start, args=(i, widget))
+    if current in by_option and st.session_state.get(selector) != by_option[current]:
+        st.session_state[selector] = by_option[current]
+    st.selectbox(t("start_from", L), list(labels), key=selector, on_change=load_start, args=(i, selector))
     if (err := st.session_state.get(_key(i, "base_error"))) is not None:
         show_error(err.text(L))
-    title = st.text_input(t("package_name", L), key=_key(i, "title"))
+    title = widget(st.text_input, t("package_name", L), _key(i, "title"))
     if (msg := packages.check_title(title, L)) is not None:
         show_error(msg)
         ok = False
@@ -178,9 +224,9 @@ def package_column(i: int) -> bool:
     for group, names in LEVER_GROUPS.items():
         errors = {}
         for n in names:
-            errors[n] = packages.check_value(n, st.session_state.get(_key(i, n)), L)
-            if st.session_state.get(_key(i, n, "date"), NO_DATE) != NO_DATE:
-                errors[f"{n}.change"] = packages.check_value(n, st.session_state.get(_key(i, n, "new")), L)
+            errors[n] = packages.check_value(n, val(_key(i, n)), L)
+            if val(_key(i, n, "date"), NO_DATE) != NO_DATE:
+                errors[f"{n}.change"] = packages.check_value(n, val(_key(i, n, "new")), L)
         n_err = sum(1 for m in errors.values() if m)
         set_here = sum(1 for n in names if n in pkg.differs_from_default())
         mark = (f" ⚠ {n_err}" if n_err else "") + (f" · {set_here}" if set_here else "")
@@ -193,14 +239,14 @@ def package_column(i: int) -> bool:
                 show_error(errors[n])
                 a, b = st.columns([1, 1])
                 with a:
-                    st.selectbox(t("from_date", L), [NO_DATE, *MONTHS], key=_key(i, n, "date"),
-                                 help=t("date_help", L))
-                dated = st.session_state.get(_key(i, n, "date"), NO_DATE) != NO_DATE
+                    widget(st.selectbox, t("from_date", L), _key(i, n, "date"), options=[NO_DATE, *MONTHS],
+                           help=t("date_help", L))
+                dated = val(_key(i, n, "date"), NO_DATE) != NO_DATE
                 with b:
                     lever_input(i, n, t("new_value", L), _key(i, n, "new"), disabled=not dated)
                 show_error(errors.get(f"{n}.change"))
         ok = ok and n_err == 0
-    st.text_area(t("description", L), key=_key(i, "notes"), height=68)
+    widget(st.text_area, t("description", L), _key(i, "notes"), height=68)
     file_panel(i)
     return ok
 
@@ -255,17 +301,17 @@ def settings_panel() -> Request | None:
     with st.sidebar:
         st.button(t("switch_lang", L), key="lang_btn", on_click=toggle_lang, type="secondary")
         st.header(t("settings", L))
-        st.radio(t("n_packages", L), [2, 3, 4], key="n_packages", horizontal=True)
-        reps = st.number_input(t("reps", L), step=1, format="%d", key="reps", help=t("reps_help", L))
+        widget(st.radio, t("n_packages", L), "n_packages", options=[2, 3, 4], horizontal=True)
+        reps = widget(st.number_input, t("reps", L), "reps", step=1, format="%d", help=t("reps_help", L))
         ok = True
         if not (isinstance(reps, int) and 1 <= reps <= MAX_REPS):
             show_error(t("err_reps", L, low=1, high=MAX_REPS))
             ok = False
-        scale = st.number_input(t("scale", L), step=0.05, format="%.2f", key="scale", help=t("scale_help", L))
+        scale = widget(st.number_input, t("scale", L), "scale", step=0.05, format="%.2f", help=t("scale_help", L))
         if scale is None or not MIN_SCALE <= scale <= MAX_SCALE:
             show_error(t("err_scale", L, low=MIN_SCALE, high=MAX_SCALE))
             ok = False
-        seed = st.number_input(t("seed", L), step=1, format="%d", key="seed")
+        seed = widget(st.number_input, t("seed", L), "seed", step=1, format="%d")
         if not (isinstance(seed, int) and 0 <= seed <= MAX_SEED):
             show_error(t("err_seed", L, high=MAX_SEED))
             ok = False
@@ -274,7 +320,7 @@ def settings_panel() -> Request | None:
         progress_slot = st.container()
     request = None
     if ok:
-        pkgs = tuple(get_package(i) for i in range(ss["n_packages"]))
+        pkgs = tuple(get_package(i) for i in range(val("n_packages", 2)))
         if not any(packages.validate(p, L) for p in pkgs):
             request = Request(pkgs, int(reps), float(scale), int(seed))
     if run:
@@ -374,15 +420,17 @@ def results_panel(current: Request | None) -> None:
 
 def page() -> None:
     st.set_page_config(page_title="数字草原 Digital Steppe", layout="wide")
+    st.session_state[DRAWN] = set()
     init_state()
     L = lang()
     st.title(t("app_title", L))
     st.caption(t("app_intro", L))
     request = settings_panel()
-    n = st.session_state["n_packages"]
+    n = val("n_packages", 2)
     for i, col in enumerate(st.columns(n)):
         with col:
             package_column(i)
+    st.session_state[DRAWN_DONE] = st.session_state[DRAWN]   # this run drew every input
     results_panel(request)
 
 

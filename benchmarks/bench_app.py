@@ -47,7 +47,7 @@ def main() -> None:
     svc = AppService(workers=args.workers)
     t0 = time.perf_counter()
     svc.warm()
-    svc.submit(Request((pkgs[0],), 1, 0.01)).id   # waits for the warm-up behind the run lock
+    svc.submit(Request((pkgs[0],), 1, 0.01))   # waits for the warm-up behind the run lock
     while not all(j.finished for j in svc.jobs.values()):
         time.sleep(0.05)
     print(f"workers {svc.workers}; start-up of the worker pool {time.perf_counter() - t0:.1f} s")

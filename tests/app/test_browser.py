@@ -93,6 +93,12 @@ def _shot(page, name: str, locator=None) -> None:
     page.screenshot(path=str(ARTIFACTS / name))
 
 
+def _idle(page) -> None:
+    """Wait until Streamlit has finished rerunning the script after the last input."""
+    page.wait_for_timeout(300)
+    expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0)
+
+
 def test_compare_two_packages_and_export(server, browser, tmp_path):
     url, _ = server
     page = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="zh-CN", accept_downloads=True)
@@ -107,14 +113,18 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     _shot(page, "02_english.png")
     page.get_by_role("button", name="中文").click()
     expect(page.get_by_role("heading", name="数字草原：政策组合比较")).to_be_visible()
+    start = page.get_by_role("combobox", name="起点方案", exact=True).nth(1)   # column 2 kept its start
+    expect(start).to_have_value("转型能力（促进中心与示范项目） (capability)")
 
     # a small run: 2 replications at scale 0.05
     reps = page.get_by_role("spinbutton", name="重复次数（每个组合）", exact=True)
     reps.fill("2")
     reps.press("Enter")
+    _idle(page)
     scale = page.get_by_role("spinbutton", name="模拟规模（1 = 全部牧户和企业）", exact=True)
     scale.fill("0.05")
     scale.press("Enter")
+    _idle(page)
 
     # column 2: name it in Chinese, 3 promotion centres from 2026-01
     name = page.get_by_role("textbox", name="组合名称", exact=True).nth(1)
@@ -140,10 +150,16 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     expect(new_value).to_be_enabled()
     new_value.fill("3")
     new_value.press("Enter")
+    _idle(page)
 
     page.get_by_role("button", name="运行比较").click()
     table = page.locator("table#targets-table")
-    expect(table).to_be_visible(timeout=120_000)
+    try:
+        expect(table).to_be_visible(timeout=120_000)
+    except AssertionError:
+        _shot(page, "failed_run.png")
+        raise AssertionError("no results table; alerts on the page: "
+                             + " | ".join(page.get_by_role("alert").all_inner_texts())) from None
     expect(table).to_contain_text("促进中心 方案")
     expect(table).to_contain_text("T4")
     expect(page.locator("[data-testid='stImage'] img").first).to_be_visible()
@@ -154,7 +170,14 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     page.get_by_role("tab", name="旗县").click()
     _shot(page, "07_counties.png", page.locator("[data-testid='stImage'] img:visible").first)
 
+    # an overview for the README: both columns and the results (a tall window)
+    page.set_viewport_size({"width": 1500, "height": 2300})
+    page.get_by_role("heading", name="数字草原：政策组合比较").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "09_overview.png"))
+    page.set_viewport_size({"width": 1500, "height": 1100})
+
     page.get_by_role("tab", name="导出报告").click()
+    _shot(page, "10_export.png", page.get_by_role("button", name="下载报告（PDF）"))
     with page.expect_download() as dl:
         page.get_by_role("button", name="下载报告（HTML）").click()
     html_path = tmp_path / "report.html"

@@ -80,3 +80,29 @@ def test_a_small_run_shows_results_and_reuses_the_cache(at):
     # the same request again: served from the cache, no new simulation
     at.button(key="run_btn").click().run()
     assert any(t("run_done", "zh", new=0, cached=4, seconds=0.0)[:8] in s.value for s in at.success)
+
+
+def test_edits_and_starts_survive_language_switches(at):
+    at.number_input(key="p1_promotion_centres").set_value(7).run()
+    at.text_input(key="p0_title").set_value("我的基准").run()
+    for _ in range(2):
+        at.button(key="lang_btn").click().run()
+        assert not at.exception
+    assert at.number_input(key="p1_promotion_centres").value == 7
+    assert at.text_input(key="p0_title").value == "我的基准"
+    assert at.session_state["p1_base"] == "capability"
+    assert at.selectbox(key="p1_base_zh").value.endswith("(capability)")
+
+
+def test_choosing_another_start_loads_it(at):
+    at.selectbox(key="p1_base_zh").set_value("金融支持 (finance)").run()
+    assert at.number_input(key="p1_credit_quota_cny_per_year").value == 200e6
+    assert at.text_input(key="p1_title").value == "金融支持"
+
+
+def test_a_hidden_column_keeps_its_inputs(at):
+    at.radio(key="n_packages").set_value(3).run()
+    at.number_input(key="p2_promotion_centres").set_value(9).run()
+    at.radio(key="n_packages").set_value(2).run()
+    at.radio(key="n_packages").set_value(3).run()
+    assert at.number_input(key="p2_promotion_centres").value == 9
