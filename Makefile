@@ -1,5 +1,5 @@
-# `make demo` (set up, run the baseline), `make app` (set up, start the web app) and `make test`
-# (set up, run the tests).
+# `make demo` (set up, run the baseline; replaces results/baseline), `make app` (set up, start the
+# web app) and `make test` (set up, run the tests). `make test-slow` runs the long studies (marked slow).
 SHELL := /bin/bash
 VENV := .venv
 # The first Python >= 3.12 found: python3.12 on PATH, else a pyenv-installed 3.12.
@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/steppe run scenarios/baseline.toml --out results/baseline
+	$(VENV)/bin/steppe run scenarios/baseline.toml --out results/baseline --force
 
 # The web app for policy staff (中文/English): http://127.0.0.1:8501; HOST=0.0.0.0 PORT=8600 to change.
 HOST ?= 127.0.0.1

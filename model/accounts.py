@@ -3,7 +3,8 @@
 Public costs are booked per lever; private flows (enterprise capex and its financing, county
 infrastructure, data-centre capital) per category. Identities the tests check:
 enterprise capex = own funds + subsidy + loans; data-centre capex = private + public share;
-herder device spending = own + subsidy.
+herder device spending = own + subsidy; herder benefit = cost cut + output gain; AI+ capex is
+part of enterprise capex.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ FLOWS = (
     "enterprise_capex", "enterprise_own_funds", "enterprise_subsidy", "enterprise_loans",
     "county_infra_league", "county_infra_own", "dc_capex", "dc_capex_private", "dc_capex_public",
     "herder_device_spend", "herder_device_own", "herder_device_subsidy", "herder_benefit",
-    "energy_premium_revenue",
+    "energy_premium_revenue", "enterprise_ai_plus_capex", "herder_cost_cut", "herder_output_gain",
+    "herder_service_fees",
 )
 
 

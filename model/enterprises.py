@@ -5,6 +5,14 @@ upgrade hazard is held back by the three barriers of seed 002, each relieved by 
 capability (不会转: promotion centres), finance (不能转: subsidy and credit), risk (不敢转:
 demonstration projects, peers, data security). Talent shortage and data-sharing quality in the
 firm's county scale the hazard; lead firms pull their suppliers up the ladder.
+
+Firms decide on money. Each step raises a firm's value added (after a lag); the firm keeps a
+share of the gain as cash and, if energy-intensive, saves power; a step whose payback (net capex
+over that yearly cash gain) is long is less likely to be taken. Capex is paid from own funds
+(a share of revenue, less the energy-price premium), subsidy and loans. Firms that need a loan
+to go ahead apply; the month's credit quota is shared among applicants (in a random order drawn
+each month) and a refused firm faces its finance barrier unrelieved. Each step sheds routine
+jobs and creates digital ones (seed 002 line 34).
 Core digital firms (the data industry) are part of the same arrays (sector ``data_digital``).
 """
 
@@ -49,9 +57,37 @@ def security_relief(p: EnterpriseParams, budget_cny_per_year: float) -> float:
 
 def upgrade_hazard_per_year(base: np.ndarray, capability: np.ndarray, finance: np.ndarray,
                             risk: np.ndarray, talent: np.ndarray, pull: np.ndarray,
-                            price: np.ndarray, sharing: np.ndarray) -> np.ndarray:
-    """Base hazard of the firm's level times what each barrier leaves, times the enablers."""
-    return base * (1 - capability) * (1 - finance) * (1 - risk) * talent * pull * price * sharing
+                            payback: np.ndarray, sharing: np.ndarray) -> np.ndarray:
+    """Base hazard of the firm's level times what each barrier leaves, times the enablers and the
+    payback factor."""
+    return base * (1 - capability) * (1 - finance) * (1 - risk) * talent * pull * payback * sharing
+
+
+def payback_factor(net_cost_cny: np.ndarray, gain_cny_per_year: np.ndarray,
+                   required_years: float) -> np.ndarray:
+    """1 / (1 + payback / required payback): 1/2 when the step pays back in the required years,
+    0 when it never does."""
+    payback = np.divide(net_cost_cny, gain_cny_per_year, out=np.full(net_cost_cny.shape, np.inf),
+                        where=gain_cny_per_year > 0)
+    return 1.0 / (1.0 + payback / required_years)
+
+
+def finance_barrier(net_cost_cny: np.ndarray, funds_cny: np.ndarray) -> np.ndarray:
+    """Share of the step the firm cannot fund: net / (net + funds) (0 for a free step)."""
+    return np.divide(net_cost_cny, net_cost_cny + funds_cny, out=np.zeros(net_cost_cny.shape),
+                     where=net_cost_cny > 0)
+
+
+def ration_credit(loans_cny: np.ndarray, order: np.ndarray, credit_left_cny: float) -> np.ndarray:
+    """Approve applicants in ``order`` (a random key) while their loans fit in the credit left:
+    the quota is shared among applicants; returns the approved mask (same length as loans)."""
+    if loans_cny.size == 0:
+        return np.zeros(0, bool)
+    rank = np.argsort(order, kind="stable")
+    fits = np.cumsum(loans_cny[rank]) <= credit_left_cny * (1 + 1e-12)
+    approved = np.zeros(loans_cny.size, bool)
+    approved[rank] = fits
+    return approved
 
 
 @dataclass
@@ -80,6 +116,16 @@ class Enterprises:
         self.energy_intensive = np.isin(self.sector, ENERGY_INTENSIVE)
         self.supplier_rows = np.repeat(np.arange(self.n), np.diff(self.supplies.indptr))
         self.size_factor: np.ndarray | None = None
+        self.va0_cny = np.zeros(self.n)            # starting value added (set by set_value_added)
+        self.va_uplift = np.zeros(self.n)          # realised share gained since the start (lagged)
+
+    def set_value_added(self, total_cny: float) -> float:
+        """Give non-digital firms a starting value added in proportion to revenue, summing (at
+        weight) to ``total_cny``; returns the value added per CNY of revenue."""
+        other = ~self.is_data
+        ratio = total_cny / (self.revenue0_cny[other].sum() * self.weight)
+        self.va0_cny = np.where(other, self.revenue0_cny * ratio, 0.0)
+        return float(ratio)
 
     @classmethod
     def create(cls, firm_weight: np.ndarray, seat: int, p: EnterpriseParams,
@@ -183,12 +229,41 @@ class Enterprises:
         return np.divide(higher, self.n_customers, out=np.zeros(self.n),
                          where=self.n_customers > 0)
 
+    def power_kwh_per_year(self, p: EnterpriseParams) -> np.ndarray:
+        """Power use of active energy-intensive firms (0 for others); each step above the
+        starting level saves ``energy_saving_per_step`` of it."""
+        steps = np.maximum(self.level.astype(np.int16) - self.level0, 0)
+        kept = (1 - p.energy_saving_per_step) ** np.arange(TOP + 1)
+        use = p.power_kwh_per_employee_year * self.employees * kept[steps]
+        return np.where(self.energy_intensive & self.active, use, 0.0)
+
+    def step_gain_cny_per_year(self, p: EnterpriseParams, price_premium: float,
+                               kwh: np.ndarray | None = None) -> np.ndarray:
+        """Cash a firm gains each year from its next step: its kept share of the value-added gain,
+        plus the power it saves (at the industrial price plus premium). ``kwh``: power use, if known."""
+        gains = np.append(np.asarray(p.va_gain_per_step), 0.0)[self.level]
+        va = self.va0_cny * gains * p.gain_captured_share
+        kwh = self.power_kwh_per_year(p) if kwh is None else kwh
+        return va + kwh * (p.energy_saving_per_step * (p.industrial_power_price_cny_per_kwh + price_premium))
+
+    def own_funds_cny(self, p: EnterpriseParams, price_premium: float,
+                      kwh: np.ndarray | None = None) -> np.ndarray:
+        """Cash a firm can put into one step: a share of revenue, less a year of the energy-price
+        premium (a cost on the margins of energy-intensive firms), never below 0."""
+        own = self.revenue0_cny * p.liquidity_share_of_revenue
+        if price_premium == 0:
+            return own
+        kwh = self.power_kwh_per_year(p) if kwh is None else kwh
+        return np.maximum(own - price_premium * kwh, 0.0)
+
     def upgrade(self, p: EnterpriseParams, *, subsidy_rate: float, centres: int,
                 credit_left_cny: float, demos_by_sector: np.ndarray, security_relief: float,
                 talent_factor: np.ndarray, sharing_quality: np.ndarray, price_premium: float,
                 rng: np.random.Generator) -> dict[str, float]:
-        """One month of promotion-centre service and upgrades. Fixed draws per call (CRN)."""
-        u_serve, u_up, u_case = rng.random((3, self.n))
+        """One month of promotion-centre service, upgrades and value-added gains. Fixed draws
+        per call (CRN). Loans go only to firms that need one to go ahead, within
+        ``credit_left_cny``."""
+        u_serve, u_up, u_case, u_credit = rng.random((4, self.n))
         w = self.weight
         unserved = self.active & ~self.served & ~self.is_data
         n_unserved = unserved.sum()
@@ -201,47 +276,81 @@ class Enterprises:
             self.size_factor = (self.employees / 10.0) ** p.cost_size_elasticity
         gross = step_cost_cny(p, self.level, self.employees, self.size_factor)
         net = gross * (1 - subsidy_rate)
-        credit_open = credit_left_cny > 0
-        loan_room = p.loan_to_cost * net * credit_open
-        liquidity = self.revenue0_cny * p.liquidity_share_of_revenue + loan_room
-        finance = np.divide(net, net + liquidity, out=np.zeros(self.n), where=net > 0)
+        kwh = self.power_kwh_per_year(p)
+        own = self.own_funds_cny(p, price_premium, kwh)
+        loan = p.loan_to_cost * net
         capability = self.capability * (1 - p.centre_relief * self.served)
         risk = (self.risk * np.exp(-p.demo_risk_effect * demos_by_sector[self.sector])
                 * (1 - p.peer_risk_effect * self.peer_share_above()) * (1 - security_relief))
         talent = talent_factor[self.county] ** p.talent_elasticity
         pull = 1 + p.supply_pull * self.supplier_pull()
-        price = np.where(self.energy_intensive,
-                         1 + p.price_premium_elasticity * price_premium
-                         / p.industrial_power_price_cny_per_kwh, 1.0)
+        gain = self.step_gain_cny_per_year(p, price_premium, kwh)
+        # Core digital firms' gain is their market (model.dataeconomy), not a value-added step:
+        # climbing is their trade, so no payback factor holds them back.
+        payback = np.where(self.is_data, 1.0, payback_factor(net, gain, p.payback_required_years))
         sharing = np.where(self.level >= 2,
                            (sharing_quality[self.county] / 0.5) ** p.sharing_elasticity, 1.0)
         base = np.asarray(p.upgrade_rate_per_year)[lvl]
-        hazard = upgrade_hazard_per_year(base, capability, finance, risk, talent, pull, price,
-                                         sharing)
-        up = climbing & (u_up < 1 - np.exp(-hazard / 12.0))
+        rest = base * (1 - capability) * (1 - risk) * talent * pull * payback * sharing
+        p_own = 1 - np.exp(-rest * (1 - finance_barrier(net, own)) / 12.0)
+        up = climbing & (u_up < p_own)
+        if credit_left_cny > 0:
+            p_loan = 1 - np.exp(-rest * (1 - finance_barrier(net, own + loan)) / 12.0)
+            applicants = np.flatnonzero(climbing & ~up & (u_up < p_loan))
+            approved = applicants[ration_credit(loan[applicants] * w, u_credit[applicants],
+                                                credit_left_cny)]
+        else:   # no credit this month: firms that would need a loan do not apply
+            applicants = approved = np.zeros(0, np.int64)
+        up[approved] = True
 
         capex = gross[up].sum() * w
         subsidy = capex * subsidy_rate
-        loan_wanted = loan_room[up].sum() * w
-        loans = min(loan_wanted, max(credit_left_cny, 0.0))
+        loans = loan[approved].sum() * w
+        energy_revenue = price_premium * kwh.sum() * w / 12.0
         self.level[up] += 1
+        self.update_value_added(p)
         reached_top = up & (self.level == TOP)
         return {
             "capex": capex, "subsidy": subsidy, "loans": loans,
             "own_funds": capex - subsidy - loans,
             "upgrades": up.sum() * w,
+            "applicants": applicants.size * w, "refused": (applicants.size - approved.size) * w,
             "organic_cases": (reached_top & (u_case < p.organic_case_probability)).sum() * w,
-            "energy_premium_revenue": price_premium * p.power_kwh_per_employee_year / 12.0
-            * self.employees[self.energy_intensive & self.active].sum() * w,
+            "energy_premium_revenue": energy_revenue,
         }
 
-    def promote_to_top(self, agents: int, rng: np.random.Generator) -> int:
-        """AI+ programmes: lift ``agents`` data-driven firms (random, non-data first) to AI+."""
+    def update_value_added(self, p: EnterpriseParams) -> None:
+        """Move each firm's realised gain one month towards what its steps since the start give."""
+        cum = np.concatenate([[0.0], np.cumsum(p.va_gain_per_step)])
+        target = cum[self.level] - cum[self.level0]
+        self.va_uplift += (target - self.va_uplift) * (1 - np.exp(-1.0 / p.va_lag_months))
+
+    def value_added_cny(self) -> np.ndarray:
+        """Yearly value added of each non-digital firm now (0 for core digital firms)."""
+        return self.va0_cny * (1 + self.va_uplift)
+
+    def jobs_changed(self, p: EnterpriseParams) -> tuple[np.ndarray, np.ndarray]:
+        """(routine jobs lost, digital jobs created) by each non-digital firm since the start."""
+        other = ~self.is_data & self.active
+        steps = np.where(other, np.maximum(self.level.astype(np.int16) - self.level0, 0), 0)
+        staff_now = self.employees.astype(float)
+        lost = staff_now * p.routine_jobs_lost_per_step * steps
+        staff = np.asarray(p.digital_staff_per_firm)
+        created = np.where(other, (staff[self.level] - staff[self.level0]) * staff_now / 10.0, 0.0)
+        return lost, created
+
+    def promote_to_top(self, agents: int, rng: np.random.Generator, p: EnterpriseParams,
+                       subsidy_rate: float) -> dict[str, float]:
+        """AI+ programmes: lift ``agents`` data-driven firms (random, non-data first) to AI+.
+        Returns the count lifted and the capex of their steps, financed by the transformation
+        subsidy and the firms' own funds."""
         priority = rng.random(self.n) + np.where(self.is_data, 1.0, 0.0)
         eligible = self.active & (self.level == TOP - 1)
         chosen = np.flatnonzero(eligible)[np.argsort(priority[eligible])[:agents]]
+        capex = float(step_cost_cny(p, self.level[chosen], self.employees[chosen]).sum()) * self.weight
         self.level[chosen] = TOP
-        return chosen.size
+        return {"lifted": chosen.size, "capex": capex, "subsidy": capex * subsidy_rate,
+                "own_funds": capex * (1 - subsidy_rate)}
 
     def digital_staff_demand(self, p: EnterpriseParams) -> np.ndarray:
         """Digital talent each firm needs: all staff of data firms, level-based elsewhere."""

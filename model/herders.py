@@ -2,8 +2,15 @@
 
 Each month a household may be connected (as its county's coverage grows), trained (herder
 training lever), adopt the livestock digital platform, and, once on the platform, adopt
-traceability/e-commerce. Adoption follows a Bass-type hazard on the household's social ties,
-scaled by literacy, affordability of the device and the usefulness of the county's shared data.
+traceability/e-commerce. Households decide on money: the platform's expected yearly benefit (a
+cost cut plus an output gain, both scaling with the herd; the output gain also with market access
+and traceability; both with the usefulness of the county's shared data) against its yearly cost
+(the device net of subsidy spread over its life, plus service fees). A household doubts part of
+the benefit until its ties show it (social learning). The net benefit sets the household's
+willingness (logistic in net benefit / income); adoption follows a Bass-type hazard on the
+household's social ties, scaled by literacy, willingness and the cash constraint of paying for
+the device up front (affordability). Platform users take up traceability/e-commerce the same way,
+on its extra output gain net of its fee. Adopters realise the benefit.
 """
 
 from __future__ import annotations
@@ -23,22 +30,75 @@ def literacy_factor(literacy: np.ndarray, exponent: float) -> np.ndarray:
 
 
 def platform_hazard_per_year(p: float, q: float, tie_share: np.ndarray, literacy_f: np.ndarray,
-                             afford: np.ndarray, usefulness: np.ndarray) -> np.ndarray:
-    """Bass hazard ``p + q * share of adopting ties``, scaled by the literacy factor,
-    affordability and data usefulness (each 1 for a reference household)."""
-    return (p + q * tie_share) * literacy_f * afford * usefulness
-
-
-def trace_hazard_per_year(p: float, q: float, tie_share: np.ndarray, literacy_f: np.ndarray,
-                          usefulness: np.ndarray) -> np.ndarray:
-    """Traceability/e-commerce among platform users: the same form, no device needed."""
-    return (p + q * tie_share) * literacy_f * usefulness
+                             willingness: np.ndarray, afford: np.ndarray) -> np.ndarray:
+    """Bass hazard ``p + q * share of adopting ties``, scaled by the literacy factor (1 for a
+    household of middling literacy), the household's willingness (0-1, from net benefit) and
+    its cash constraint (affordability of the device up front, 1 when free)."""
+    return (p + q * tie_share) * literacy_f * willingness * afford
 
 
 def affordability(device_cost_cny: float, subsidy_rate: float, income_cny: np.ndarray,
                   scale: float) -> np.ndarray:
-    """exp(-net device cost / (scale * income)): 1 when the device is free."""
+    """exp(-up-front net device cost / (scale * income)): 1 when the device is free."""
     return np.exp(-device_cost_cny * (1.0 - subsidy_rate) / (scale * income_cny))
+
+
+def trace_hazard_per_year(p: float, q: float, tie_share: np.ndarray, literacy_f: np.ndarray,
+                          willingness: np.ndarray) -> np.ndarray:
+    """Traceability/e-commerce among platform users: the same form, no device needed; the
+    willingness comes from the extra output gain net of the traceability fee."""
+    return (p + q * tie_share) * literacy_f * willingness
+
+
+def logistic_willingness(gain_cny: np.ndarray, tie_share: np.ndarray, doubt: float, cost_cny: float,
+                         inv_income_scale: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-(gain (1 - doubt (1 - tie share)) - cost) / (scale x income))), with
+    ``inv_income_scale`` = 1 / (scale x income); computed in place on one temporary."""
+    x = tie_share * np.float32(doubt)
+    x += np.float32(1.0 - doubt)
+    x *= gain_cny
+    x -= np.float32(cost_cny)
+    x *= inv_income_scale
+    np.clip(x, -50.0, 50.0, out=x)
+    np.negative(x, out=x)
+    np.exp(x, out=x)
+    x += 1.0
+    return np.reciprocal(x, out=x)
+
+
+def market_access(p: HerderParams, distance_beijing_km: np.ndarray) -> np.ndarray:
+    """County market access for livestock products: (distance / league mean)^-elasticity."""
+    d = np.asarray(distance_beijing_km, float)
+    return (d / d.mean()) ** -p.market_access_elasticity
+
+
+def herd_size_factor(p: HerderParams, herd_rel: np.ndarray) -> np.ndarray:
+    """(herd / league mean herd)^benefit_herd_elasticity."""
+    return (herd_rel ** p.benefit_herd_elasticity).astype(np.float32)
+
+
+def benefit_cny_per_year(p: HerderParams, herd_rel: np.ndarray, access: np.ndarray,
+                         usefulness: np.ndarray, trace: np.ndarray,
+                         size_f: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(cost cut, output gain) per household and year if on the platform. ``herd_rel`` is the herd
+    over the league mean (or pass its ``size_f`` = herd_size_factor, cached); ``access`` and
+    ``usefulness`` are per household (county values)."""
+    size = (herd_size_factor(p, herd_rel) if size_f is None else size_f) * usefulness
+    cost_cut = p.cost_cut_reference_cny_per_year * size
+    output = p.output_gain_reference_cny_per_year * size * access * (1 + p.trace_output_premium * trace)
+    return cost_cut, output
+
+
+def yearly_cost_cny(p: HerderParams, subsidy_rate: float) -> float:
+    """Yearly cost of being on the platform: device net of subsidy over its life, plus fees."""
+    return p.device_cost_cny * (1.0 - subsidy_rate) / p.device_life_years + p.service_fee_cny_per_year
+
+
+def willingness(perceived_net_cny: np.ndarray, income_cny: np.ndarray, scale: float) -> np.ndarray:
+    """Logistic in net benefit / (scale x income): 1/2 at zero net benefit (the plain form of
+    :func:`logistic_willingness`)."""
+    x = np.clip(perceived_net_cny / (scale * income_cny), -50.0, 50.0)
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 def platform_usefulness(p: HerderParams, sharing_use: np.ndarray) -> np.ndarray:
@@ -66,8 +126,13 @@ class Herders:
     ties: sparse.csr_array
     degree: np.ndarray
     weight: float
-    literacy_f: np.ndarray | None = None            # cached literacy factor, updated on training
+    literacy_f: np.ndarray | None = None   # cached literacy factor, updated on training
+    herd_rel: np.ndarray | None = None     # cached herd / league mean herd
+    size_f: np.ndarray | None = None       # cached herd_size_factor (and the base_* arrays, see _cache)
+    income_total_cny: float = 0.0          # base income of all entries (unweighted sum), cached
+    benefit_by_county: np.ndarray | None = None      # realised benefit per county (weighted, CNY/year)
     afford: tuple[float, np.ndarray] | None = None  # cached (subsidy rate, affordability)
+    realised: tuple[np.ndarray, np.ndarray] | None = None  # (adopters, yearly benefit they realise)
 
     @classmethod
     def create(cls, households: np.ndarray, pastoral: np.ndarray, coverage: np.ndarray,
@@ -102,10 +167,12 @@ class Herders:
 
     def step(self, p: HerderParams, coverage_before: np.ndarray, coverage_after: np.ndarray,
              usefulness: np.ndarray, training_per_year: float, device_subsidy_rate: float,
-             rng: np.random.Generator) -> dict[str, float]:
+             rng: np.random.Generator, market_access_c: np.ndarray | None = None) -> dict[str, float]:
         """One month. Draws a fixed number of random numbers whatever the state, so that runs
-        with the same seed share their draws (common random numbers). Returns money and counts
-        in households (weighted)."""
+        with the same seed share their draws (common random numbers). ``usefulness`` and
+        ``market_access_c`` are per county (access 1 everywhere when not given). Returns money
+        (CNY this month) and counts in households (weighted); ``benefit`` is what adopters
+        realise this month (cost cut + output gain)."""
         u_connect, u_train, u_platform, u_trace = rng.random((4, self.n), dtype=np.float32)
 
         gain = (coverage_after - coverage_before) / np.maximum(1.0 - coverage_before, 1e-12)
@@ -123,31 +190,88 @@ class Herders:
             idx = np.flatnonzero(newly_trained)
             self.literacy[idx] += p.training_literacy_gain * (1 - self.literacy[idx])
             self.literacy_f[idx] = literacy_factor(self.literacy[idx], p.literacy_exponent)
+        self._cache(p, market_access_c)
+        useful = usefulness.astype(np.float32)[self.county]
+        share = neighbour_share(self.ties, self.platform, self.degree)
+        # Expected benefit (cost cut + output gain, no traceability yet) discounted by doubt until
+        # ties show it, net of the yearly cost; full-size arrays are cheaper than gathers here.
+        will = logistic_willingness(useful * self.base_benefit, share, p.benefit_doubt,
+                                    yearly_cost_cny(p, device_subsidy_rate), self.inv_income_scale)
         if self.afford is None or self.afford[0] != device_subsidy_rate:
             self.afford = (device_subsidy_rate, affordability(
                 p.device_cost_cny, device_subsidy_rate, self.income_cny, p.affordability_scale
             ).astype(np.float32))
-
-        useful = usefulness.astype(np.float32)[self.county]
-        share = neighbour_share(self.ties, self.platform, self.degree)
         hazard = platform_hazard_per_year(p.bass_p_per_year, p.bass_q_per_year, share,
-                                          self.literacy_f, self.afford[1], useful)
+                                          self.literacy_f, will, self.afford[1])
         adopt = self.connected & ~self.platform & (u_platform < monthly_probability(hazard))
         trace_share = neighbour_share(self.ties, self.trace, self.degree)
+        trace_will = logistic_willingness(useful * self.base_out * np.float32(p.trace_output_premium),
+                                          trace_share, p.benefit_doubt, p.trace_fee_cny_per_year,
+                                          self.inv_income_scale)
         trace_hazard = trace_hazard_per_year(p.trace_p_per_year, p.trace_q_per_year, trace_share,
-                                             self.literacy_f, useful)
+                                             self.literacy_f, trace_will)
         take_trace = self.platform & ~self.trace & (u_trace < monthly_probability(trace_hazard))
 
         self.platform |= adopt
         self.trace |= take_trace
         new = adopt.sum() * self.weight
+        on, cut, out = self.realise(p, usefulness, market_access_c)
         return {
             "trained": newly_trained.sum() * self.weight,
             "new_adopters": new,
+            "adopters": on.size * self.weight,
             "device_spend": new * p.device_cost_cny,
             "device_subsidy": new * p.device_cost_cny * device_subsidy_rate,
-            "benefit": self.platform.sum() * self.weight * p.benefit_cny_per_year / 12.0,
+            "service_fees": on.size * self.weight * p.service_fee_cny_per_year / 12.0,
+            "cost_cut": float(cut.sum()) * self.weight / 12.0,
+            "output_gain": float(out.sum()) * self.weight / 12.0,
+            "benefit": float(cut.sum() + out.sum()) * self.weight / 12.0,
         }
+
+    def _cache(self, p: HerderParams, market_access_c: np.ndarray | None) -> None:
+        """Constants of the population, computed once: herd size factor, the cost-cut and
+        output-gain parts of the benefit before data usefulness, income scale of willingness."""
+        if self.size_f is None:
+            self.herd_rel = (self.herd_head / self.herd_head.mean()).astype(np.float32)
+            self.size_f = herd_size_factor(p, self.herd_rel)
+            self.income_total_cny = float(self.income_cny.astype(float).sum())
+            access = np.ones(self.n, np.float32) if market_access_c is None else (
+                np.asarray(market_access_c, np.float32)[self.county])
+            self.base_cut = self.size_f * np.float32(p.cost_cut_reference_cny_per_year)
+            self.base_out = self.size_f * np.float32(p.output_gain_reference_cny_per_year) * access
+            self.base_benefit = self.base_cut + self.base_out
+            self.inv_income_scale = (1.0 / (p.benefit_logit_scale * self.income_cny)).astype(np.float32)
+
+    def realise(self, p: HerderParams, usefulness: np.ndarray,
+                market_access_c: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Set the yearly benefit each adopter realises now (and its county totals); returns
+        (adopters, cost cuts, output gains) of the adopters. Same as :func:`benefit_cny_per_year`."""
+        self._cache(p, market_access_c)
+        on = np.flatnonzero(self.platform)
+        cc = self.county[on]
+        useful = np.asarray(usefulness, float)[cc]
+        cut = self.base_cut[on] * useful                       # float64 from here: money adds up
+        out = self.base_out[on] * useful * (1 + p.trace_output_premium * self.trace[on])
+        self.realised = (on, cut + out)
+        self.benefit_by_county = np.bincount(cc, weights=cut + out, minlength=usefulness.size) * self.weight
+        return on, cut, out
+
+    @property
+    def realised_benefit_cny(self) -> np.ndarray:
+        """Yearly benefit each household realises now (0 for non-adopters)."""
+        out = np.zeros(self.n)
+        if self.realised is not None:
+            out[self.realised[0]] = self.realised[1]
+        return out
+
+    def income_now_cny(self) -> np.ndarray:
+        """Yearly household income now: the base income plus the benefit an adopter realises."""
+        return self.income_cny.astype(float) + self.realised_benefit_cny
+
+    def income_total_now_cny(self) -> float:
+        """Weighted league total of :meth:`income_now_cny`, without a pass over all households."""
+        extra = 0.0 if self.benefit_by_county is None else float(self.benefit_by_county.sum())
+        return self.income_total_cny * self.weight + extra
 
     def by_county(self, values: np.ndarray, n_counties: int) -> np.ndarray:
         """Weighted count of ``values`` per county."""

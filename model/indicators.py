@@ -12,6 +12,7 @@ from model.datacentres import external_demand_p
 from model.dataeconomy import DATASET_DOMAINS
 from model.levers import Levers
 from model.params import CHAIN_LINKS, KEY_SECTORS
+from model.talent import league_adequacy
 
 if TYPE_CHECKING:
     from model.model import SteppeModel
@@ -103,6 +104,14 @@ class Recorder:
             "sharing_use": m.vector("sharing_use"),
         }
         out["talent_adequacy"] = m.adequacy.copy()
+        lost, created = self.jobs()
+        out["jobs_routine_lost"] = f.by_county(lost, n)
+        out["jobs_digital_created"] = f.by_county(created, n)
+        out["firm_value_added_cny_per_year"] = f.by_county(f.value_added_cny(), n)
+        adopters = out["herder_platform_share"] * households
+        realised = np.zeros(n) if h.benefit_by_county is None else h.benefit_by_county
+        out["herder_benefit_cny_per_adopter"] = np.divide(realised, adopters, out=np.zeros(n),
+                                                          where=adopters > 0)
         out["digital_index"] = np.mean([out["coverage_rural"], out["herder_platform_share"],
                                         out["firm_adoption_share"], out["sharing_quality"],
                                         out["talent_adequacy"]], axis=0)
@@ -111,6 +120,57 @@ class Recorder:
             cap[s.county_idx] += s.capacity_p
         out["compute_capacity_p"] = cap
         return out
+
+    def jobs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(routine jobs lost, digital jobs created) per firm, computed once per month."""
+        m = self.model
+        if getattr(self, "_jobs", (None,))[0] != m.month:
+            self._jobs = (m.month, *m.firms.jobs_changed(m.params.enterprises))
+        return self._jobs[1], self._jobs[2]
+
+    def economy_columns(self, data_industry_cny: float) -> dict[str, float]:
+        """Money of herders and firms: realised herder benefit, value added and the league's GDP,
+        the digital economy in the CAICT split, jobs by sector, credit."""
+        m = self.model
+        h, f, ep = m.herders, m.firms, m.params.enterprises
+        hh = m.last_herders
+        per = 12.0 / hh["adopters"] if hh.get("adopters", 0) > 0 else 0.0
+        va = f.value_added_cny()
+        firms_va = float(va.sum()) * f.weight
+        herders_va = h.income_total_now_cny()
+        benefit_year = 12.0 * hh.get("benefit", 0.0)
+        core = ep.core_va_share_of_revenue * data_industry_cny
+        gdp = m.gdp_outside_cny + firms_va + herders_va + core
+        digitalisation = float((va * np.asarray(ep.digital_va_share_by_level)[f.level]).sum()) * f.weight \
+            + benefit_year
+        lost, created = self.jobs()
+        row = {
+            "herder_benefit_cny_per_adopter": per * hh.get("benefit", 0.0),
+            "herder_cost_cut_cny_per_adopter": per * hh.get("cost_cut", 0.0),
+            "herder_output_gain_cny_per_adopter": per * hh.get("output_gain", 0.0),
+            "herder_income_cny_mean": herders_va / (h.n * h.weight),
+            "firm_value_added_cny_per_year": firms_va,
+            "gdp_cny_per_year": gdp,
+            "digital_industrialisation_cny_per_year": core,
+            "industrial_digitalisation_cny_per_year": digitalisation,
+            "digital_economy_share_gdp": _share(core + digitalisation, gdp),
+            "core_digital_share_gdp": _share(core, gdp),
+            "jobs_routine_lost": float(lost.sum()) * f.weight,
+            "jobs_digital_created": float(created.sum()) * f.weight,
+            "jobs_net_change": float(created.sum() - lost.sum()) * f.weight,
+        }
+        for s, name in enumerate(KEY_SECTORS):
+            mask = f.sector == s
+            row[f"jobs_routine_lost_{name}"] = float(lost[mask].sum()) * f.weight
+            row[f"jobs_digital_created_{name}"] = float(created[mask].sum()) * f.weight
+        fe = m.last_firms
+        row.update({
+            "firm_credit_applicants": fe.get("applicants", 0.0),
+            "firm_credit_refused": fe.get("refused", 0.0),
+            "enterprise_loans_cny_cum": m.ledger.flow("enterprise_loans"),
+            "energy_premium_revenue_cny_cum": m.ledger.flow("energy_premium_revenue"),
+        })
+        return row
 
     def record(self) -> None:
         m = self.model
@@ -154,7 +214,7 @@ class Recorder:
             "data_firms_active": float((f.is_data & f.active).sum() * f.weight),
             "talent_pool": float(m.talent.pool.sum()),
             "talent_demand": float(c["talent_demand"].sum()),
-            "talent_adequacy": _share(float(m.talent.pool.sum()), float(c["talent_demand"].sum())),
+            "talent_adequacy": league_adequacy(m.talent.pool, c["talent_demand"]),
             "talent_departures": float(m.last_talent["departures"]),
             "wage_mean_cny_per_month": float(m.talent.wage.mean()),
             "sharing_quality_mean": float(c["sharing_quality"].mean()),
@@ -181,6 +241,7 @@ class Recorder:
             "digital_index_min": float(idx.min()),
             "digital_index_spread": float(idx.max() - idx.min()),
             "herder_benefit_cny_cum": m.ledger.flow("herder_benefit"),
+            **self.economy_columns(scale),
             "public_cost_cny_cum": m.ledger.public_total(),
             "enterprise_capex_cny_cum": m.ledger.flow("enterprise_capex"),
         }

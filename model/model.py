@@ -20,11 +20,12 @@ from model.accounts import Ledger
 from model.counties import SEAT, County, build_infrastructure, load_counties
 from model.dataeconomy import DataEconomy
 from model.enterprises import Enterprises, security_relief
-from model.herders import Herders, platform_usefulness
+from model.herders import Herders, market_access, platform_usefulness
 from model.indicators import Recorder
 from model.levers import Levers
 from model.params import KEY_SECTORS, SECTORS
 from model.scenario import BASE_YEAR, Scenario
+from model.settings import SettingError
 from model.talent import TalentMarket
 
 STREAMS = ("herders_init", "enterprises_init", "herders", "enterprises", "data_products")
@@ -66,6 +67,7 @@ class SteppeModel(mesa.Model):
         self.herders = Herders.create(ct["rural_households"].to_numpy(), pastoral,
                                       self.vector("coverage_rural"), p.herders, scale,
                                       self.streams["herders_init"])
+        self.market_access = market_access(p.herders, ct["distance_beijing_km"].to_numpy())
         self.firms = Enterprises.create(ct["firm_weight"].to_numpy(), self.seat, p.enterprises,
                                         p.dataeconomy.entrant_pool_share,
                                         p.dataeconomy.entrant_revenue_share, scale,
@@ -73,7 +75,8 @@ class SteppeModel(mesa.Model):
         demand = self.talent_demand()
         self.talent = TalentMarket.create(demand, list(ct["economy"]),
                                           ct["seat_lat"].to_numpy(), ct["seat_lon"].to_numpy(),
-                                          ct["distance_beijing_km"].to_numpy(), self.seat, p.talent)
+                                          ct["distance_beijing_km"].to_numpy(), self.seat, p.talent,
+                                          area_km2=ct["area_km2"].to_numpy())
         self.adequacy = self.talent.adequacy(demand)
         self.data = DataEconomy.create(self.firms, p.dataeconomy, p.enterprises, self.adequacy)
         self.sites = self._create_sites()
@@ -83,8 +86,13 @@ class SteppeModel(mesa.Model):
         self.demo_counter = 0
         self.ai_carry = 0.0
         self.loans_this_year = 0.0
+        self.last_herders: dict[str, float] = {}
+        self.last_firms: dict[str, float] = {}
         self.recorder = Recorder(self)
         self.recorder.record_initial()
+        self.herders.realise(p.herders, platform_usefulness(p.herders, self.vector("sharing_use")),
+                             self.market_access)
+        self._calibrate_value_added()
 
     # -- set-up helpers -----------------------------------------------------------------------
     def _create_sites(self) -> list[dc.DataCentre]:
@@ -96,6 +104,23 @@ class SteppeModel(mesa.Model):
                 sites.append(dc.DataCentre(self, c.idx, cluster, total / len(members),
                                            p.initial_green_share, p.pue_existing))
         return sites
+
+    def _calibrate_value_added(self) -> None:
+        """Match the league's value added to GDP at the start (FACTS 2023): a constant part
+        outside the model, herder households (income, with the benefit today's platform users
+        realise), the data industry (its revenue times its value-added share) and the other
+        firms (in proportion to revenue)."""
+        ep, h = self.params.enterprises, self.herders
+        self.gdp_outside_cny = ep.league_gdp_cny * ep.gdp_share_outside_model
+        herders = h.income_total_now_cny()
+        data = ep.core_va_share_of_revenue * self.recorder.initial_scale_cny
+        firms = ep.league_gdp_cny - self.gdp_outside_cny - herders - data
+        if firms <= 0:
+            raise SettingError(
+                "parameters.enterprises.gdp_share_outside_model: with these settings herders and the "
+                f"data industry alone exceed the GDP left to the model ({firms / 1e9:.3g} bn CNY for "
+                "firms); lower it or the herder benefit")
+        self.va_per_revenue = self.firms.set_value_added(firms)
 
     def vector(self, attr: str) -> np.ndarray:
         """A county attribute as an array in county order."""
@@ -148,13 +173,17 @@ class SteppeModel(mesa.Model):
         usefulness = platform_usefulness(p.herders, self.vector("sharing_use"))
         h = self.herders.step(p.herders, coverage_before, coverage_after, usefulness,
                               lv.herder_training_per_year, lv.herder_device_subsidy_rate,
-                              self.streams["herders"])
+                              self.streams["herders"], self.market_access)
+        self.last_herders = h
         cost(y, "herder_training_per_year", h["trained"] * p.herders.training_cost_cny_per_household)
         cost(y, "herder_device_subsidy_rate", h["device_subsidy"])
         book(y, "herder_device_spend", h["device_spend"])
         book(y, "herder_device_subsidy", h["device_subsidy"])
         book(y, "herder_device_own", h["device_spend"] - h["device_subsidy"])
         book(y, "herder_benefit", h["benefit"])
+        book(y, "herder_cost_cut", h["cost_cut"])
+        book(y, "herder_output_gain", h["output_gain"])
+        book(y, "herder_service_fees", h["service_fees"])
 
         # 4. Enterprises
         ep = p.enterprises
@@ -174,18 +203,21 @@ class SteppeModel(mesa.Model):
         programmes = due_this_month(lv.ai_plus_programmes_per_year, m)
         self.ai_carry += programmes * self.scale
         lifted = int(self.ai_carry)
-        self.firms.promote_to_top(lifted, self.streams["enterprises"])
+        ai = self.firms.promote_to_top(lifted, self.streams["enterprises"], ep,
+                                       lv.transformation_subsidy_rate)
         self.ai_carry -= lifted
+        self.last_firms = e
         demos = due_this_month(lv.demonstration_projects_per_year, m)
         for _ in range(demos):
             self.pending_demos.append((m + ep.demo_months, self.demo_counter % len(KEY_SECTORS)))
             self.demo_counter += 1
-        book(y, "enterprise_capex", e["capex"])
-        book(y, "enterprise_subsidy", e["subsidy"])
+        book(y, "enterprise_capex", e["capex"] + ai["capex"])
+        book(y, "enterprise_subsidy", e["subsidy"] + ai["subsidy"])
         book(y, "enterprise_loans", e["loans"])
-        book(y, "enterprise_own_funds", e["own_funds"])
+        book(y, "enterprise_own_funds", e["own_funds"] + ai["own_funds"])
+        book(y, "enterprise_ai_plus_capex", ai["capex"])
         book(y, "energy_premium_revenue", e["energy_premium_revenue"])
-        cost(y, "transformation_subsidy_rate", e["subsidy"])
+        cost(y, "transformation_subsidy_rate", e["subsidy"] + ai["subsidy"])
         cost(y, "credit_quota_cny_per_year", e["loans"] * ep.credit_public_cost_share)
         cost(y, "promotion_centres", lv.promotion_centres * ep.centre_cost_cny_per_year / 12)
         cost(y, "demonstration_projects_per_year", demos * ep.demo_cost_cny)

@@ -1,13 +1,19 @@
 """Writing a run's outputs: CSV tables, targets.json, the lever costs and summary.png.
 
-Files are written into a fresh temporary folder next to ``--out`` and moved into place only
-when all of them exist, so a failure leaves nothing half-written.
+:func:`prepare_output` checks the output folder and makes a hidden staging folder next to it
+before the simulation starts (a read-only or missing place fails at once, not after the run);
+:func:`write_outputs` writes every file there and renames the folder into place at the end, so
+a failure (a full disk) leaves nothing half-written. An existing folder is replaced only when
+asked (``force``), and only if it holds nothing but a run's output files.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import math
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -124,22 +130,104 @@ def _json_safe(obj: Any) -> Any:
     return obj
 
 
-def write_outputs(result: RunResult, out: Path) -> list[Path]:
-    """Write every output file into ``out`` (created if needed); all or nothing."""
+class OutputError(Exception):
+    """An output folder that cannot be used; ``exit_status`` 2 when the user must choose another
+    (it exists), 1 when the system refuses (read-only, full disk, not a folder)."""
+
+    def __init__(self, message: str, exit_status: int = 1) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status
+
+
+def os_reason(exc: OSError) -> str:
+    """A short reason for a failed file operation: 'the disk is full', 'read-only file system'."""
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    if exc.errno == errno.EDQUOT:
+        return "the disk quota is exceeded"
+    return (exc.strerror or str(exc)).lower()
+
+
+def check_output_folder(out: Path, force: bool, owned: tuple[str, ...], what: str) -> None:
+    """Refuse ``out`` when it is a file, or an existing folder without ``force``, or (even with
+    ``force``) a folder holding files other than ``owned`` (what a previous ``what`` wrote)."""
+    if out.is_symlink():
+        raise OutputError(f"{out}: is a symbolic link; give a new folder as --out (a link is "
+                          "neither followed nor replaced)", 1)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder; give a new folder as --out", 1)
+    if out.is_dir():
+        try:
+            names = sorted(p.name for p in out.iterdir())
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot read this folder ({os_reason(exc)})", 1) from None
+        if not force:
+            raise OutputError(f"{out}: exists; add --force to replace it, or give another --out "
+                              "(nothing was written)", 2)
+        foreign = [n for n in names if n not in owned]
+        if foreign:
+            raise OutputError(f"{out}: holds files that are not {what} ({', '.join(foreign[:3])}); not "
+                              "replaced even with --force: give another --out", 2)
+
+
+def prepare_output(out: Path, force: bool = False, owned: tuple[str, ...] = OUTPUT_FILES,
+                   what: str = "a run's outputs") -> Path:
+    """Check ``out`` (see :func:`check_output_folder`) and make the hidden staging folder next to
+    it; call it before long work so that a place that cannot be written fails at once."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.tmp-") as tmp:
-        tmp = Path(tmp)
-        result.league.to_csv(tmp / "league.csv", index=False, float_format="%.6g")
-        result.counties.to_csv(tmp / "counties.csv", index=False, float_format="%.6g")
-        (tmp / "targets.json").write_text(
+    check_output_folder(out, force, owned, what)
+    parent = Path(os.path.abspath(out)).parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{Path(os.path.abspath(out)).name}.tmp-"))
+    except OSError as exc:
+        raise OutputError(f"cannot write into {parent} ({os_reason(exc)}); nothing was written. "
+                          "Give an --out on a writable disk", 1) from None
+    umask = os.umask(0)
+    os.umask(umask)
+    with contextlib.suppress(OSError):
+        os.chmod(staging, 0o777 & ~umask)    # mkdtemp makes it private; results are not
+    return staging
+
+
+def move_into_place(staging: Path, out: Path, force: bool) -> None:
+    """Rename the finished ``staging`` folder to ``out``; an existing ``out`` (only with ``force``)
+    is renamed aside first and removed once the new folder is in place."""
+    old = None
+    if out.exists():
+        if not force:
+            raise OutputError(f"{out}: appeared while running; add --force to replace it, or give "
+                              "another --out (nothing was written)", 2)
+        old = staging.with_name(staging.name.replace(".tmp-", ".old-"))
+        os.rename(out, old)
+    try:
+        os.rename(staging, out)
+    except OSError:
+        if old is not None:
+            os.rename(old, out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_outputs(result: RunResult, out: Path, *, force: bool = False,
+                  staging: Path | None = None) -> list[Path]:
+    """Write every output file into ``out``, all or nothing: into ``staging`` (made by
+    :func:`prepare_output` if not given), then renamed into place."""
+    out = Path(out)
+    staging = Path(staging) if staging is not None else prepare_output(out, force)
+    try:
+        result.league.to_csv(staging / "league.csv", index=False, float_format="%.6g")
+        result.counties.to_csv(staging / "counties.csv", index=False, float_format="%.6g")
+        (staging / "targets.json").write_text(
             json.dumps(_json_safe(result.targets), indent=2, ensure_ascii=False) + "\n",
             encoding="utf-8")
-        result.levers_cost.to_csv(tmp / "levers_cost.csv", index=False, float_format="%.2f")
-        summary_figure(result, tmp / "summary.png")
-        out.mkdir(exist_ok=True)
-        written = []
-        for name in OUTPUT_FILES:
-            shutil.move(tmp / name, out / name)
-            written.append(out / name)
-    return written
+        result.levers_cost.to_csv(staging / "levers_cost.csv", index=False, float_format="%.2f")
+        summary_figure(result, staging / "summary.png")
+        move_into_place(staging, out, force)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out} ({os_reason(exc)}); nothing was written"
+                          + (f" and {out} is unchanged" if out.exists() else ""), 1) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / name for name in OUTPUT_FILES]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from model.settings import SettingError, setting, validated_replace
@@ -100,17 +101,45 @@ class HerderParams:
         1.0, "-", "Adoption hazard scales with literacy to this power", prior=(0.5, 2.0))
     device_cost_cny: float = setting(
         3000.0, "CNY", "Smart device and set-up a household needs", prior=(1500, 6000))
+    device_life_years: float = setting(
+        4.0, "years", "Years a smart device serves (its cost is spread over them)", prior=(2.0, 6.0))
+    service_fee_cny_per_year: float = setting(
+        600.0, "CNY/household/year", "Data and platform service fees of an adopting household",
+        prior=(0.0, 3000.0))
     affordability_scale: float = setting(
-        0.15, "share of income", "Device cost (share of income) at which the hazard falls to 1/e",
-        prior=(0.05, 0.5))
+        0.15, "share of income", "Up-front device cost net of subsidy (share of income) at which a "
+        "household's cash constraint cuts its hazard to 1/e", prior=(0.05, 0.5))
+    trace_fee_cny_per_year: float = setting(
+        500.0, "CNY/household/year", "Yearly fees of traceability/e-commerce services (certification, "
+        "platform commission)", prior=(0.0, 3000.0))
+    benefit_logit_scale: float = setting(
+        0.3, "share of income", "Expected net benefit (share of income) that moves a household's "
+        "willingness to adopt by one logit unit", prior=(0.05, 1.0))
+    benefit_doubt: float = setting(
+        0.5, "share", "Share of the benefit a household discounts when none of its ties has adopted "
+        "(social learning: seeing adopting neighbours removes the doubt)", prior=(0.0, 0.9))
     training_literacy_gain: float = setting(
         0.35, "share of gap", "Training closes this share of the literacy gap to 1", prior=(0.1, 0.6))
     training_cost_cny_per_household: float = setting(
         800.0, "CNY/household", "Cost of training one household", prior=(300, 2000))
-    benefit_cny_per_year: float = setting(
-        36000.0, "CNY/household/year",
-        "Benefit of platform adoption: 16,000 cost saving + 20,000 efficiency gain",
-        source="seed 000 (herder platform figures)")
+    cost_cut_reference_cny_per_year: float = setting(
+        25000.0, "CNY/household/year", "Yearly cost cut from the platform for a household with the "
+        "league's mean herd in a county where everybody uses shared data (calibrated so that "
+        "adopters realise seed 000's 16,000 on average)", prior=(4000.0, 40000.0), low=0.0, high=400000.0,
+        source="seed 000: platform cuts each household's cost by 16,000 CNY (calibration target)")
+    output_gain_reference_cny_per_year: float = setting(
+        27000.0, "CNY/household/year", "Yearly output gain from the platform for the same reference "
+        "household at the league's mean market access (calibrated to seed 000's 20,000)",
+        prior=(5000.0, 50000.0), low=0.0, high=500000.0,
+        source="seed 000: platform adds 20,000 CNY of efficiency a year (calibration target)")
+    benefit_herd_elasticity: float = setting(
+        0.6, "-", "Benefit scales with (herd / mean herd) to this power", prior=(0.3, 1.0))
+    market_access_elasticity: float = setting(
+        0.5, "-", "Output gain scales with (distance to Beijing / league mean)^-elasticity "
+        "(market access for livestock products)", prior=(0.0, 1.5))
+    trace_output_premium: float = setting(
+        0.2, "share", "Extra output gain of households also on traceability/e-commerce",
+        prior=(0.0, 0.5))
     usefulness_floor: float = setting(
         0.5, "-", "Platform usefulness where nobody uses shared data (1 where all do)", prior=(0.2, 0.9),
         source="seed 004: data-sharing loop")
@@ -156,7 +185,7 @@ class EnterpriseParams:
         (0.0, 0.15, 0.45, 0.33, 0.07), "share", "End-2024 maturity levels of core digital firms",
         prior=(0.0, 1.0))
     upgrade_rate_per_year: tuple = setting(
-        (0.30, 0.20, 0.10, 0.06), "1/year", "Upgrade hazard from each level with no barrier",
+        (0.45, 0.40, 0.20, 0.12), "1/year", "Upgrade hazard from each level with no barrier",
         prior=(0.0, 1.0))
     step_cost_cny: tuple = setting(
         (40000.0, 150000.0, 600000.0, 2000000.0), "CNY",
@@ -209,9 +238,6 @@ class EnterpriseParams:
     supply_pull: float = setting(
         1.0, "-", "Upgrade hazard multiplier per unit share of customers above the firm's level",
         prior=(0.0, 3.0))
-    price_premium_elasticity: float = setting(
-        2.0, "-", "Upgrade hazard multiplier per unit relative power-price premium (energy sectors)",
-        prior=(0.0, 5.0))
     industrial_power_price_cny_per_kwh: float = setting(
         0.40, "CNY/kWh", "Power price paid by energy-intensive firms", prior=(0.28, 0.6))
     power_kwh_per_employee_year: float = setting(
@@ -238,6 +264,39 @@ class EnterpriseParams:
     digital_spend_share: tuple = setting(
         (0.0, 0.005, 0.012, 0.025, 0.04), "share of revenue",
         "Yearly digital spending by level (demand for the data industry)", prior=(0.0, 0.1))
+
+    va_gain_per_step: tuple = setting(
+        (0.03, 0.05, 0.08, 0.12), "share of value added",
+        "Value added a firm gains from each step up the ladder (from level 0, 1, 2, 3), once the lag "
+        "has passed", prior=(0.0, 0.3))
+    va_lag_months: float = setting(
+        12.0, "months", "Mean lag from an upgrade to its value-added gain (exponential)",
+        prior=(3.0, 36.0))
+    gain_captured_share: float = setting(
+        0.4, "share", "Share of a value-added gain the firm keeps as cash (the rest is wages, taxes)",
+        prior=(0.1, 0.7))
+    payback_required_years: float = setting(
+        4.0, "years", "Payback of a step at which its upgrade hazard is halved", prior=(2.0, 10.0),
+        source="seed 002: long payback holds firms back (不能转)")
+    energy_saving_per_step: float = setting(
+        0.03, "share", "Share of power use each step saves (energy-intensive firms)", prior=(0.0, 0.1))
+    routine_jobs_lost_per_step: float = setting(
+        0.02, "share of staff", "Routine jobs a non-digital firm sheds with each step up the ladder",
+        prior=(0.0, 0.08), source="seed 002 line 34: digital transformation may raise unemployment")
+    league_gdp_cny: float = setting(
+        118.5e9, "CNY/year", "League GDP, matched by the model's value added at the start",
+        source="FACTS: GDP 118.5 billion CNY (2023)")
+    gdp_share_outside_model: float = setting(
+        0.4, "share", "Share of GDP produced outside the modelled firms and herders (public "
+        "services, individual businesses), held constant", prior=(0.2, 0.6))
+    digital_va_share_by_level: tuple = setting(
+        (0.0, 0.12, 0.3, 0.5, 0.65), "share of value added",
+        "Share of a non-digital firm's value added counted as industrial digitalisation (CAICT) at "
+        "each level", prior=(0.0, 1.0),
+        source="FACTS: Inner Mongolia digital economy 24.7% of GDP, 92.4% of it industrial "
+               "digitalisation (2020, CAICT); level shares a prior")
+    core_va_share_of_revenue: float = setting(
+        0.5, "share", "Value added of the data industry per CNY of its revenue", prior=(0.3, 0.7))
 
 
 @dataclass(frozen=True)
@@ -320,16 +379,17 @@ class TalentParams:
     attrition_per_year: float = setting(0.02, "1/year", "Retirement and leaving the trade",
                                         prior=(0.01, 0.05))
     graduate_retention: float = setting(
-        0.45, "share", "Share of trained graduates who stay in the league", prior=(0.3, 0.8),
+        0.45, "share", "Share of trained graduates who stay in the league at end-2024 wages (sets "
+        "the outside option of the graduates' gravity choice)", prior=(0.3, 0.8),
         source="FACTS: over 61% of Chifeng students leaving do not return")
     seat_cost_cny: float = setting(15000.0, "CNY/seat", "Public cost of a training seat",
                                    prior=(5000, 40000))
     course_months: int = setting(12, "months", "Length of a digital-skills course", prior=(3, 36),
                                  source="seed 003 line 59 (vocational-college training)")
     base_inflow_per_year: float = setting(
-        0.02, "share of pool/year", "Arrivals from outside the league with no subsidy", prior=(0.0, 0.05))
-    subsidy_elasticity: float = setting(
-        3.0, "-", "Arrivals rise by this times subsidy / yearly wage", prior=(0.5, 8.0))
+        0.02, "share of pool/year", "Arrivals from outside the league at the reference wage (the "
+        "Xilinhot wage) with no subsidy; they scale with (league wage + subsidy)^dest_wage_elasticity",
+        prior=(0.0, 0.05))
     subsidy_years: float = setting(3.0, "years", "Length of an attraction contract", prior=(1, 5))
     amenity_urban: float = setting(1.0, "-", "Amenity of the cities", prior=(0.5, 1.5))
     amenity_agro: float = setting(0.75, "-", "Amenity of agro-pastoral banners", prior=(0.3, 1.2))
@@ -430,10 +490,21 @@ class Parameters:
         return p
 
     def check(self) -> None:
-        """Cross-field checks: shares that must sum to one."""
+        """Cross-field checks: combinations of individually valid settings the model cannot run."""
         e = self.enterprises
+        where = "parameters.enterprises"
         for name in ("sector_shares", "level_shares_other", "level_shares_data"):
             total = sum(getattr(e, name))
             if abs(total - 1.0) > 1e-6:
-                raise SettingError(f"parameters.enterprises.{name}: shares sum to {total:g}; "
-                                   "they must sum to 1")
+                raise SettingError(f"{where}.{name}: shares sum to {total:g}; they must sum to 1")
+        spend = sum(s * d for s, d in zip(e.level_shares_other, e.digital_spend_share, strict=True))
+        if spend <= 0:
+            raise SettingError(
+                f"{where}.digital_spend_share: with level_shares_other = {list(e.level_shares_other)} "
+                "non-digital firms spend nothing on digital goods at the start, so the data industry "
+                "has no market to scale from; give a positive share to a level that has firms")
+        staff = e.digital_staff_per_firm
+        if any(b < a for a, b in pairwise(staff)):
+            raise SettingError(
+                f"{where}.digital_staff_per_firm: {list(staff)} falls with the level; a step up the "
+                "ladder cannot need fewer digital staff (digital jobs created would be negative)")

@@ -147,6 +147,23 @@ OUTCOMES = (
             "旗县数字化指数差距", "minimise"),
     Outcome("public_cost_cny_cum", "CNY", "Public cost of all levers, 2025 to end-2027",
             "政策公共成本累计（2025—2027）", "minimise"),
+    Outcome("herder_benefit_cny_per_adopter", "CNY/household/year",
+            "Benefit realised per platform household (cost cut + output gain)",
+            "平台牧户户均实际收益（降本+增效）", "maximise"),
+    Outcome("firm_mean_level", "level 0-4", "Mean maturity level of non-digital firms",
+            "非数字企业平均数字化水平", "maximise"),
+    Outcome("gdp_cny_per_year", "CNY/year", "League value added (GDP run-rate)",
+            "全盟增加值（GDP，年化）", "maximise"),
+    Outcome("digital_economy_share_gdp", "share", "Digital economy share of GDP (CAICT split)",
+            "数字经济占GDP比重（信通院口径）", "maximise"),
+    Outcome("core_digital_share_gdp", "share", "Core digital industries' share of GDP",
+            "数字经济核心产业增加值占GDP比重", "maximise"),
+    Outcome("jobs_routine_lost", "jobs", "Routine jobs lost to digitalisation since 2025",
+            "数字化转型减少的常规岗位", "minimise"),
+    Outcome("jobs_digital_created", "jobs", "Digital jobs created by digitalisation since 2025",
+            "数字化转型新增的数字岗位", "maximise"),
+    Outcome("enterprise_loans_cny_cum", "CNY", "Loans for digital capex, 2025 to end-2027",
+            "数字化转型贷款累计", "info"),
 )
 
 

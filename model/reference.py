@@ -16,20 +16,38 @@ import math
 import mesa
 import numpy as np
 
-from model.enterprises import TOP, security_relief
-from model.herders import platform_usefulness
+from model.enterprises import DATA, ENERGY_INTENSIVE, TOP, security_relief
+from model.herders import platform_usefulness, yearly_cost_cny
 from model.levers import Levers
 from model.model import SteppeModel
 
 
 class HerderAgent(mesa.Agent):
-    def __init__(self, model: ReferenceModel, literacy: float, afford: float, useful: float,
-                 connected: bool, platform: bool, trace: bool) -> None:
+    def __init__(self, model: ReferenceModel, literacy: float, income: float, herd_rel: float,
+                 access: float, useful: float, connected: bool, platform: bool, trace: bool) -> None:
         super().__init__(model)
-        self.literacy, self.afford, self.useful = literacy, afford, useful
+        p = model.hp
+        self.afford = math.exp(-p.device_cost_cny * (1 - model.levers.herder_device_subsidy_rate)
+                               / (p.affordability_scale * income))
+        self.literacy, self.income, self.herd_rel = literacy, income, herd_rel
+        self.access, self.useful = access, useful
         self.connected, self.platform, self.trace = connected, platform, trace
         self.ties: list[HerderAgent] = []
         self._next = (platform, trace)
+
+    def willingness(self, share: float, trace: bool = False) -> float:
+        """Expected net benefit, discounted by doubt until ties show it, as a logistic share: of
+        the platform, or (``trace``) of traceability's extra output gain net of its fee."""
+        p = self.model.hp
+        size = self.herd_rel ** p.benefit_herd_elasticity * self.useful
+        output = p.output_gain_reference_cny_per_year * self.access * size
+        if trace:
+            benefit, cost = output * p.trace_output_premium, p.trace_fee_cny_per_year
+        else:
+            benefit, cost = p.cost_cut_reference_cny_per_year * size + output, self.model.yearly_cost
+        net = benefit * (1 - p.benefit_doubt * (1 - share)) - cost
+        x = min(max(net / (p.benefit_logit_scale * self.income), -50.0), 50.0)
+        return 1 / (1 + math.exp(-x))
 
     def decide(self) -> None:
         p = self.model.hp
@@ -38,12 +56,16 @@ class HerderAgent(mesa.Agent):
         trace_share = sum(t.trace for t in self.ties) / n if n else 0.0
         lit = (self.literacy / 0.5) ** p.literacy_exponent
         platform, trace = self.platform, self.trace
-        hazard = (p.bass_p_per_year + p.bass_q_per_year * share) * lit * self.afford * self.useful
-        if self.connected and not self.platform and self.random.random() < 1 - math.exp(-hazard / 12):
-            platform = True
-        hazard = (p.trace_p_per_year + p.trace_q_per_year * trace_share) * lit * self.useful
-        if self.platform and not self.trace and self.random.random() < 1 - math.exp(-hazard / 12):
-            trace = True
+        if self.connected and not self.platform:
+            hazard = ((p.bass_p_per_year + p.bass_q_per_year * share) * lit * self.willingness(share)
+                      * self.afford)
+            if self.random.random() < 1 - math.exp(-hazard / 12):
+                platform = True
+        if self.platform and not self.trace:
+            hazard = ((p.trace_p_per_year + p.trace_q_per_year * trace_share) * lit
+                      * self.willingness(trace_share, trace=True))
+            if self.random.random() < 1 - math.exp(-hazard / 12):
+                trace = True
         self._next = (platform, trace)
 
     def advance(self) -> None:
@@ -52,14 +74,28 @@ class HerderAgent(mesa.Agent):
 
 class FirmAgent(mesa.Agent):
     def __init__(self, model: ReferenceModel, sector: int, level: int, employees: float,
-                 revenue: float, capability: float, risk: float, talent: float, sharing: float,
-                 active: bool) -> None:
+                 revenue: float, value_added: float, capability: float, risk: float,
+                 talent: float, sharing: float, active: bool) -> None:
         super().__init__(model)
         self.sector, self.level, self.employees, self.revenue = sector, level, employees, revenue
+        self.level0, self.value_added = level, value_added
         self.capability, self.risk, self.talent, self.sharing = capability, risk, talent, sharing
         self.active = active
+        self.energy_intensive = sector in ENERGY_INTENSIVE
         self.customers: list[FirmAgent] = []
         self._next = level
+
+    def payback(self, net: float) -> float:
+        """1 / (1 + payback / required): the cash gain of the step against its net cost."""
+        p = self.model.ep
+        if self.sector == DATA:
+            return 1.0
+        gain = self.value_added * p.va_gain_per_step[self.level] * p.gain_captured_share
+        if self.energy_intensive:
+            kwh = (p.power_kwh_per_employee_year * self.employees
+                   * (1 - p.energy_saving_per_step) ** max(self.level - self.level0, 0))
+            gain += kwh * p.energy_saving_per_step * p.industrial_power_price_cny_per_kwh
+        return 1 / (1 + net / gain / p.payback_required_years) if gain > 0 else 0.0
 
     def decide(self) -> None:
         m, p = self.model, self.model.ep
@@ -78,7 +114,8 @@ class FirmAgent(mesa.Agent):
                 self.customers)
         sharing = (self.sharing / 0.5) ** p.sharing_elasticity if self.level >= 2 else 1.0
         hazard = (p.upgrade_rate_per_year[self.level] * (1 - self.capability) * (1 - finance)
-                  * (1 - risk) * self.talent ** p.talent_elasticity * pull * sharing)
+                  * (1 - risk) * self.talent ** p.talent_elasticity * pull * self.payback(net)
+                  * sharing)
         if self.random.random() < 1 - math.exp(-hazard / 12):
             self._next = self.level + 1
 
@@ -97,15 +134,19 @@ class ReferenceModel(mesa.Model):
         self.security_relief = security_relief(ep, self.levers.data_security_cny_per_year)
         h, f = source.herders, source.firms
         useful = platform_usefulness(self.hp, source.vector("sharing_use"))
-        afford = np.exp(-self.hp.device_cost_cny / (self.hp.affordability_scale * h.income_cny))
-        self.herders = [HerderAgent(self, float(h.literacy[i]), float(afford[i]),
+        self.yearly_cost = yearly_cost_cny(self.hp, self.levers.herder_device_subsidy_rate)
+        herd_rel = h.herd_head / h.herd_head.mean()
+        access = source.market_access
+        self.herders = [HerderAgent(self, float(h.literacy[i]), float(h.income_cny[i]),
+                                    float(herd_rel[i]), float(access[h.county[i]]),
                                     float(useful[h.county[i]]), bool(h.connected[i]),
                                     bool(h.platform[i]), bool(h.trace[i])) for i in range(h.n)]
         for i, agent in enumerate(self.herders):
             agent.ties = [self.herders[j] for j in h.ties.indices[h.ties.indptr[i]:h.ties.indptr[i + 1]]]
         quality = source.vector("sharing_quality")
         self.firms = [FirmAgent(self, int(f.sector[i]), int(f.level[i]), float(f.employees[i]),
-                                float(f.revenue0_cny[i]), float(f.capability[i]), float(f.risk[i]),
+                                float(f.revenue0_cny[i]), float(f.va0_cny[i]),
+                                float(f.capability[i]), float(f.risk[i]),
                                 float(source.adequacy[f.county[i]]), float(quality[f.county[i]]),
                                 bool(f.active[i])) for i in range(f.n)]
         s = f.supplies
@@ -162,7 +203,8 @@ def array_adoption_curves(source: SteppeModel, months: int) -> np.ndarray:
     out = np.empty((months, 3))
     other = f.active & ~f.is_data
     for t in range(months):
-        h.step(p.herders, coverage, coverage, useful, 0.0, 0.0, source.streams["herders"])
+        h.step(p.herders, coverage, coverage, useful, 0.0, 0.0, source.streams["herders"],
+               source.market_access)
         f.upgrade(ep, subsidy_rate=lv.transformation_subsidy_rate, centres=0, credit_left_cny=0.0,
                   demos_by_sector=no_demos, security_relief=relief, talent_factor=source.adequacy,
                   sharing_quality=quality, price_premium=0.0, rng=source.streams["enterprises"])

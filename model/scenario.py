@@ -18,8 +18,10 @@ bass_q_per_year = 0.45
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,20 +89,73 @@ class Scenario:
 
 
 def _read(path: Path) -> tuple[str, dict[str, Any]]:
-    if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file")
     try:
-        text = path.read_text(encoding="utf-8")
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: no such scenario file") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read this scenario file ({exc.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise ScenarioError(f"{path}: is a folder, not a scenario file; give a .toml file "
+                            f"(e.g. {path / 'baseline.toml'})")
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) \
+            else "a device"
+        raise ScenarioError(f"{path}: is {kind}, not a regular file; save the scenario as a .toml file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read this scenario file ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")     # a byte-order mark (as Windows Notepad writes) is fine
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
     try:
-        return text, tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    if not data:
+        raise ScenarioError(f"{path}: the file holds no setting (it is empty or only comments); "
+                            "a scenario of the defaults needs at least a line description = \"...\"")
+    return text, data
+
+
+def _reject_dates(value: Any, where: str, file: str) -> None:
+    """TOML dates and times parse to Python objects no setting accepts: name the key and say what
+    to write instead."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _reject_dates(v, f"{where}.{k}" if where else k, file)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _reject_dates(v, f"{where}[{i}]", file)
+    elif isinstance(value, (dt.date, dt.time)):
+        hint = (f'write the month as a string, date = "{value.year}-{value.month:02d}"'
+                if isinstance(value, dt.date) and where.endswith(".date")
+                else "dates and times are allowed only as a lever change's date = \"YYYY-MM\" (a string)")
+        raise ScenarioError(f"{file}: {where}: {value.isoformat()} is a TOML date or time, not allowed here; {hint}")
+
+
+NAME_RULE = ("no '/' or '\\', no control character, not starting with '.', no space at either end, "
+             "at most 100 characters")
+
+
+def name_problem(name: object) -> str | None:
+    """Why ``name`` cannot name a scenario (it names runs, stored files and results folders), or
+    None. Any script is fine (基准, 促进中心方案, 'subsidy up (v2)')."""
+    if not isinstance(name, str):
+        return f"{name!r} is not a string"
+    if not name.strip():
+        return "it is empty"
+    if "/" in name or "\\" in name or name.startswith(".") or name != name.strip() or len(name) > 100 \
+            or any(not c.isprintable() for c in name):
+        return f"{name!r} is not allowed"
+    return None
 
 
 def parse_scenario(text: str, data: dict[str, Any], name: str, where: str) -> Scenario:
     """Validate parsed TOML ``data``; ``where`` (the file) prefixes every error."""
+    _reject_dates(data, "", where)
     unknown = sorted(set(data) - TOP_KEYS)
     if unknown:
         raise ScenarioError(f"{where}: unknown key {unknown[0]!r}; allowed top-level keys are: "
@@ -108,10 +163,18 @@ def parse_scenario(text: str, data: dict[str, Any], name: str, where: str) -> Sc
     description = data.get("description", "")
     if not isinstance(description, str):
         raise ScenarioError(f"{where}: key 'description' must be a string")
-    name = data.get("name", name)
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-        raise ScenarioError(f"{where}: key 'name': {name!r} is not allowed; expected a string of "
-                            "letters, digits, '_', '.' or '-' (it names the scenario in batch results)")
+    if "name" in data:
+        name = data["name"]
+        why = name_problem(name)
+        if why:
+            raise ScenarioError(f"{where}: key 'name': {why}; a name may be in any script, with "
+                                f"{NAME_RULE} (it names the scenario's runs and results folder)")
+    else:
+        why = name_problem(name)
+        if why:
+            raise ScenarioError(f"{where}: the file name gives the scenario name {name!r}, which "
+                                f"cannot be used ({NAME_RULE}); rename the file or add a line "
+                                "name = \"...\"")
     until = data.get("until", 2027)
     if isinstance(until, bool) or not isinstance(until, int) or not MIN_UNTIL <= until <= MAX_UNTIL:
         raise ScenarioError(f"{where}: key 'until': {until!r} is not allowed; "
@@ -124,13 +187,23 @@ def parse_scenario(text: str, data: dict[str, Any], name: str, where: str) -> Sc
     raw_changes = data.get("lever_changes", [])
     if not isinstance(raw_changes, list):
         raise ScenarioError(f"{where}: key 'lever_changes' must be an array of tables [[lever_changes]]")
+    dates: dict[int, int] = {}
     for i, change in enumerate(raw_changes):
         at = f"{where}: lever_changes[{i}]"
         if not isinstance(change, dict) or "date" not in change:
             raise ScenarioError(f"{at}: each change needs a 'date = \"YYYY-MM\"' and lever values")
         values = {k: v for k, v in change.items() if k != "date"}
+        month = month_index(change["date"], until, f"{at}.date")
+        if not values:
+            raise ScenarioError(f"{at}: the change on {change['date']!r} sets no lever; add lines "
+                                "such as promotion_centres = 3 below its date, or remove it")
+        if month in dates:
+            raise ScenarioError(f"{at}.date: {change['date']!r} is also the date of "
+                                f"lever_changes[{dates[month]}]; two changes on one date would "
+                                "silently let the last win: put their levers in one [[lever_changes]]")
+        dates[month] = i
         validated_replace(levers, values, at)
-        changes.append((month_index(change["date"], until, f"{at}.date"), values))
+        changes.append((month, values))
     raw_params = data.get("parameters", {})
     if not isinstance(raw_params, dict):
         raise ScenarioError(f"{where}: key 'parameters' must be a table of parameter groups")

@@ -4,17 +4,19 @@ batches, compare them and check their stores."""
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import signal
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from model.levers import Levers
 from model.model import MAX_SCALE, MAX_SEED, MIN_SCALE
+from model.outputs import OutputError, os_reason
 from model.params import Parameters
 from model.scenario import MAX_UNTIL, MIN_UNTIL, ScenarioError, load_scenario
-from model.settings import describe
+from model.settings import SettingError, describe
 from studies.batch import MAX_REPS, Design, run_batch
 from studies.engines import default_workers
 from studies.errors import BatchError, BatchInterrupted
@@ -41,18 +43,25 @@ def _bounded(kind: type, low: float, high: float, what: str):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from model.outputs import target_table, write_outputs
+    from model.outputs import prepare_output, target_table, write_outputs
     from model.run import simulate
 
     path = Path(args.scenario) if args.scenario else default_scenario()
     scenario = load_scenario(path, until=args.until)
-    start = time.perf_counter()
-    print(f"running {scenario.name} ({path}) to end-{scenario.until}, seed {args.seed}, "
-          f"scale {args.scale:g} ...", file=sys.stderr)
-    result = simulate(scenario, seed=args.seed, scale=args.scale)
-    written = write_outputs(result, Path(args.out))
+    if args.out == "":
+        raise OutputError("--out is empty; give the name of a new folder", 2)
+    out = Path(args.out) if args.out is not None else Path("results") / scenario.name
+    staging = prepare_output(out, args.force)       # before the run: a bad --out fails at once
+    try:
+        start = time.perf_counter()
+        print(f"running {scenario.name} ({path}) to end-{scenario.until}, seed {args.seed}, "
+              f"scale {args.scale:g} -> {out} ...", file=sys.stderr)
+        result = simulate(scenario, seed=args.seed, scale=args.scale)
+        written = write_outputs(result, out, force=args.force, staging=staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     print(target_table(result.targets))
-    print(f"\n{len(written)} files in {args.out} ({time.perf_counter() - start:.1f} s): "
+    print(f"\n{len(written)} files in {out} ({time.perf_counter() - start:.1f} s): "
           + ", ".join(p.name for p in written), file=sys.stderr)
     return 0
 
@@ -86,7 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one scenario and report the 2027 targets")
     run.add_argument("scenario", nargs="?", help="scenario TOML (default scenarios/baseline.toml)")
     run.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
-    run.add_argument("--out", default="results/baseline", help="output folder")
+    run.add_argument("--out", default=None,
+                     help="output folder (default results/NAME, NAME the scenario's name); must not "
+                     "exist unless --force")
+    run.add_argument("--force", action="store_true",
+                     help="replace an existing output folder (only one holding a run's outputs)")
     run.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=1.0,
                      help="agents per household or firm (0.1: one agent per ten)")
     run.add_argument("--until", type=_bounded(int, MIN_UNTIL, MAX_UNTIL, "--until"), default=None,
@@ -99,53 +112,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _handle_errors(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    def wrapped(args: argparse.Namespace) -> int:
-        try:
-            return fn(args)
-        except (BatchError, StoreError, ScenarioError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        except BatchInterrupted as exc:
-            print(str(exc), file=sys.stderr)
-            return 130
-        except KeyboardInterrupt:
-            print("interrupted before any run was stored", file=sys.stderr)
-            return 130
-    wrapped.__doc__ = fn.__doc__
-    return wrapped
-
-
 def _sigterm_as_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-@_handle_errors
+def _check_workers(option: str, n: int | None) -> None:
+    """More local workers than cores only share the cores (and each holds a model in memory):
+    warn above the core count, refuse far above it."""
+    cores = default_workers()
+    if not n or n <= cores:
+        return
+    if n > 4 * cores:
+        raise BatchError(f"{option} {n} is more than 4 × the {cores} cores this process may use: each "
+                         "worker holds a model in memory (about 300 MB at scale 1) and more workers "
+                         f"than cores only share them; use {option} {cores}")
+    print(f"warning: {option} {n} is more than the {cores} cores this process may use; the workers "
+          "will share them (no faster, more memory)", file=sys.stderr)
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
+    if args.out == "":
+        raise BatchError("--out is empty; give the result store's folder")
+    _check_workers("--workers", args.workers)
+    _check_workers("--dask-local", args.dask_local)
     design = Design.from_files(args.scenarios, args.reps, args.seed, args.scale, args.until,
                                args.counties)
     print(f"batch: {len(design.scenarios)} scenario(s) × {design.reps} replication(s) = "
           f"{len(design.scenarios) * design.reps} runs, base seed {design.base_seed}, scale "
           f"{design.scale:g} -> {args.out}", file=sys.stderr)
-    previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
-    try:
-        summary = run_batch(design, args.out, workers=args.workers, dask_address=args.dask,
-                            dask_local=args.dask_local, dask_timeout=args.dask_timeout,
-                            progress=False if args.no_progress else None,
-                            flush_runs=args.flush_runs, flush_seconds=args.flush_seconds,
-                            argv=sys.argv)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    summary = run_batch(design, args.out, workers=args.workers, dask_address=args.dask,
+                        dask_local=args.dask_local, dask_timeout=args.dask_timeout,
+                        progress=False if args.no_progress else None,
+                        flush_runs=args.flush_runs, flush_seconds=args.flush_seconds,
+                        argv=sys.argv)
     print(summary.text(), file=sys.stderr)
     print(f"compare the scenarios with: steppe compare {args.out}", file=sys.stderr)
     return 0
 
 
-@_handle_errors
 def cmd_compare(args: argparse.Namespace) -> int:
     from studies.compare import write_report
 
-    report = write_report(args.dir, args.out, baseline=args.baseline)
+    if args.out == "":
+        raise OutputError("--out is empty; give the name of a new folder", 2)
+    report = write_report(args.dir, args.out, baseline=args.baseline, force=args.force)
     print(report.table_text)
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -153,7 +163,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-@_handle_errors
 def cmd_store_check(args: argparse.Namespace) -> int:
     store = ResultStore.open(args.dir)
     if args.set_aside:
@@ -218,9 +227,13 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("compare", help="compare the scenarios of a batch: target probabilities, "
                        "intervals, costs, fan charts")
     c.add_argument("dir", help="result store of `steppe batch`")
-    c.add_argument("--out", default=None, help="report folder (default DIR/report)")
-    c.add_argument("--baseline", default="baseline",
-                   help="scenario the differences are taken from (default baseline)")
+    c.add_argument("--out", default=None, help="report folder (default DIR/report); must not exist "
+                   "unless --force")
+    c.add_argument("--force", action="store_true",
+                   help="replace an existing report folder (only one holding a report's files)")
+    c.add_argument("--baseline", default=None,
+                   help="scenario the differences are taken from (default: the one named baseline, "
+                   "if any)")
     c.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("store-check", help="check a result store; --set-aside moves damaged parts")
@@ -290,13 +303,53 @@ def add_app_commands(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(func=cmd_report)
 
 
+EXPECTED = (BatchError, StoreError, ScenarioError, OutputError, SettingError)
+INTERRUPTED = {"batch": "interrupted before any run was stored",
+               "compare": "interrupted; no report was written",
+               "store-check": "interrupted; nothing was moved"}
+
+
+def _error(message: str, status: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Bad input ends with one ``error:`` line and exit status 2, a fault of the
+    system (read-only or full disk, no permission) with status 1, Ctrl-C or SIGTERM with 130;
+    never a traceback (``STEPPE_DEBUG=1`` shows it for unexpected errors)."""
     args = build_parser().parse_args(argv)
     try:
+        previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    except ValueError:               # not the main thread: leave signals alone
+        previous = None
+    try:
         return args.func(args)
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except EXPECTED as exc:
+        return _error(str(exc), getattr(exc, "exit_status", 2))
+    except BatchInterrupted as exc:
+        print(str(exc), file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print(INTERRUPTED.get(args.command, "interrupted; nothing was written"), file=sys.stderr)
+        return 130
+    except BrokenPipeError:          # e.g. `steppe levers | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except MemoryError:
+        return _error("out of memory; try a smaller --scale or fewer --workers", 1)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _error(f"{where}{os_reason(exc)}", 1)
+    except Exception as exc:
+        if os.environ.get("STEPPE_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        return _error(f"unexpected {type(exc).__name__}: {first} (a bug: please report it with the "
+                      "command; STEPPE_DEBUG=1 shows the traceback)", 1)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import MultipleLocator
+from matplotlib.ticker import MultipleLocator, ScalarFormatter
 
 from model.indicators import TARGETS
+from model.outputs import OutputError, move_into_place, os_reason, prepare_output
 from model.plotting import plt, save, use_cjk_font
-from studies.store import ResultStore, StoreError
+from studies.store import ResultStore, StoreError, StoreState
 
 Q = (0.05, 0.25, 0.5, 0.75, 0.95)
 YI = 1e8   # 亿元
@@ -56,6 +56,12 @@ SERIES: dict[str, tuple[str, Callable[[pd.DataFrame], pd.Series]]] = {
     "T8": ("chain_links", lambda d: d["chain_links"]),
 }
 
+
+REPORT_FILES = (
+    "summary.txt", "probabilities.csv", "targets_by_scenario.csv", "costs_by_scenario.csv",
+    "costs_by_lever.csv", "difference_from_baseline.csv",
+    *(f"{stem}.{ext}" for stem in (*(f"fan_{t.id}" for t in TARGETS), "public_cost",
+                                   "difference_from_baseline") for ext in ("png", "svg")))
 
 _titles: dict[str, str] = {}
 
@@ -238,7 +244,7 @@ def _grid(n: int) -> tuple[int, int]:
 
 
 def fan_chart(fan: pd.DataFrame, tid: str, p_met: dict[str, float], order: list[str],
-              paths: list[Path]) -> None:
+              paths: list[Path]) -> plt.Figure:
     """Fan chart of one target indicator: one panel per scenario, against its target line."""
     t = {x.id: x for x in TARGETS}[tid]
     scen = [s for s in order if s in set(fan["scenario"])]
@@ -267,14 +273,39 @@ def fan_chart(fan: pd.DataFrame, tid: str, p_met: dict[str, float], order: list[
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel(UNITS[tid], fontsize=8)
+    _readable("y", axes.flat[0], fan[fan["scenario"].isin(scen)][["q05", "q95"]].to_numpy(),
+              t.target if tid != "T1" else 100.0, percent=UNITS[tid] == "%")
     axes.flat[0].legend(fontsize=7, loc="upper left")
     fig.suptitle(f"{tid} {t.label_zh}\n{t.label_en} — 中位数、50%和90%区间 median, 50% and 90% bands",
                  fontsize=11)
     _save_all(fig, paths)
+    return fig
 
 
-def difference_chart(diff: pd.DataFrame, baseline: str, paths: list[Path]) -> None:
-    """Scenario minus baseline at end-2027 per target: median, 50% and 90% intervals."""
+def _readable(axis: str, ax: plt.Axes, values: np.ndarray, ref: float, percent: bool = False) -> None:
+    """Plain tick labels (no offset such as '1e-10+8e1') and limits that show a near-constant
+    series (around ``ref``) as a flat line, rather than magnifying rounding noise."""
+    which = ax.yaxis if axis == "y" else ax.xaxis
+    which.set_major_formatter(ScalarFormatter(useOffset=False))
+    ax.ticklabel_format(axis=axis, style="plain")
+    setlim = ax.set_ylim if axis == "y" else ax.set_xlim
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if percent:
+        setlim(0, 105)
+        return
+    if not len(v):
+        return
+    lo, hi = min(float(v.min()), ref), max(float(v.max()), ref)
+    if hi - lo <= 1e-6 * max(abs(hi), abs(lo), 1.0):
+        pad = max(0.05 * abs(hi), 1.0)
+        setlim(lo - pad, hi + pad)
+
+
+def difference_chart(diff: pd.DataFrame, baseline: str, paths: list[Path],
+                     years: str = "whole run") -> plt.Figure:
+    """Scenario minus baseline at end-2027 per target (the public cost over ``years``): median,
+    50% and 90% intervals."""
     ids = [*[t.id for t in TARGETS], "cost"]
     fig, axes = plt.subplots(3, 3, figsize=(15, 12), layout="constrained")
     labels = {t.id: (t.label_zh, t.label_en) for t in TARGETS} | {"cost": ("公共成本", "public cost")}
@@ -288,27 +319,42 @@ def difference_chart(diff: pd.DataFrame, baseline: str, paths: list[Path]) -> No
         ax.set_yticks(y, [short_title(s) for s in g["scenario"]], fontsize=7)
         unit = g["unit"].iloc[0] if len(g) else ""
         zh, en = labels[tid]
-        ax.set_title(f"{tid if tid != 'cost' else ''} {zh}\n{en} ({unit})", fontsize=8)
+        if tid == "cost":
+            ax.set_title(f"{zh}（{'全期' if years == 'whole run' else years}）\n{en}, {years} ({unit})",
+                         fontsize=8)
+        else:
+            ax.set_title(f"{tid} {zh}\n{en} ({unit})", fontsize=8)
+        _readable("x", ax, g[["diff_q05", "diff_q95"]].to_numpy(), 0.0)
         ax.tick_params(axis="x", labelsize=7)
     axes.flat[0].legend(fontsize=7)
     fig.suptitle(f"与基准情景之差（同一随机数，逐次配对），2027年底\ndifference from {baseline}, paired "
                  "by replication (common random numbers), end-2027", fontsize=11)
     _save_all(fig, paths)
+    return fig
 
 
-def cost_chart(cost: pd.DataFrame, paths: list[Path]) -> None:
-    """Public cost of each package over the run: median with its 90% interval (亿元)."""
+def cost_chart(cost: pd.DataFrame, paths: list[Path], years: str = "whole run") -> plt.Figure:
+    """Public cost of each package over the run: median with its 90% interval (亿元); each value
+    is written beyond its interval's right end, clear of the bar and the whisker."""
     g = cost.iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(g) + 1.6), layout="constrained")
     y = np.arange(len(g))
-    bars = ax.barh(y, g["cost_yi_median"], color="tab:purple", alpha=0.7)
-    ax.bar_label(bars, fmt="%.2f", padding=3, fontsize=7)
+    ax.barh(y, g["cost_yi_median"], color="tab:purple", alpha=0.7, label="中位数 median")
     ax.hlines(y, g["cost_yi_q05"], g["cost_yi_q95"], color="k", lw=1.2, label="90%")
+    right = np.fmax(g[["cost_yi_median", "cost_yi_q95"]].max(axis=1).to_numpy(), 0.0)
+    span = max(float(np.nanmax(right)) if len(right) else 0.0, 1e-9)
+    for yi, x, v in zip(y, right, g["cost_yi_median"], strict=True):
+        ax.text(x + 0.02 * span, yi, f"{v:.2f}", va="center", ha="left", fontsize=7)
+    left = min(0.0, float(np.nanmin(g["cost_yi_q05"])) if len(g) else 0.0)
+    ax.set_xlim(left, span * 1.18)
     ax.set_yticks(y, [title(s) for s in g["scenario"]], fontsize=8)
     ax.set_xlabel("亿元 100m CNY")
-    ax.set_title("各情景公共成本（全期，中位数与90%区间）\npublic cost of each package, whole run "
+    ax.legend(fontsize=7, loc="best")
+    zh = "全期" if years == "whole run" else years
+    ax.set_title(f"各情景公共成本（{zh}，中位数与90%区间）\npublic cost of each package, {years} "
                  "(median and 90% interval)", fontsize=10)
     _save_all(fig, paths)
+    return fig
 
 
 # -- the report ------------------------------------------------------------------------------
@@ -325,26 +371,84 @@ def format_table(wide: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def write_report(store_dir: str | Path, out: str | Path | None = None,
-                 baseline: str = "baseline") -> Report:
-    """Write the comparison tables (CSV) and figures (PNG, SVG) of a batch into ``out``."""
-    store = ResultStore.open(store_dir)
+def _run_counts(runs: pd.DataFrame, order: list[str], reps: int) -> str:
+    n = runs.groupby("scenario").size()
+    return ", ".join(f"{s} {int(n.get(s, 0))} of {reps}" for s in order)
+
+
+def snapshot(store: ResultStore) -> tuple[StoreState, pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                                            pd.DataFrame]:
+    """The store's state and its runs, targets, costs and league rows (the columns the report
+    uses), all over the same runs: those of the parts committed when the scan ran (a committed
+    part never changes; parts a batch commits meanwhile are left for the next compare)."""
     state = store.scan(check_files=True)
     if state.problems:
-        raise StoreError(store.problem_text(state))
+        raise StoreError(store.problem_text(state), 1)
+    parts = sorted(state.committed)
+    runs = store.read("runs", parts=parts)
+    ids = set(runs["run_id"]) if len(runs) else set()
+    columns = ["run_id", "scenario", "rep", "date", *sorted({v[0] for v in SERIES.values()})]
+    tables = [store.read(t, columns=c, parts=parts)
+              for t, c in (("targets", None), ("costs", None), ("league", columns))]
+    return (state, runs, *(t[t["run_id"].isin(ids)] if len(t) else t for t in tables))
+
+
+def write_report(store_dir: str | Path, out: str | Path | None = None,
+                 baseline: str | None = None, force: bool = False) -> Report:
+    """Write the comparison tables (CSV) and figures (PNG, SVG) of a batch into ``out``.
+
+    Reads one snapshot of the store: the parts committed when it starts (a batch may be
+    writing), every table over the same runs. ``baseline`` None takes the scenario named
+    'baseline' if there is one; a name not in the batch is an error. Costs are compared over
+    the years every scenario runs."""
+    store = ResultStore.open(store_dir)
     manifest = store.manifest()
-    set_titles(manifest)
     order = [s["name"] for s in manifest["design"]["scenarios"]]
-    targets = store.read("targets")
-    if targets.empty:
+    if baseline is not None and baseline not in order:
+        raise StoreError(f"--baseline {baseline!r}: no such scenario in {store.root}; its "
+                         f"scenarios are: {', '.join(order)}")
+    folder = Path(out) if out is not None else store.root / "report"
+    staging = prepare_output(folder, force, REPORT_FILES, "a report's files")
+    try:
+        return _write_report(store, manifest, order, folder, staging, baseline, force)
+    except OSError as exc:
+        raise OutputError(f"cannot write the report in {folder} ({os_reason(exc)}); nothing was "
+                          "written", 1) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_report(store: ResultStore, manifest: dict, order: list[str], folder: Path, staging: Path,
+                  baseline: str | None, force: bool) -> Report:
+    state, runs, targets, costs, league = snapshot(store)
+    set_titles(manifest)
+    if runs.empty:
         raise StoreError(f"{store.root}: no run is stored yet; run `steppe batch` first")
-    costs = store.read("costs")
     notes = []
-    stored_runs = targets.drop_duplicates(["scenario", "rep"]).shape[0]
-    if stored_runs < manifest["runs_total"]:
-        notes.append(f"the store holds {stored_runs} of {manifest['runs_total']} runs (the batch "
-                     "is not finished); figures use the runs stored")
-    present = [s for s in order if s in set(targets["scenario"])]
+    reps, total = manifest["design"]["reps"], manifest["runs_total"]
+    if len(runs) < total:
+        why = []
+        if state.uncommitted:
+            why.append(f"{len(state.uncommitted)} part(s) hold data but no run index (a batch is "
+                       f"writing now, or was interrupted: `steppe store-check {store.root}`)")
+        if manifest.get("completed"):
+            why.append(f"its batch completed on {manifest['completed']}, so runs were removed "
+                       "since: check it with `steppe store-check`, then repeat the batch command "
+                       "to recompute them")
+        else:
+            why.append("repeat the batch command to finish it")
+        notes.append(f"the store is incomplete: {len(runs)} of {total} runs stored "
+                     f"({_run_counts(runs, order, reps)}); figures and tables use these runs only; "
+                     + "; ".join(why))
+    present = [s for s in order if s in set(runs["scenario"])]
+    if baseline is None:
+        baseline = "baseline" if "baseline" in order else None
+        if baseline is None:
+            notes.append("no scenario named 'baseline' in this batch: the difference from baseline "
+                         "is skipped (name one with --baseline)")
+    if baseline is not None and baseline not in present:
+        notes.append(f"the baseline {baseline!r} has no run stored yet: the difference from "
+                     "baseline is skipped")
     if baseline in present:
         present.remove(baseline)
         present.insert(0, baseline)
@@ -357,8 +461,15 @@ def write_report(store_dir: str | Path, out: str | Path | None = None,
                      f"{g['evaluated_at'].iloc[0]}), so their targets are not evaluated: P(met) "
                      "counts the evaluated runs only (runs_evaluated), and their differences "
                      "from the baseline are n/a")
-    folder = Path(out) if out else store.root / "report"
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    untils = {s["name"]: s["until"] for s in manifest["design"]["scenarios"] if s["name"] in present}
+    years = "whole run"
+    if len(set(untils.values())) > 1:
+        end = min(untils.values())
+        costs = costs[costs["year"] <= end]
+        years = f"2025–{end}"
+        notes.append("the scenarios run to different years (" + ", ".join(
+            f"{s} {u}" for s, u in untils.items()) + f"): public costs are compared over "
+            f"2025–{end} for every scenario (the years all of them run)")
     summary = target_summary(targets, costs, present)
     wide = probability_table(summary)
     cost, by_lever = cost_summary(costs, present)
@@ -367,36 +478,26 @@ def write_report(store_dir: str | Path, out: str | Path | None = None,
     diff = None
     if baseline in present and len(present) > 1:
         diff = baseline_differences(targets, costs, baseline, present)
-    elif baseline not in present:
-        notes.append(f"no scenario named {baseline!r} in this batch: the difference from baseline "
-                     "is skipped (name one with --baseline)")
-    columns = ["scenario", "rep", "date", *sorted({v[0] for v in SERIES.values()})]
-    league = store.read("league", columns=columns)
 
     use_cjk_font()
-    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=f".{folder.name}.tmp-") as tmp:
-        tmp = Path(tmp)
-        csv = {"targets_by_scenario.csv": summary, "probabilities.csv": wide,
-               "costs_by_scenario.csv": cost, "costs_by_lever.csv": by_lever}
-        if diff is not None:
-            csv["difference_from_baseline.csv"] = diff
-        for name, frame in csv.items():
-            frame.to_csv(tmp / name, index=False, encoding="utf-8-sig", float_format="%.6g")
-        (tmp / "summary.txt").write_text(format_table(wide) + "\n", encoding="utf-8")
-        both = ("png", "svg")
-        for t in TARGETS:
-            fan_chart(fan_data(league, targets, t.id), t.id,
-                      {s: p_met.get((s, t.id), np.nan) for s in present}, present,
-                      [tmp / f"fan_{t.id}.{ext}" for ext in both])
-        cost_chart(cost, [tmp / f"public_cost.{ext}" for ext in both])
-        if diff is not None:
-            difference_chart(diff, baseline, [tmp / f"difference_from_baseline.{ext}" for ext in both])
-        folder.mkdir(exist_ok=True)
-        if diff is None:
-            for ext in ("csv", "png", "svg"):
-                (folder / f"difference_from_baseline.{ext}").unlink(missing_ok=True)
-        files = []
-        for p in sorted(tmp.iterdir()):
-            shutil.move(p, folder / p.name)
-            files.append(folder / p.name)
-    return Report(folder, format_table(wide), files, notes)
+    table = format_table(wide)
+    csv = {"targets_by_scenario.csv": summary, "probabilities.csv": wide,
+           "costs_by_scenario.csv": cost, "costs_by_lever.csv": by_lever}
+    if diff is not None:
+        csv["difference_from_baseline.csv"] = diff
+    for name, frame in csv.items():
+        frame.to_csv(staging / name, index=False, encoding="utf-8-sig", float_format="%.6g")
+    (staging / "summary.txt").write_text(table + "\n" + "".join(f"\nnote: {n}" for n in notes) + "\n",
+                                         encoding="utf-8")
+    both = ("png", "svg")
+    for t in TARGETS:
+        fan_chart(fan_data(league, targets, t.id), t.id,
+                  {s: p_met.get((s, t.id), np.nan) for s in present}, present,
+                  [staging / f"fan_{t.id}.{ext}" for ext in both])
+    cost_chart(cost, [staging / f"public_cost.{ext}" for ext in both], years)
+    if diff is not None:
+        difference_chart(diff, baseline, [staging / f"difference_from_baseline.{ext}" for ext in both],
+                         years)
+    names = sorted(p.name for p in staging.iterdir())
+    move_into_place(staging, folder, force)
+    return Report(folder, table, [folder / n for n in names], notes)

@@ -10,7 +10,11 @@ import contextlib
 import logging
 import multiprocessing as mp
 import os
+import re
 import signal
+import socket
+import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor
@@ -28,11 +32,46 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _worker_init() -> None:
+PR_SET_PDEATHSIG = 1     # linux/prctl.h
+
+
+def _watch(pid: int, every_s: float = 1.0) -> None:
+    while True:
+        time.sleep(every_s)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except OSError:
+            pass
+
+
+def die_with_parent(watch_pid: int | None = None, watch_thread: bool = True) -> None:
+    """End this process when its parent dies, however it dies (SIGKILL included): on Linux the
+    kernel sends SIGKILL (``prctl(PR_SET_PDEATHSIG)``); with ``watch_thread`` a daemon thread
+    also checks every second that ``watch_pid`` (default: the parent) is alive, which covers
+    other systems."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:      # the parent died before the request took effect
+            os._exit(1)
+    if watch_thread:
+        threading.Thread(target=_watch, args=(watch_pid or parent,), daemon=True,
+                         name="steppe-parent-watch").start()
+
+
+def _worker_init(driver_pid: int | None = None) -> None:
     """Workers ignore Ctrl-C and SIGTERM sent to the whole process group: the driver stores
-    what has finished and then ends them."""
+    what has finished and then ends them. They die with their parent (the forkserver, which
+    dies with the driver) and watch the driver itself, so a driver killed with SIGKILL leaves
+    no worker behind."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    die_with_parent(watch_pid=driver_pid)
 
 
 class SerialEngine:
@@ -66,10 +105,11 @@ class PoolEngine:
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         ctx = mp.get_context(method)
         if method == "forkserver":
-            ctx.set_forkserver_preload(["studies.batch"])
+            ctx.set_forkserver_preload(["studies.batch", "studies._forkserver_lifeline"])
         self.workers = workers
         self.label = f"local process pool, {workers} workers"
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                        initargs=(os.getpid(),))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         return self.pool.submit(fn, *args)
@@ -100,6 +140,72 @@ class PoolEngine:
                 proc.join(timeout=5)
 
 
+ADDRESS_RE = re.compile(r"(?:(?P<scheme>tcp|tls|ws|wss|ucx)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)"
+                        r":(?P<port>\d{1,5})/?")
+
+
+def check_scheduler_address(address: str, timeout: float) -> None:
+    """Refuse at once an address that is not ``[scheme://]HOST:PORT``, and (TCP-based schemes) a
+    host that does not answer on that port within ``timeout``: Dask's own client would wait,
+    retry and then print tracebacks."""
+    m = ADDRESS_RE.fullmatch(address.strip())
+    if not m or not 0 < int(m["port"]) < 65536:
+        raise BatchError(f"--dask {address!r} is not a scheduler address; expected "
+                         "[tcp://]HOST:PORT, e.g. tcp://10.0.0.5:8786 (the address `dask scheduler` prints)")
+    if m["scheme"] == "ucx":
+        return
+    host = m["host"].strip("[]")
+    try:
+        with socket.create_connection((host, int(m["port"])), timeout=timeout):
+            pass
+    except socket.gaierror:
+        raise BatchError(f"cannot reach the Dask scheduler at {address!r}: no host named {host!r} "
+                         "is known here; check the address") from None
+    except TimeoutError:
+        raise BatchError(f"cannot reach the Dask scheduler at {address!r}: no answer within "
+                         f"{timeout:g} s (--dask-timeout); check the address and that it is "
+                         "reachable from here") from None
+    except OSError as exc:
+        raise BatchError(f"cannot reach the Dask scheduler at {address!r} ({exc.strerror or exc}); "
+                         "check the address and that `dask scheduler` is running there") from None
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Ignore SIGINT while starting processes: an ignored signal stays ignored in a spawned
+    Python child (which then installs no KeyboardInterrupt handler), so Ctrl-C in a terminal,
+    sent to the whole process group, reaches only the driver, which stops the cluster itself."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:              # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:200] if text else ''}"
+
+
+@contextlib.contextmanager
+def _quiet_unraisable():
+    """A Dask client that failed to connect prints a traceback from ``Client.__del__`` when it
+    is collected; the failure is reported in one line instead."""
+    import gc
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _: None
+    try:
+        yield
+    finally:
+        gc.collect()
+        sys.unraisablehook = hook
+
+
 class DaskEngine:
     """A ``dask.distributed`` client: a scheduler at ``address`` or a new loopback LocalCluster."""
 
@@ -112,10 +218,11 @@ class DaskEngine:
         self.cluster = None
         if local_workers:
             try:
-                self.cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1,
-                                            processes=True, host="127.0.0.1",
-                                            dashboard_address="127.0.0.1:0",
-                                            silence_logs=logging.ERROR)
+                with _sigint_ignored():      # Ctrl-C is for the driver, which ends the cluster
+                    self.cluster = LocalCluster(n_workers=local_workers, threads_per_worker=1,
+                                                processes=True, host="127.0.0.1",
+                                                dashboard_address="127.0.0.1:0",
+                                                silence_logs=logging.CRITICAL)
                 self.client = Client(self.cluster, set_as_default=False)
             except Exception as exc:
                 if self.cluster is not None:
@@ -125,13 +232,21 @@ class DaskEngine:
                                  f"({type(exc).__name__}: {exc}); try --workers instead") from None
             self.label = f"Dask LocalCluster, {local_workers} workers"
         else:
-            try:
-                self.client = Client(address, timeout=timeout, set_as_default=False)
-            except Exception as exc:
-                raise BatchError(
-                    f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s "
-                    f"({type(exc).__name__}: {exc}); check the address (e.g. tcp://host:8786) and "
-                    "that `dask scheduler` is running and reachable from here") from None
+            check_scheduler_address(address, timeout)
+            error = None
+            with _quiet_unraisable():       # the failed client is collected in here, quietly
+                try:
+                    self.client = Client(address, timeout=timeout, set_as_default=False)
+                except (OSError, TimeoutError) as exc:
+                    error = (f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s "
+                             f"({_first_line(exc)}); check the address (e.g. tcp://host:8786) and "
+                             "that `dask scheduler` is running and reachable from here")
+                except Exception as exc:
+                    error = (f"{address!r} answered, but not as a Dask scheduler this client can use "
+                             f"({_first_line(exc)}); check the address and that the scheduler runs "
+                             f"the same Dask version as here")
+            if error:
+                raise BatchError(error)
             self.label = f"Dask scheduler {address}"
         self._threads, self._checked = 0, 0.0
 

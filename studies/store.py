@@ -54,7 +54,12 @@ CREATION_LEFTOVERS = {".lock", "scenarios", ".manifest.json.tmp", *TABLES}
 
 
 class StoreError(Exception):
-    """A store that cannot be used as asked; the message names the file and what to do."""
+    """A store that cannot be used as asked; the message names the file and what to do.
+    ``exit_status``: 2 for the user's input, 1 for a fault of the system (full disk, read-only)."""
+
+    def __init__(self, message: str, exit_status: int = 2) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status
 
 
 def utc_now() -> str:
@@ -115,7 +120,7 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise StoreError(_os_message(exc, path, "the manifest is unchanged")) from exc
+        raise StoreError(_os_message(exc, path, "the manifest is unchanged"), 1) from exc
 
 
 def _os_message(exc: OSError, path: Path, kept: str) -> str:
@@ -124,7 +129,7 @@ def _os_message(exc: OSError, path: Path, kept: str) -> str:
     elif exc.errno == errno.EDQUOT:
         what = "the disk quota is exceeded"
     else:
-        what = f"{exc.strerror or exc}"
+        what = f"{exc.strerror or exc}".lower()
     return f"cannot write {path}: {what}; {kept}"
 
 
@@ -191,10 +196,13 @@ class ResultStore:
         store = cls(root)
         if not store.exists():
             return set()
-        diffs = design_differences(store.manifest().get("design", {}), design)
-        if diffs and store._has_parts():
+        old = store.manifest().get("design", {})
+        diffs = design_differences(old, design)
+        if diffs and not store._has_parts():
+            return set()          # a store without runs takes the new design
+        if diffs and not adds_replications(old, design):
             raise StoreError(store._mismatch_text(diffs))
-        return set() if diffs else store.scan(check_files=False).run_ids
+        return store.scan(check_files=False).run_ids
 
     def _refuse_foreign_folder(self) -> None:
         """Refuse a folder holding something else than a store or the leftovers of a creation
@@ -214,7 +222,22 @@ class ResultStore:
 
     def _mismatch_text(self, diffs: list[str]) -> str:
         return (f"{self.root} holds a different batch design: " + "; ".join(diffs)
-                + ". Use a new --out folder, or repeat the command that created this one.")
+                + ". Use a new --out folder, or repeat the command that created this one "
+                "(with a larger --reps to add replications).")
+
+    def _add_replications(self, manifest: dict[str, Any], new: dict[str, Any]) -> None:
+        """Take the design of ``new`` (the same but for more replications): the stored runs keep
+        their seeds, which depend on (base seed, replication) only, so the added replications
+        share random numbers across scenarios as the first ones do."""
+        was = manifest["design"]["reps"]
+        manifest.setdefault("extensions", []).append(
+            {"at": utc_now(), "reps_from": was, "reps_to": new["design"]["reps"]})
+        for key in ("design", "seeds", "seeds_listed", "runs_total"):
+            manifest[key] = new[key]
+        manifest["completed"] = None
+        self.write_manifest(manifest)
+        print(f"note: adding replications {was} to {new['design']['reps'] - 1} to the "
+              f"{was} stored per scenario (same design otherwise)", file=sys.stderr)
 
     @classmethod
     def create_or_resume(cls, root: str | Path, design: dict[str, Any], new_manifest: dict[str, Any],
@@ -228,22 +251,27 @@ class ResultStore:
         store = cls(root)
         root = store.root
         if root.exists() and not root.is_dir():
-            raise StoreError(f"{root}: exists and is not a folder")
+            raise StoreError(f"{root}: exists and is not a folder; give a new folder as --out", 1)
         store._refuse_foreign_folder()
         try:
             root.mkdir(parents=True, exist_ok=True)
             store.lock()
         except OSError as exc:
             store.close()
-            raise StoreError(_os_message(exc, root, "nothing was stored")) from exc
+            raise StoreError(_os_message(exc, root, "nothing was stored"), 1) from exc
         try:
             store._refuse_foreign_folder()      # again, now that no other writer can change it
             fresh = not store.exists()
             if not fresh:
-                diffs = design_differences(store.manifest().get("design", {}), design)
-                if diffs and store._has_parts():
+                manifest = store.manifest()
+                diffs = design_differences(manifest.get("design", {}), design)
+                extend = (bool(diffs) and store._has_parts()
+                          and adds_replications(manifest.get("design", {}), design))
+                if diffs and store._has_parts() and not extend:
                     raise StoreError(store._mismatch_text(diffs))
-                fresh = bool(diffs)
+                fresh = bool(diffs) and not extend
+                if extend:
+                    store._add_replications(manifest, new_manifest)
             if fresh:
                 store._remove_temp_files()
                 shutil.rmtree(root / "scenarios", ignore_errors=True)
@@ -253,7 +281,7 @@ class ResultStore:
                 store.write_manifest(new_manifest)    # last: the store exists once this is renamed
         except OSError as exc:
             store.close()
-            raise StoreError(_os_message(exc, root, "nothing was stored")) from exc
+            raise StoreError(_os_message(exc, root, "nothing was stored"), 1) from exc
         except BaseException:
             store.close()
             raise
@@ -261,7 +289,7 @@ class ResultStore:
             store._remove_temp_files()
             state = store.scan(check_files=True, hashes=True)
             if state.problems:
-                raise StoreError(store.problem_text(state))
+                raise StoreError(store.problem_text(state), 1)
             if state.uncommitted:
                 moved = store.set_aside(state.uncommitted)
                 print(f"note: set aside {len(moved)} file(s) of parts interrupted before their run "
@@ -279,7 +307,10 @@ class ResultStore:
             import fcntl
         except ImportError:   # Windows: no advisory locks; one writer per folder is the user's job
             return
-        fh = open(self.root / ".lock", "a+")
+        try:
+            fh = open(self.root / ".lock", "a+")
+        except OSError as exc:
+            raise StoreError(_os_message(exc, self.root / ".lock", "nothing was changed"), 1) from None
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -393,13 +424,19 @@ class ResultStore:
         stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
         numbers = set(parts)
         moved = []
-        for table in TABLES:
-            for number, path in self._part_files(table).items():
-                if number in numbers:
-                    dest = self.root / SET_ASIDE / stamp / table / path.name
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.move(path, dest)
-                    moved.append(dest)
+        try:
+            for table in TABLES:
+                for number, path in self._part_files(table).items():
+                    if number in numbers:
+                        dest = self.root / SET_ASIDE / stamp / table / path.name
+                        dest.parent.mkdir(parents=True, exist_ok=True)
+                        os.rename(path, dest)       # same file system: never a half-copied file
+                        moved.append(dest)
+        except OSError as exc:
+            done = f"{len(moved)} file(s) were moved to {self.root / SET_ASIDE / stamp}" if moved \
+                else "nothing was moved"
+            raise StoreError(_os_message(exc, Path(exc.filename or self.root), f"{done}; fix this "
+                                         "and repeat the command"), 1) from None
         return moved
 
     # -- writing ---------------------------------------------------------------------------
@@ -437,36 +474,47 @@ class ResultStore:
             n = len(frames[COMMIT_TABLE])
             raise StoreError(_os_message(exc, temps[-1][0] if temps else self.root,
                                          f"the {n} run(s) of this part were not stored and will "
-                                         "be recomputed; runs stored before are intact")) from exc
+                                         "be recomputed; runs stored before are intact"), 1) from exc
         self._next_part = number + 1
         return number
 
     # -- reading ---------------------------------------------------------------------------
-    def committed_files(self, table: str) -> list[Path]:
+    def committed_files(self, table: str, parts: Iterable[int] | None = None) -> list[Path]:
+        """The files of ``table`` of committed parts (of ``parts`` only, when given: a snapshot
+        taken once, so that every table is read over the same runs)."""
+        if parts is not None:
+            return [self.root / table / part_name(n) for n in sorted(parts)]
         runs = self._part_files(COMMIT_TABLE)
         files = self._part_files(table)
         return [files[n] for n in sorted(files) if n in runs]
 
-    def read(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """All committed rows of ``table`` (runs in design order, rows within a run as written)."""
+    def read(self, table: str, columns: list[str] | None = None,
+             parts: Iterable[int] | None = None) -> pd.DataFrame:
+        """All committed rows of ``table`` (runs in design order, rows within a run as written);
+        with ``parts`` (e.g. ``scan().committed``), the rows of those committed parts only."""
         if table not in TABLES:
             raise ValueError(f"no table {table!r}; tables are {', '.join(TABLES)}")
-        files = self.committed_files(table)
+        counties = self.manifest()["design"].get("counties")
+        if table == "counties" and not counties:
+            raise StoreError(f"{self.root}: this batch stored no county rows (run it with "
+                             "--counties)")
+        files = self.committed_files(table, parts)
         if not files:
-            if table == "counties" and not self.manifest()["design"].get("counties"):
-                raise StoreError(f"{self.root}: this batch stored no county rows (run it with "
-                                 "--counties)")
             return pd.DataFrame(columns=columns or [])
         try:
             frame = pd.read_parquet(files, columns=columns)
         except Exception:
             for path in files:
+                if not path.exists():
+                    raise StoreError(f"{path}: was moved away while it was being read (`steppe "
+                                     "store-check --set-aside`?); nothing was changed: run the "
+                                     "command again", 1) from None
                 try:
                     pd.read_parquet(path, columns=columns)
                 except Exception as exc:
                     raise StoreError(f"{path}: not a readable Parquet file ({_short(exc)}); "
                                      "nothing was changed. Move the part aside with `steppe "
-                                     f"store-check {self.root} --set-aside`") from None
+                                     f"store-check {self.root} --set-aside`", 1) from None
             raise
         order = {s["name"]: i for i, s in enumerate(self.manifest()["design"]["scenarios"])}
         if "scenario" in frame and "rep" in frame:
@@ -478,6 +526,13 @@ class ResultStore:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"[:200]
+
+
+def adds_replications(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether ``new`` is ``old`` with more replications and nothing else changed."""
+    if not isinstance(old.get("reps"), int) or not isinstance(new.get("reps"), int):
+        return False
+    return new["reps"] > old["reps"] and not design_differences(old, {**new, "reps": old["reps"]})
 
 
 def design_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -502,7 +557,12 @@ def design_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if old_sc[name].get("until") != new_sc[name].get("until"):
             out.append(f"scenario {name!r} runs until {old_sc[name].get('until')} there, "
                        f"{new_sc[name].get('until')} here")
-    for key in ("reps", "base_seed", "scale", "counties"):
+    if isinstance(old.get("reps"), int) and isinstance(new.get("reps"), int) and new["reps"] < old["reps"]:
+        out.append(f"reps {old['reps']} there, {new['reps']} here (fewer: give --reps {old['reps']} to "
+                   "resume it, or more to add replications)")
+    elif old.get("reps") != new.get("reps"):
+        out.append(f"reps {old.get('reps')!r} there, {new.get('reps')!r} here")
+    for key in ("base_seed", "scale", "counties"):
         if old.get(key) != new.get(key):
             out.append(f"{key} {old.get(key)!r} there, {new.get(key)!r} here")
     return out

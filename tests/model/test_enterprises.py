@@ -16,8 +16,10 @@ P = EnterpriseParams()
 def make(scale=1.0, seed=0):
     c = load_counties(2.35)
     seat = int(np.flatnonzero(c["county_id"] == "xilinhot")[0])
-    return Enterprises.create(c["firm_weight"].to_numpy(), seat, P, 0.6, 0.4, scale,
-                              np.random.default_rng(seed))
+    f = Enterprises.create(c["firm_weight"].to_numpy(), seat, P, 0.6, 0.4, scale,
+                           np.random.default_rng(seed))
+    f.set_value_added(60e9)
+    return f
 
 
 def test_league_totals_match_census():
@@ -93,6 +95,12 @@ def test_supplier_pull_counts_customers_above():
 def test_ai_programmes_lift_data_driven_firms_to_top():
     f = make(scale=0.3)
     before = (f.level == 4).sum()
-    lifted = f.promote_to_top(5, np.random.default_rng(0))
-    assert lifted == 5 and (f.level == 4).sum() == before + 5
+    eligible = f.active & (f.level == 3)
+    cost = step_cost_cny(P, f.level, f.employees)
+    out = f.promote_to_top(5, np.random.default_rng(0), P, 0.2)
+    lifted = eligible & (f.level == 4)
+    assert out["lifted"] == 5 and (f.level == 4).sum() == before + 5
+    assert out["capex"] == pytest.approx(cost[lifted].sum() * f.weight) and out["capex"] > 0
+    assert out["capex"] == pytest.approx(out["subsidy"] + out["own_funds"])
+    assert out["subsidy"] == pytest.approx(0.2 * out["capex"])
     assert np.all(f.sector[f.level == 4] >= 0) and DATA == 4

@@ -7,9 +7,12 @@ from model.counties import load_counties
 from model.herders import (
     Herders,
     affordability,
+    benefit_cny_per_year,
     literacy_factor,
     monthly_probability,
     platform_hazard_per_year,
+    willingness,
+    yearly_cost_cny,
 )
 from model.params import HerderParams
 
@@ -23,19 +26,42 @@ def make(scale=0.2, seed=0, coverage=0.6):
                           np.full(len(c), coverage), P, scale, np.random.default_rng(seed)), c
 
 
-def test_hazard_rises_with_adopting_ties_literacy_and_affordability():
+def test_hazard_rises_with_adopting_ties_literacy_and_willingness():
     share = np.array([0.0, 0.5, 1.0])
     lit = np.full(3, 0.5)
     one = np.ones(3)
     h = platform_hazard_per_year(0.03, 0.38, share, literacy_factor(lit, 1.0), one, one)
     assert np.all(np.diff(h) > 0)
-    assert h[0] == pytest.approx(0.03)            # reference household: plain Bass p
+    assert h[0] == pytest.approx(0.03)            # reference household, fully willing: plain Bass p
     lit_up = platform_hazard_per_year(0.03, 0.38, share, literacy_factor(lit + 0.2, 1.0), one, one)
     assert np.all(lit_up > h)
+    half = platform_hazard_per_year(0.03, 0.38, share, literacy_factor(lit, 1.0), one / 2, one)
+    assert np.allclose(half, h / 2)
     cheap = affordability(3000, 0.5, np.full(3, 40000.0), 0.15)
     dear = affordability(3000, 0.0, np.full(3, 40000.0), 0.15)
     assert np.all(cheap > dear) and np.allclose(affordability(3000, 1.0, np.ones(3), 0.15), 1.0)
     assert monthly_probability(np.array([12.0]))[0] == pytest.approx(1 - np.exp(-1))
+
+
+def test_willingness_follows_net_benefit_and_the_device_subsidy_cuts_the_cost():
+    income = np.full(3, 40000.0)
+    w = willingness(np.array([-20000.0, 0.0, 20000.0]), income, 0.3)
+    assert w[1] == pytest.approx(0.5) and w[0] < 0.5 < w[2]
+    assert yearly_cost_cny(P, 1.0) == pytest.approx(P.service_fee_cny_per_year)
+    assert yearly_cost_cny(P, 0.0) == pytest.approx(P.service_fee_cny_per_year
+                                                    + P.device_cost_cny / P.device_life_years)
+
+
+def test_benefit_scales_with_herd_market_access_traceability_and_usefulness():
+    herd = np.array([0.5, 1.0, 2.0])
+    cut, out = benefit_cny_per_year(P, herd, np.ones(3), np.ones(3), np.zeros(3, bool))
+    assert np.all(np.diff(cut) > 0) and np.all(np.diff(out) > 0)
+    assert cut[1] == pytest.approx(P.cost_cut_reference_cny_per_year)
+    assert out[1] == pytest.approx(P.output_gain_reference_cny_per_year)
+    _, far = benefit_cny_per_year(P, herd, np.full(3, 0.5), np.ones(3), np.zeros(3, bool))
+    _, traced = benefit_cny_per_year(P, herd, np.ones(3), np.ones(3), np.ones(3, bool))
+    cut_low, _ = benefit_cny_per_year(P, herd, np.ones(3), np.full(3, 0.5), np.zeros(3, bool))
+    assert np.all(far < out) and np.all(traced > out) and np.allclose(cut_low, cut / 2)
 
 
 def test_population_matches_household_estimates_and_livestock():

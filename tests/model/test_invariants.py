@@ -42,6 +42,7 @@ dc_planned_build_p_per_year = 5000
 compute_voucher_rate = 0.3
 energy_price_premium_cny_per_kwh = 0.05
 dc_electricity_price_cny_per_kwh = 0.3
+ai_plus_programmes_per_year = 20
 """
 
 
@@ -64,24 +65,44 @@ def busy_model():
 def test_money_adds_up(busy_model):
     m, _, _ = busy_model
     led = m.ledger
+    close = {"rel": 1e-9, "abs": 1e-6}
     for year in (2025, 2026, 2027):
         capex = led.flow("enterprise_capex", year)
-        assert capex > 0
+        assert capex > 0 and led.flow("enterprise_ai_plus_capex", year) > 0
         assert capex == pytest.approx(led.flow("enterprise_own_funds", year) + led.flow("enterprise_subsidy", year)
-                                      + led.flow("enterprise_loans", year))
+                                      + led.flow("enterprise_loans", year), **close)
+        assert led.flow("enterprise_own_funds", year) >= 0 and led.flow("enterprise_loans", year) > 0
         assert led.flow("dc_capex", year) == pytest.approx(led.flow("dc_capex_private", year)
-                                                           + led.flow("dc_capex_public", year))
+                                                           + led.flow("dc_capex_public", year), **close)
         assert led.flow("herder_device_spend", year) == pytest.approx(
-            led.flow("herder_device_own", year) + led.flow("herder_device_subsidy", year))
+            led.flow("herder_device_own", year) + led.flow("herder_device_subsidy", year), **close)
+        assert led.flow("herder_benefit", year) == pytest.approx(
+            led.flow("herder_cost_cut", year) + led.flow("herder_output_gain", year), **close)
         assert led.public[(year, "transformation_subsidy_rate")] == pytest.approx(
-            led.flow("enterprise_subsidy", year))
+            led.flow("enterprise_subsidy", year), **close)
         assert led.public[(year, "infra_budget_cny_per_year")] == pytest.approx(
-            led.flow("county_infra_league", year))
+            led.flow("county_infra_league", year), **close)
         assert led.public[(year, "dc_planned_build_p_per_year")] == pytest.approx(
-            led.flow("dc_capex_public", year))
-        assert led.flow("enterprise_loans", year) <= 5e8 + 1e-3
+            led.flow("dc_capex_public", year), **close)
+        assert led.public[(year, "credit_quota_cny_per_year")] == pytest.approx(
+            led.flow("enterprise_loans", year) * m.params.enterprises.credit_public_cost_share, **close)
+        assert led.flow("enterprise_loans", year) <= 5e8 * (1 + 1e-12)
     rows = led.lever_rows([2025, 2026, 2027])
     assert sum(r["cost_cny"] for r in rows) == pytest.approx(led.public_total(), rel=1e-9)
+
+
+def test_output_and_jobs_add_up(busy_model):
+    m, _, _ = busy_model
+    f, h = m.firms, m.herders
+    row = m.recorder.league[-1]
+    gdp = (m.gdp_outside_cny + f.value_added_cny().sum() * f.weight + h.income_now_cny().sum() * h.weight
+           + row["digital_industrialisation_cny_per_year"])
+    assert row["gdp_cny_per_year"] == pytest.approx(gdp, rel=1e-9)
+    lost, created = f.jobs_changed(m.params.enterprises)
+    staff0 = f.employees.astype(float)[~f.is_data & f.active].sum()
+    staff_now = staff0 - lost.sum() + created.sum()
+    assert (staff_now - staff0) * f.weight == pytest.approx(row["jobs_net_change"], rel=1e-9)
+    assert np.all(np.isfinite(f.value_added_cny())) and np.all(f.value_added_cny() >= 0)
 
 
 def test_people_conserved_over_the_run(busy_model):

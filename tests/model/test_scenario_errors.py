@@ -1,6 +1,8 @@
 """Bad scenario files: a clear error naming the file, the key and what is allowed; exit code 2;
 nothing written to --out."""
 
+import os
+
 import pytest
 
 from model.scenario import ScenarioError, load_scenario
@@ -28,9 +30,47 @@ CASES = [
      ["parameters.enterprises.sector_shares", "sum to 1"]),
     ("[parameters.enterprises]\nsector_shares = [0.5, 0.5]\n", ["sector_shares", "list of 4"]),
     ("[levers\n", ["bad.toml", "not valid TOML"]),
-    ("name = 5\n", ["bad.toml", "key 'name'", "letters, digits"]),
-    ("name = \"a/b\"\n", ["key 'name'", "'a/b'"]),
+    ("name = 5\n", ["bad.toml", "key 'name'", "not a string", "any script"]),
+    ("name = \"a/b\"\n", ["key 'name'", "'a/b'", "no '/'"]),
+    ("name = \".x\"\n", ["key 'name'", "'.x'", "not starting with '.'"]),
+    ("name = \"\"\n", ["key 'name'", "empty"]),
+    ("[levers]\npromotion_centres = 2026-01-01\n",
+     ["levers.promotion_centres: 2026-01-01 is a TOML date", "not allowed here"]),
+    ("[[lever_changes]]\ndate = 2026-01-01\npromotion_centres = 2\n",
+     ["lever_changes[0].date: 2026-01-01 is a TOML date", 'write the month as a string, date = "2026-01"']),
+    ("[[lever_changes]]\ndate = \"2026-01\"\n", ["lever_changes[0]", "sets no lever"]),
+    ("[[lever_changes]]\ndate = \"2026-01\"\npromotion_centres = 2\n"
+     "[[lever_changes]]\ndate = \"2026-01\"\ndemonstration_projects_per_year = 3\n",
+     ["lever_changes[1].date", "also the date of lever_changes[0]", "one [[lever_changes]]"]),
+    ("", ["bad.toml", "holds no setting"]),
+    ("# only a comment\n", ["bad.toml", "holds no setting"]),
 ]
+
+
+@pytest.mark.parametrize("name", ["促进中心方案", "subsidy up (v2)", "基准"])
+def test_any_script_names_a_scenario(tmp_path, name):
+    path = tmp_path / f"{name}.toml"
+    path.write_text('description = "x"\n', encoding="utf-8")
+    assert load_scenario(path).name == name
+    other = tmp_path / "file.toml"
+    other.write_text(f'name = "{name}"\n', encoding="utf-8")
+    assert load_scenario(other).name == name
+
+
+def test_byte_order_mark_is_accepted_and_not_part_of_the_text(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + 'description = "基准"\n[levers]\npromotion_centres = 3\n'.encode())
+    s = load_scenario(path)
+    assert s.levers.promotion_centres == 3 and not s.source_text.startswith("\ufeff")
+
+
+def test_folder_and_fifo_are_named_as_such(tmp_path):
+    with pytest.raises(ScenarioError, match="is a folder, not a scenario file"):
+        load_scenario(tmp_path)
+    fifo = tmp_path / "p.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ScenarioError, match=r"p.toml: is a FIFO \(named pipe\), not a regular file"):
+        load_scenario(fifo)
 
 
 def test_file_that_is_not_utf8(tmp_path):

@@ -214,7 +214,7 @@ def test_cli_refuses_another_design_in_the_same_folder(tmp_path, scen, capsys):
     base = ["batch", str(scen[0]), "--scale", str(SCALE), "--out", str(out), "--workers", "1"]
     assert main([*base, "--reps", "2"]) == 0
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".lock"}
-    assert main([*base, "--reps", "3"]) == 2
+    assert main([*base, "--reps", "1"]) == 2
     assert main([*base, "--reps", "2", "--seed", "5"]) == 2
     assert main([*base, "--reps", "2", "--counties"]) == 2
     assert main([*base[:2], "--scale", "0.1", *base[4:], "--reps", "2"]) == 2
@@ -223,7 +223,7 @@ def test_cli_refuses_another_design_in_the_same_folder(tmp_path, scen, capsys):
     assert main([*base, "--reps", "2"]) == 2
     err = capsys.readouterr().err
     assert "error:" in err and "different batch design" in err
-    assert "reps 2 there, 3 here" in err and "base_seed 0 there, 5 here" in err
+    assert "reps 2 there, 1 here (fewer: give --reps 2" in err and "base_seed 0 there, 5 here" in err
     assert "counties False there, True here" in err and "scale 0.05 there, 0.1 here" in err
     assert "runs until 2027 there, 2026 here" in err
     assert "scenario 'same_a' has changed (sha256" in err
@@ -264,3 +264,21 @@ def test_two_scenarios_with_one_name_are_refused(tmp_path, scen):
     dup = write_scenarios(tmp_path / "elsewhere", {"same_a": TWO_LEVERS})
     with pytest.raises(BatchError, match="two scenarios are named 'same_a'"):
         design([scen[0], dup[0]], 2)
+
+
+def test_a_finished_store_takes_more_replications_with_common_random_numbers(tmp_path, scen, capsys):
+    """10 -> 12 replications (here 2 -> 3): the stored runs are kept, the new ones added, and the
+    store equals one batch of 3 replications run at once, bit for bit."""
+    out, ref = tmp_path / "o", tmp_path / "ref"
+    base = ["batch", str(scen[0]), str(scen[2]), "--scale", str(SCALE), "--workers", "1", "--no-progress"]
+    assert main([*base, "--reps", "2", "--out", str(out)]) == 0
+    assert main([*base, "--reps", "3", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "adding replications 2 to 2" in err and "4 already stored were skipped" in err
+    assert "holds 6 of 6 runs" in err
+    m = ResultStore.open(out).manifest()
+    assert m["design"]["reps"] == 3 and m["runs_total"] == 6 and m["completed"]
+    assert m["extensions"][0]["reps_from"] == 2 and m["extensions"][0]["reps_to"] == 3
+    assert main([*base, "--reps", "3", "--out", str(ref)]) == 0
+    assert_same_tables(out, ref)
+    assert main([*base, "--reps", "3", "--seed", "1", "--out", str(out)]) == 2   # not only reps

@@ -83,9 +83,15 @@ def test_medians_and_intervals_equal_numpy_on_the_stored_values(report):
 
 
 def test_public_cost_is_the_median_over_replications_of_the_run_totals(report):
+    """The batch mixes horizons (2027 and 2026): every scenario's cost is taken over 2025-2026,
+    the years all of them run, and a note says so."""
     batch, rep = report
     costs = pd.read_parquet(batch / "costs")
+    assert costs["year"].max() == 2027
+    costs = costs[costs["year"] <= 2026]
     table = csv(rep, "costs_by_scenario.csv").set_index("scenario")
+    notes = (batch / "notes.txt").read_text(encoding="utf-8")
+    assert "public costs are compared over 2025–2026 for every scenario" in notes
     for scen, g in costs.groupby("scenario"):
         totals = g.groupby("rep")["cost_cny"].sum()
         assert table.loc[scen, "cost_cny_median"] == pytest.approx(totals.median(), rel=1e-5)
@@ -155,3 +161,41 @@ def test_without_a_baseline_the_difference_is_skipped_with_a_note(tmp_path, caps
 def test_compare_of_a_folder_that_is_not_a_batch_is_an_error(tmp_path, capsys):
     assert main(["compare", str(tmp_path)]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_compare_reads_a_consistent_snapshot_of_a_store_being_written(tmp_path):
+    """A batch commits a part every run while compare reads: every table covers the same runs
+    (the KeyError of 3 in 7 tries came from league rows of a part committed after the targets
+    were read), and a report written meanwhile says the store is incomplete."""
+    import subprocess
+    import sys
+    import time
+
+    from studies.compare import snapshot
+
+    out = tmp_path / "b"
+    scen = [str(REPO / "scenarios" / "baseline.toml"), str(REPO / "scenarios" / "ai_plus.toml")]
+    cmd = [sys.executable, "-m", "steppe", "batch", *scen, "--reps", "40", "--scale", "0.05", "--out",
+           str(out), "--workers", "1", "--flush-runs", "1", "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "runs").is_dir() or not list((out / "runs").glob("part-*")):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        seen = []
+        while proc.poll() is None and len(seen) < 15:
+            _, runs, targets, costs, league = snapshot(ResultStore.open(out))
+            ids = set(runs["run_id"])
+            assert set(targets["run_id"]) == ids == set(costs["run_id"]) == set(league["run_id"])
+            assert len(targets) == 8 * len(ids) and len(league) == 36 * len(ids)
+            seen.append(len(ids))
+        report = write_report(out, tmp_path / "rep", baseline="baseline")
+        growing = proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
+    assert len(seen) >= 3 and seen == sorted(seen) and seen[-1] > seen[0], seen
+    if growing:
+        assert any(n.startswith("the store is incomplete:") and "repeat the batch command" in n
+                   for n in report.notes), report.notes

@@ -77,3 +77,36 @@ def test_a_local_cluster_that_cannot_start_is_a_clear_error(monkeypatch):
     with pytest.raises(BatchError, match=r"cannot start a Dask LocalCluster of 2 workers \(OSError: "
                                          r"no free port\); try --workers"):
         make_engine(dask_local=2)
+
+
+def test_ctrl_c_with_a_local_cluster_ends_with_one_line(tmp_path, scen):
+    """Ctrl-C in a terminal goes to the whole process group: the Dask worker processes ignore it
+    (they used to print 66 lines of tracebacks), the driver stores what finished and says so."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "steppe", "batch", str(scen[0]), "--reps", "400", "--scale", "0.05",
+           "--out", str(out), "--dask-local", "2", "--flush-runs", "1", "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=repo, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "runs").is_dir() or not list((out / "runs").glob("part-*")):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert lines[-1].startswith("interrupted: ") and "Run the same command again" in lines[-1]
+    assert len(lines) <= 3, err       # the start line, the interruption, perhaps a set-aside note

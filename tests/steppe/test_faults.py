@@ -1,0 +1,480 @@
+"""Bad input and faults of the system, one case each, across `steppe run`, `batch`, `compare` and
+`store-check` (the table of docs/FAULTS.md): every case ends with the exit status and the
+message it should (2 for input, 1 for the system), never a traceback, and leaves nothing
+half-written or overwritten. Read-only and full disks are small tmpfs mounts (root only; skipped
+with the reason elsewhere)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from steppe.cli import main
+from studies.batch import run_batch
+from studies.store import ResultStore
+
+SCALE = "0.05"
+REPO = Path(__file__).resolve().parents[2]
+OK_TEXT = 'description = "two levers"\n[levers]\npromotion_centres = 3\n'
+
+
+def _can_mount() -> str | None:
+    """Why tmpfs mounts cannot be used here, or None."""
+    if os.name != "posix" or os.geteuid() != 0 or not shutil.which("mount"):
+        return "mounting a small tmpfs needs root on Linux"
+    return None
+
+
+@contextlib.contextmanager
+def tmpfs(where: Path, size: str = "1m", ro: bool = False):
+    why = _can_mount()
+    if why:
+        pytest.skip(why)
+    where.mkdir(parents=True, exist_ok=True)
+    opts = f"size={size}" + (",ro" if ro else "")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(where)],
+                          capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()})")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def fill(folder: Path, leave_bytes: int) -> None:
+    """Fill the file system of ``folder`` up to ``leave_bytes`` free."""
+    st = os.statvfs(folder)
+    free = st.f_bavail * st.f_frsize
+    with open(folder / "filler", "wb") as fh:
+        fh.write(b"\0" * max(free - leave_bytes, 0))
+
+
+@dataclass
+class Case:
+    """One row of the table: set up in ``tmp`` (returns the arguments), the exit status, text
+    the error must contain, and an optional check of what is on disk afterwards."""
+
+    id: str
+    setup: Callable[[Path], list[str]]
+    status: int
+    says: tuple[str, ...] = ()
+    after: Callable[[Path], None] | None = None
+
+
+def scen(tmp: Path, name: str = "pkg.toml", text: str = OK_TEXT, raw: bytes | None = None) -> str:
+    path = tmp / name
+    if raw is not None:
+        path.write_bytes(raw)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def run(tmp: Path, *extra: str, name: str = "pkg.toml", text: str = OK_TEXT) -> list[str]:
+    return ["run", scen(tmp, name, text), "--scale", SCALE, *extra]
+
+
+def _exists_file(tmp: Path) -> list[str]:
+    (tmp / "taken").write_text("mine", encoding="utf-8")
+    return run(tmp, "--out", str(tmp / "taken"))
+
+
+def _exists_folder(tmp: Path) -> list[str]:
+    (tmp / "res").mkdir()
+    (tmp / "res" / "league.csv").write_text("earlier results", encoding="utf-8")
+    return run(tmp, "--out", str(tmp / "res"))
+
+
+def _foreign_folder(tmp: Path) -> list[str]:
+    (tmp / "home").mkdir()
+    (tmp / "home" / "thesis.docx").write_text("precious", encoding="utf-8")
+    return run(tmp, "--out", str(tmp / "home"), "--force")
+
+
+def _force_replaces(tmp: Path) -> list[str]:
+    (tmp / "res").mkdir()
+    (tmp / "res" / "league.csv").write_text("earlier results", encoding="utf-8")
+    return run(tmp, "--out", str(tmp / "res"), "--force")
+
+
+def _default_out(tmp: Path) -> list[str]:
+    (tmp / "results" / "baseline").mkdir(parents=True)
+    (tmp / "results" / "baseline" / "league.csv").write_text("the baseline's", encoding="utf-8")
+    return run(tmp, name="capability.toml")
+
+
+def _readonly(tmp: Path) -> list[str]:
+    mnt = tmp / "ro"
+    stack = contextlib.ExitStack()
+    stack.enter_context(tmpfs(mnt, ro=True))
+    _CLEANUP.append(stack)
+    return run(tmp, "--out", str(mnt / "res"))
+
+
+def _full(tmp: Path) -> list[str]:
+    mnt = tmp / "small"
+    stack = contextlib.ExitStack()
+    stack.enter_context(tmpfs(mnt))
+    _CLEANUP.append(stack)
+    fill(mnt, 48 * 1024)      # room for the staging folder and a CSV or two, not for summary.png
+    return run(tmp, "--out", str(mnt / "res"))
+
+
+_CLEANUP: list[contextlib.ExitStack] = []
+
+
+def _fifo(tmp: Path) -> list[str]:
+    os.mkfifo(tmp / "pipe.toml")
+    return ["run", str(tmp / "pipe.toml"), "--out", str(tmp / "o")]
+
+
+def _folder_as_scenario(tmp: Path) -> list[str]:
+    (tmp / "scenarios").mkdir()
+    return ["run", str(tmp / "scenarios"), "--out", str(tmp / "o")]
+
+
+def _not_written(*names: str) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        for n in names:
+            assert not (tmp / n).exists(), n
+        leftovers = [p for p in tmp.rglob(".*tmp-*")]
+        assert not leftovers, leftovers
+    return check
+
+
+def _unchanged(rel: str, text: str) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        assert (tmp / rel).read_text(encoding="utf-8") == text
+        assert not list(tmp.rglob(".*tmp-*")) and not list(tmp.rglob(".*old-*"))
+    return check
+
+
+def _outputs_in(rel: str) -> Callable[[Path], None]:
+    def check(tmp: Path) -> None:
+        assert sorted(p.name for p in (tmp / rel).iterdir()) == sorted(
+            ["league.csv", "counties.csv", "targets.json", "levers_cost.csv", "summary.png"])
+    return check
+
+
+def _default_out_check(tmp: Path) -> None:
+    _outputs_in("results/capability")(tmp)
+    _unchanged("results/baseline/league.csv", "the baseline's")(tmp)
+
+
+RUN_CASES = [
+    Case("run --out naming an existing file", _exists_file, 1, ("taken: exists and is not a folder",),
+         _unchanged("taken", "mine")),
+    Case("run --out ''", lambda t: run(t, "--out", ""), 2, ("--out is empty",)),
+    Case("run --out an existing results folder", _exists_folder, 2, ("res: exists; add --force",),
+         _unchanged("res/league.csv", "earlier results")),
+    Case("run --force on a folder of other files", _foreign_folder, 2,
+         ("holds files that are not a run's outputs (thesis.docx)", "not replaced even with --force"),
+         _unchanged("home/thesis.docx", "precious")),
+    Case("run --force on an earlier results folder", _force_replaces, 0, (), _outputs_in("res")),
+    Case("run without --out: results/<scenario name>", _default_out, 0, (), _default_out_check),
+    Case("run --out under /proc", lambda t: run(t, "--out", "/proc/steppe/res"), 1,
+         ("cannot write into /proc/steppe", "nothing was written")),
+    Case("run --out on a read-only disk", _readonly, 1, ("read-only file system", "nothing was written")),
+    Case("run --out on a full disk", _full, 1, ("the disk is full", "nothing was written"),
+         lambda t: None if not list((t / "small").glob("res*")) and not list((t / "small").glob(".res*"))
+         else pytest.fail("half-written output")),
+    Case("scenario file named 促进中心方案.toml", lambda t: run(t, "--out", str(t / "o"), name="促进中心方案.toml"),
+         0, (), _outputs_in("o")),
+    Case("scenario file named 'subsidy up (v2).toml'",
+         lambda t: run(t, "--out", str(t / "o"), name="subsidy up (v2).toml"), 0, (), _outputs_in("o")),
+    Case("Chinese name = in the file", lambda t: run(t, text='name = "促进中心 方案"\n' + OK_TEXT),
+         0, (), None),
+    Case("UTF-8 file with a byte-order mark",
+         lambda t: ["run", scen(t, raw=b"\xef\xbb\xbf" + OK_TEXT.encode()), "--scale", SCALE,
+                    "--out", str(t / "o")], 0, (), _outputs_in("o")),
+    Case("a folder given as scenario", _folder_as_scenario, 2, ("scenarios: is a folder, not a scenario file",),
+         _not_written("o")),
+    Case("a FIFO given as scenario", _fifo, 2, ("pipe.toml: is a FIFO (named pipe), not a regular file",),
+         _not_written("o")),
+    Case("a TOML date as change date",
+         lambda t: run(t, "--out", str(t / "o"), text="[[lever_changes]]\ndate = 2026-01-01\npromotion_centres = 3\n"),
+         2, ("lever_changes[0].date: 2026-01-01 is a TOML date", 'date = "2026-01"'), _not_written("o")),
+    Case("two lever changes on one date",
+         lambda t: run(t, "--out", str(t / "o"), text='[[lever_changes]]\ndate = "2026-01"\npromotion_centres = 3\n'
+                       '[[lever_changes]]\ndate = "2026-01"\npromotion_centres = 4\n'),
+         2, ("lever_changes[1].date: '2026-01' is also the date of lever_changes[0]",), _not_written("o")),
+    Case("a lever change with only a date",
+         lambda t: run(t, "--out", str(t / "o"), text='[[lever_changes]]\ndate = "2026-01"\n'),
+         2, ("lever_changes[0]: the change on '2026-01' sets no lever",), _not_written("o")),
+    Case("an empty scenario file", lambda t: run(t, "--out", str(t / "o"), text=""), 2,
+         ("pkg.toml: the file holds no setting",), _not_written("o")),
+    Case("name with '/'", lambda t: run(t, "--out", str(t / "o"), text='name = "a/b"\n'), 2,
+         ("key 'name': 'a/b' is not allowed",), _not_written("o")),
+    Case("file name starting with '.'", lambda t: run(t, "--out", str(t / "o"), name=".hidden.toml"), 2,
+         ("the file name gives the scenario name '.hidden'", "rename the file"), _not_written("o")),
+]
+
+
+@pytest.fixture
+def batch_store(tmp_path_factory) -> Path:
+    """A small finished batch: two scenarios (one named baseline) × 2 replications."""
+    root = tmp_path_factory.mktemp("store")
+    a = scen(root, "baseline.toml", 'description = "defaults"\n')
+    b = scen(root, "pkg.toml")
+    from studies.batch import Design
+
+    run_batch(Design.from_files([a, b], 2, scale=float(SCALE)), root / "st", workers=1, progress=False,
+              flush_runs=1)
+    return root / "st"
+
+
+def batch(tmp: Path, *extra: str) -> list[str]:
+    return ["batch", scen(tmp), "--reps", "2", "--scale", SCALE, "--no-progress", *extra]
+
+
+def _batch_out_file(tmp: Path) -> list[str]:
+    (tmp / "taken").write_text("mine", encoding="utf-8")
+    return batch(tmp, "--out", str(tmp / "taken"), "--workers", "1")
+
+
+def _batch_readonly(tmp: Path) -> list[str]:
+    stack = contextlib.ExitStack()
+    stack.enter_context(tmpfs(tmp / "ro", ro=True))
+    _CLEANUP.append(stack)
+    return batch(tmp, "--out", str(tmp / "ro" / "b"), "--workers", "1")
+
+
+BATCH_CASES = [
+    Case("batch --out under /proc", lambda t: batch(t, "--out", "/proc/steppe/b", "--workers", "1"), 1,
+         ("cannot write /proc/steppe/b", "nothing was stored")),
+    Case("batch --out on a read-only disk", _batch_readonly, 1, ("read-only file system", "nothing was stored")),
+    Case("batch --workers 500", lambda t: batch(t, "--out", str(t / "b"), "--workers", "500"), 2,
+         ("--workers 500 is more than 4 × the", "use --workers"), _not_written("b")),
+    Case("batch --dask notanaddress", lambda t: batch(t, "--out", str(t / "b"), "--dask", "notanaddress"), 2,
+         ("--dask 'notanaddress' is not a scheduler address", "tcp://"), _not_written("b")),
+    Case("batch --dask at a closed port", lambda t: batch(t, "--out", str(t / "b"), "--dask", "tcp://127.0.0.1:9"),
+         2, ("cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'",), _not_written("b")),
+    Case("batch --out ''", lambda t: batch(t, "--out", ""), 2, ("--out is empty",)),
+    Case("batch --out naming an existing file", _batch_out_file, 1, ("taken: exists and is not a folder",),
+         _unchanged("taken", "mine")),
+]
+
+
+def _check(case: Case, tmp: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp)
+    args = case.setup(tmp)
+    try:
+        code = main(args)
+    finally:
+        while _CLEANUP:
+            _CLEANUP.pop().close()
+    err = capsys.readouterr().err
+    assert code == case.status, err
+    assert "Traceback" not in err
+    for text in case.says:
+        assert text in err, (text, err)
+    if case.status:
+        lines = [line for line in err.splitlines() if line.startswith("error:")]
+        assert len(lines) == 1, err
+    if case.after:
+        case.after(tmp)
+
+
+@pytest.mark.parametrize("case", RUN_CASES, ids=[c.id for c in RUN_CASES])
+def test_run_and_scenario_faults(case, tmp_path, capsys, monkeypatch):
+    _check(case, tmp_path, capsys, monkeypatch)
+
+
+@pytest.mark.parametrize("case", BATCH_CASES, ids=[c.id for c in BATCH_CASES])
+def test_batch_faults(case, tmp_path, capsys, monkeypatch):
+    _check(case, tmp_path, capsys, monkeypatch)
+
+
+def test_run_checks_the_output_folder_before_simulating(tmp_path, monkeypatch, capsys):
+    """A read-only --out fails before the (long) simulation, not after it."""
+    import model.run
+
+    def never(*a, **k):
+        raise AssertionError("simulated although the output folder cannot be written")
+
+    monkeypatch.setattr(model.run, "simulate", never)
+    assert main(run(tmp_path, "--out", "/proc/steppe/res")) == 1
+    assert "cannot write into /proc/steppe" in capsys.readouterr().err
+
+
+# -- compare and store-check ------------------------------------------------------------------
+def _compare_cases() -> list[Case]:
+    def report_exists(t: Path) -> list[str]:
+        (t / "rep").mkdir()
+        (t / "rep" / "summary.txt").write_text("earlier report", encoding="utf-8")
+        return ["compare", str(t / "st"), "--out", str(t / "rep")]
+
+    def report_file(t: Path) -> list[str]:
+        (t / "rep").write_text("mine", encoding="utf-8")
+        return ["compare", str(t / "st"), "--out", str(t / "rep")]
+
+    def readonly(t: Path) -> list[str]:
+        stack = contextlib.ExitStack()
+        stack.enter_context(tmpfs(t / "ro", ro=True))
+        _CLEANUP.append(stack)
+        return ["compare", str(t / "st"), "--out", str(t / "ro" / "rep")]
+
+    def full(t: Path) -> list[str]:
+        stack = contextlib.ExitStack()
+        stack.enter_context(tmpfs(t / "small"))
+        _CLEANUP.append(stack)
+        fill(t / "small", 64 * 1024)
+        return ["compare", str(t / "st"), "--out", str(t / "small" / "rep")]
+
+    return [
+        Case("compare --baseline nosuch", lambda t: ["compare", str(t / "st"), "--baseline", "nosuch",
+                                                       "--out", str(t / "rep")], 2,
+             ("--baseline 'nosuch': no such scenario", "its scenarios are: baseline, pkg"), _not_written("rep")),
+        Case("compare into an existing report folder", report_exists, 2, ("rep: exists; add --force",),
+             _unchanged("rep/summary.txt", "earlier report")),
+        Case("compare --out naming an existing file", report_file, 1, ("rep: exists and is not a folder",),
+             _unchanged("rep", "mine")),
+        Case("compare --out under /proc", lambda t: ["compare", str(t / "st"), "--out", "/proc/steppe/rep"], 1,
+             ("cannot write into /proc/steppe",)),
+        Case("compare --out on a read-only disk", readonly, 1, ("read-only file system",)),
+        Case("compare --out on a full disk", full, 1, ("the disk is full", "nothing was written"),
+             lambda t: None if not [p for p in (t / "small").iterdir() if p.name != "filler"]
+             else pytest.fail("half-written report")),
+        Case("compare a folder that is not a store", lambda t: ["compare", str(t)], 2,
+             ("not a batch result store",)),
+        Case("store-check a folder that is not a store", lambda t: ["store-check", str(t)], 2,
+             ("not a batch result store",)),
+    ]
+
+
+COMPARE_CASES = _compare_cases()
+
+
+@pytest.mark.parametrize("case", COMPARE_CASES, ids=[c.id for c in COMPARE_CASES])
+def test_compare_and_store_check_faults(case, tmp_path, batch_store, capsys, monkeypatch):
+    shutil.copytree(batch_store, tmp_path / "st")
+    _check(case, tmp_path, capsys, monkeypatch)
+
+
+def test_store_check_set_aside_on_a_read_only_store_is_one_line(tmp_path, batch_store, capsys):
+    mnt = tmp_path / "mnt"
+    with tmpfs(mnt, size="8m"):
+        shutil.copytree(batch_store, mnt / "st")
+        part = sorted((mnt / "st" / "league").glob("part-*"))[0]
+        part.write_bytes(part.read_bytes()[:-20])      # damaged: store-check wants to move it
+        done = subprocess.run(["mount", "-o", "remount,ro", str(mnt)], capture_output=True, text=True)
+        if done.returncode:
+            pytest.skip(f"cannot remount read-only ({done.stderr.strip()})")
+        code = main(["store-check", str(mnt / "st"), "--set-aside"])
+        err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("error: cannot write") and "read-only file system" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_compare_says_when_runs_are_missing_and_counts_them(tmp_path, batch_store, capsys):
+    """A run-index part deleted from a finished store: compare reports on the rest and says how
+    many runs each scenario has."""
+    st = tmp_path / "st"
+    shutil.copytree(batch_store, st)
+    runs = ResultStore.open(st).read("runs")
+    part = int(runs.loc[runs["run_id"] == "baseline/1", "part"].iloc[0])
+    gone = runs[runs["part"] == part]
+    (st / "runs" / f"part-{part:06d}.parquet").unlink()
+    assert main(["compare", str(st)]) == 0
+    err = capsys.readouterr().err
+    n = 4 - len(gone)
+    base = 2 - int((gone["scenario"] == "baseline").sum())
+    assert f"the store is incomplete: {n} of 4 runs stored (baseline {base} of 2, pkg" in err
+    assert "runs were removed since" in err and "store-check" in err
+    assert "note: the store is incomplete" in (st / "report" / "summary.txt").read_text(encoding="utf-8")
+
+
+def test_no_command_prints_a_traceback_for_an_unexpected_error(tmp_path, monkeypatch, capsys):
+    import studies.compare
+
+    def bug(*a, **k):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(studies.compare, "write_report", bug)
+    assert main(["compare", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: unexpected ZeroDivisionError: division by zero (a bug")
+    assert len(err.strip().splitlines()) == 1
+
+
+# -- processes -----------------------------------------------------------------------------------
+def _group(pgid: int) -> list[int]:
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigkill_of_the_driver_leaves_no_forkserver_or_worker(tmp_path):
+    """The OOM killer's SIGKILL reaches the `steppe batch` process only: the forkserver and the
+    workers must end by themselves."""
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "steppe", "batch", scen(tmp_path), "--reps", "40", "--scale", "0.2",
+           "--out", str(out), "--workers", "2", "--no-progress", "--flush-runs", "1"]
+    proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not list((out / "runs").glob("part-*")) if (out / "runs").is_dir() else True:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        assert len(_group(proc.pid)) >= 3          # driver, forkserver, workers
+        proc.send_signal(signal.SIGKILL)            # the driver only, not its group
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while _group(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = _group(proc.pid)
+        assert not left, f"processes outlived the killed driver: {left}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_more_workers_than_cores_warns_with_the_reason(tmp_path, capsys, monkeypatch):
+    import steppe.cli
+    import studies.engines
+
+    monkeypatch.setattr(steppe.cli, "default_workers", lambda: 1)
+    monkeypatch.setattr(studies.engines, "default_workers", lambda: 1)
+    missing = ["batch", str(tmp_path / "nope.toml"), "--reps", "1", "--out", str(tmp_path / "b")]
+    assert main([*missing, "--workers", "2"]) == 2       # the warning comes first, then the error
+    err = capsys.readouterr().err
+    assert "warning: --workers 2 is more than the 1 cores" in err and "share them" in err
+    assert "nope.toml: no such scenario file" in err
+    assert main(batch(tmp_path, "--out", str(tmp_path / "c"), "--workers", "5")) == 2
+    assert "--workers 5 is more than 4 × the 1 cores" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_a_run_leaves_nothing(tmp_path, monkeypatch, capsys):
+    """Ctrl-C (or SIGTERM, turned into the same) while simulating: exit 130, one line, no output
+    folder and no staging folder left behind."""
+    import model.run
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(model.run, "simulate", interrupted)
+    assert main(run(tmp_path, "--out", str(tmp_path / "res"))) == 130
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == "interrupted; nothing was written"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg.toml"]
