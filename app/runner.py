@@ -12,10 +12,12 @@ progress; the page polls :class:`Job` and never waits on it.
 from __future__ import annotations
 
 import itertools
+import queue
 import threading
 import time
 import traceback
 from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,6 +95,29 @@ class RunService:
         self._run_lock = threading.Lock()      # one job computes at a time
         self._ids = itertools.count(1)
         self.jobs: dict[int, Job] = {}
+        self._tasks: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    # -- the one long-lived thread that owns the worker pool ------------------------------------
+    # The pool's processes die with the thread that started them (studies.engines sets
+    # PR_SET_PDEATHSIG), so every use of the pool from the page goes through this thread, which
+    # lives as long as the app; the page's own threads end after each rerun.
+    def _in_thread(self, fn: Any, *args: Any) -> Future:
+        fut: Future = Future()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="steppe-runs", daemon=True)
+                self._thread.start()
+        self._tasks.put((fut, fn, args))
+        return fut
+
+    def _loop(self) -> None:
+        while True:
+            fut, fn, args = self._tasks.get()
+            try:
+                fut.set_result(fn(*args))
+            except BaseException as exc:   # handed to whoever waits on the future
+                fut.set_exception(exc)
 
     # -- cache ------------------------------------------------------------------------------
     def cached(self, key: tuple[str, int, float]) -> dict[str, pd.DataFrame] | None:
@@ -117,7 +142,7 @@ class RunService:
         """Start computing ``request`` in the background; returns at once."""
         job = Job(next(self._ids), request)
         self.jobs[job.id] = job
-        threading.Thread(target=self._work, args=(job,), name=f"steppe-job-{job.id}", daemon=True).start()
+        self._in_thread(self._work, job)
         return job
 
     def run(self, request: Request) -> Job:
@@ -139,16 +164,19 @@ class RunService:
 
                     for fut in [engine.submit(warm_up) for _ in range(self.workers)]:
                         fut.result()
-            threading.Thread(target=start, name="steppe-warm", daemon=True).start()
+            self._in_thread(start)
 
     def map_in_pool(self, fn: Any, args: list[tuple]) -> list[Any]:
         """``fn(*a)`` for each ``a``, on the worker processes when there are several, in order."""
         if self.workers == 1 or len(args) == 1:
             return [fn(*a) for a in args]
-        with self._run_lock:
-            engine = self._engine_for(len(args))
-            futures = [engine.submit(fn, *a) for a in args]
-            return [f.result() for f in futures]
+
+        def in_pool() -> list[Any]:
+            with self._run_lock:
+                engine = self._engine_for(len(args))
+                futures = [engine.submit(fn, *a) for a in args]
+                return [f.result() for f in futures]
+        return self._in_thread(in_pool).result()
 
     def _engine_for(self, n: int) -> SerialEngine | PoolEngine:
         if self.workers == 1 or n == 1:

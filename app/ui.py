@@ -50,34 +50,47 @@ def lang() -> str:
 
 
 # -- state ----------------------------------------------------------------------------------------
-# Streamlit drops a widget's state when a completed run did not draw it (a column hidden by
-# choosing fewer packages, a run cut short by a quick click). Every input's value is therefore
-# also kept in a plain dict (STORE), and a widget the last completed run did not draw gets it
-# back before it is drawn (the user cannot have changed a widget that was not on the page).
+# Every input's value is kept in a plain dict (STORE) under its name, e.g. ``p1_promotion_centres``,
+# and drawn by a widget keyed by name and language (``p1_promotion_centres@zh``). Streamlit drops a
+# widget's state when a completed run did not draw it (a hidden column, the other language) and
+# a browser may reset a widget whose label changed while a run was cut short; so a widget that the
+# last completed run did not draw, or whose value was replaced (FORCE), gets the kept value back
+# before it is drawn. The user cannot have changed a widget that was not on the page.
 STORE = "values"
-DRAWN, DRAWN_DONE = "_drawn", "_drawn_done"
+DRAWN, DRAWN_DONE, FORCE = "_drawn", "_drawn_done", "_force"
+
+
+def wkey(key: str) -> str:
+    return f"{key}@{lang()}"
 
 
 def val(key: str, default: Any = None) -> Any:
-    """The value of input ``key``: the widget's when it has one, else the one kept."""
+    """The value of input ``key``: its widget's when the last completed run drew it, else the
+    kept one."""
     ss = st.session_state
-    return ss[key] if key in ss else ss.get(STORE, {}).get(key, default)
+    wk = wkey(key)
+    if key not in ss.get(FORCE, set()) and wk in ss and wk in ss.get(DRAWN_DONE, set()):
+        return ss[wk]
+    return ss.get(STORE, {}).get(key, default)
 
 
 def put(key: str, value: Any) -> None:
-    st.session_state[key] = value
+    """Replace the value of input ``key`` (its widget shows it from the next draw on)."""
     st.session_state.setdefault(STORE, {})[key] = value
+    st.session_state.setdefault(FORCE, set()).add(key)
 
 
 def widget(fn: Any, label: str, key: str, **kw: Any) -> Any:
-    """Draw input ``fn`` (st.number_input, ...) under ``key``, restoring a dropped state first."""
+    """Draw input ``fn`` (st.number_input, ...) for ``key`` in the page's language."""
     ss = st.session_state
-    store = ss.setdefault(STORE, {})
-    if key in store and (key not in ss or key not in ss.get(DRAWN_DONE, ())):
-        ss[key] = store[key]
-    value = fn(label, key=key, **kw)
+    store, force = ss.setdefault(STORE, {}), ss.setdefault(FORCE, set())
+    wk = wkey(key)
+    if key in store and (key in force or wk not in ss or wk not in ss.get(DRAWN_DONE, set())):
+        ss[wk] = store[key]
+    force.discard(key)
+    value = fn(label, key=wk, **kw)
     store[key] = value
-    ss.setdefault(DRAWN, set()).add(key)
+    ss.setdefault(DRAWN, set()).add(wk)
     return value
 
 

@@ -167,14 +167,14 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     _shot(page, "05_results_zh.png", page.get_by_role("heading", name="结果"))
     _shot(page, "06_results_table.png", table)
 
-    page.get_by_role("tab", name="旗县").click()
-    _shot(page, "07_counties.png", page.locator("[data-testid='stImage'] img:visible").first)
-
     # an overview for the README: both columns and the results (a tall window)
-    page.set_viewport_size({"width": 1500, "height": 2300})
+    page.set_viewport_size({"width": 1500, "height": 2700})
     page.get_by_role("heading", name="数字草原：政策组合比较").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "09_overview.png"))
     page.set_viewport_size({"width": 1500, "height": 1100})
+
+    page.get_by_role("tab", name="旗县").click()
+    _shot(page, "07_counties.png", page.locator("[data-testid='stImage'] img:visible").first)
 
     page.get_by_role("tab", name="导出报告").click()
     _shot(page, "10_export.png", page.get_by_role("button", name="下载报告（PDF）"))
