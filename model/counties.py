@@ -1,9 +1,16 @@
 """Counties: the 13 county-level units as Mesa agents.
 
 A county holds infrastructure coverage of its rural households, its digital-government level
-and the data-sharing loop of seed 004 (use raises update quality, quality raises use; with
-little use quality decays and use follows it down), its budget, green-power capacity and
-compute-cluster membership. Talent pools and wages live in :mod:`model.talent`.
+and the data-sharing loop of seed 004, its budget, green-power capacity and compute-cluster
+membership. Talent pools and wages live in :mod:`model.talent`.
+
+The data-sharing loop (seed 004: 「使用少—更新慢—不好用—更不用」) runs through the county's
+agents: its potential users are herder households on the platform, data-driven firms and
+connected residents using online government services; the share of them who actually use shared
+data (``sharing_use``) follows data quality; quality is renewed in proportion to the users and to
+public-data opening, and decays without them. Counties with few potential users (low coverage,
+few platform adopters, few data-driven firms) have only a low state: the vicious circle; levers
+that add users or open data can lift them out.
 """
 
 from __future__ import annotations
@@ -76,8 +83,10 @@ class County(mesa.Agent):
                                "urban": p.rural_coverage_urban}[self.economy]
         seat = self.county_id == SEAT
         self.gov_level = p.gov_level_seat if seat else p.gov_level_other
-        self.sharing_quality = p.sharing_quality_seat if seat else p.sharing_quality_other
+        self.sharing_quality = p.sharing_quality_start
         self.sharing_use = self.use_target(p)
+        self.sharing_potential = 0.0      # share of herders, firms, residents who could use shared data
+        self.sharing_users = 0.0          # share who do
         self.sharing_trend = 0.0
         self.budget_cny_per_year = self.population * p.county_digital_budget_cny_per_capita
 
@@ -110,14 +119,43 @@ class County(mesa.Agent):
         return 1 / (1 + math.exp(-p.sharing_use_steepness * (self.sharing_quality
                                                              - p.sharing_use_midpoint)))
 
-    def update_sharing(self, p: CountyParams, opening: float) -> None:
-        """Seed 004's loop: quality is renewed in proportion to use, and decays. Opening closes
-        part of the gap to full renewal, so quality stays a share in [0, 1]."""
-        renewal = 1 - (1 - self.gov_level * self.sharing_use) * math.exp(-p.opening_quality_boost * opening)
+    def update_sharing(self, p: CountyParams, opening: float, potential: float) -> None:
+        """One month of seed 004's loop. ``potential``: the county's potential users of shared
+        data (from its agents). Renewal is the government's capacity times the users relative to
+        those that keep data fully fresh; opening closes part of the remaining gap; quality moves
+        towards renewal, use towards what quality supports."""
+        self.sharing_potential = potential
+        self.sharing_users = self.sharing_use * potential
+        kept = min(1.0, self.sharing_users / p.users_for_full_renewal)
+        renewal = 1 - (1 - self.gov_level * kept) * math.exp(-p.opening_quality_boost * opening)
         before = self.sharing_quality
         self.sharing_quality += p.sharing_decay_per_month * (renewal - self.sharing_quality)
         self.sharing_trend = self.sharing_quality - before
         self.sharing_use += p.sharing_use_rate_per_month * (self.use_target(p) - self.sharing_use)
+
+    def in_vicious_circle(self, p: CountyParams) -> bool:
+        """Quality below the half-use point and not rising: little use keeps data stale."""
+        return self.sharing_quality < p.sharing_use_midpoint and self.sharing_trend <= 1e-4
+
+
+def sharing_potential(p: CountyParams, platform: np.ndarray, data_driven: np.ndarray,
+                      gov_online: np.ndarray) -> np.ndarray:
+    """Potential users of shared data per county: weighted mean of the share of households on the
+    platform, of active firms at data-driven level or above, and of connected residents using
+    online government services (connected share x government level)."""
+    w = np.array([p.users_weight_herders, p.users_weight_firms, p.users_weight_government])
+    return (w[0] * platform + w[1] * data_driven + w[2] * gov_online) / w.sum()
+
+
+def spin_up_sharing(counties: list[County], p: CountyParams, opening: float, potential: np.ndarray) -> None:
+    """End-2024 state of the loop: from a common start, ``sharing_spinup_months`` months at the
+    end-2024 opening with each county's end-2024 potential users, so that counties start where
+    their own agents have kept them."""
+    for _ in range(p.sharing_spinup_months):
+        for c, pot in zip(counties, potential, strict=True):
+            c.update_sharing(p, opening, float(pot))
+    for c in counties:
+        c.sharing_trend = 0.0
 
 
 def build_infrastructure(counties: list[County], p: CountyParams, league_budget_cny: float,

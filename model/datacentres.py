@@ -1,14 +1,34 @@
-"""Data centres: one Mesa agent per compute site of the south and edge clusters (seed 003).
+"""Data centres and the compute market (seed 002, seed 003 lines 15-19).
 
-Each site has intelligent compute capacity in P (dense FP16), a green-power share, PUE,
-utilisation and a pipeline of capacity under construction. Demand comes from outside (China's
-AI compute demand, the share reaching Xilingol raised by direct network links and cheap power)
-and from local firms (by maturity level, raised by compute vouchers). Each quarter investors
-build towards expected demand when the margin pays back the capex; publicly led builds add
-capacity regardless of demand, which then shows up as low utilisation.
+One Mesa agent per county is a potential compute site; at end-2024 only the south and edge
+cluster counties (seed 003 lines 16-17) hold capacity. The market has one rent per P-month for
+the league. Each month:
+
+- demand: China's AI compute demand reaches Xilingol through a base share, direct network
+  links and the league's rent against the national rent (price elasticity); local firms add their
+  demand (compute vouchers raise it). Demand goes to sites in proportion to capacity times an
+  attraction that falls with latency (distance to Beijing); a site that is full passes its excess
+  on to sites with room;
+- rent clears: it rises when demand exceeds the normal utilisation of capacity and falls when
+  capacity idles, never below the power cost of serving one P;
+- accounts: each site's revenue, power, other operating cost and margin;
+- investment (quarterly): each site's investors compare the expected return on a new P
+  (expected utilisation at the site, realised rent, power and green-power cost, the expected
+  penalty for missing the green rule, land) with their hurdle rate; they build more the better the
+  return, defer pipeline when it is below the hurdle and cancel part of it when margins turn
+  negative. Publicly led builds go ahead regardless (the plan's south/edge split).
+- green share: investors choose the green share of new capacity that minimises power plus
+  penalty cost, within the green power the county can supply; publicly led builds meet the rule
+  where the county's green power allows.
+
+Over-building therefore shows up as idle capacity, falling rent, losses, deferred and cancelled
+pipeline (seed 002 line 14: 「机器堆积得多、利用得少」).
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
@@ -18,27 +38,50 @@ from model.params import DataCentreParams
 HOURS_PER_MONTH = 730.0
 
 
+def sigmoid(x: float) -> float:
+    return 0.5 * (1.0 + math.tanh(x / 2.0))
+
+
+@dataclass
+class Build:
+    """Capacity under construction at a site."""
+
+    ready_month: int
+    p: float
+    green: float
+    public_led: bool          # decided by the league: never deferred or cancelled by investors
+    capex_cny: float          # full capex (the capital the capacity carries)
+    private_capex_cny: float  # the part private investors pay, on commissioning
+
+
 class DataCentre(mesa.Agent):
-    """A compute site in one county."""
+    """The compute site of one county and its investors."""
 
     def __init__(self, model: mesa.Model, county_idx: int, cluster: str, capacity_p: float,
-                 green_share: float, pue: float) -> None:
+                 green_share: float, pue: float, attraction: float, green_mw: float,
+                 land_factor: float) -> None:
         super().__init__(model)
         self.county_idx = county_idx
         self.cluster = cluster
         self.capacity_p = capacity_p
         self.green_p = capacity_p * green_share
         self.pue_weighted = capacity_p * pue
-        self.new_capacity_p = 0.0
+        self.attraction = attraction          # relative pull of outside demand (latency)
+        self.green_mw = green_mw              # green power available to data centres
+        self.land_factor = land_factor        # capex multiplier for land and connection
+        self.new_capacity_p = 0.0             # commissioned since 2025-01
         self.new_green_p = 0.0
-        self.pipeline: list[tuple[int, float, float]] = []   # (ready month, P, green share)
+        self.pipeline: list[Build] = []
         self.demand_p = 0.0
         self.served_p = 0.0
-        self.price_cny_per_kwh = 0.0
+        self.margin_cny = 0.0                 # last month's operating margin
+        self.expected_return = 0.0            # last quarter's expected return on a new P
+        self.chosen_green = green_share       # green share chosen for the last private build
+        self.capex_stock_cny = 0.0            # capital of capacity commissioned (for returns)
 
     @property
     def pipeline_p(self) -> float:
-        return sum(p for _, p, _ in self.pipeline)
+        return sum(b.p for b in self.pipeline)
 
     @property
     def utilisation(self) -> float:
@@ -48,99 +91,213 @@ class DataCentre(mesa.Agent):
     def pue(self) -> float:
         return self.pue_weighted / self.capacity_p if self.capacity_p > 0 else 0.0
 
-    def commission(self, month: int, pue_new: float) -> None:
-        """Capacity whose construction is finished comes online."""
-        ready = [x for x in self.pipeline if x[0] <= month]
-        self.pipeline = [x for x in self.pipeline if x[0] > month]
-        for _, p, green in ready:
-            self.capacity_p += p
-            self.green_p += p * green
-            self.pue_weighted += p * pue_new
-            self.new_capacity_p += p
-            self.new_green_p += p * green
+    @property
+    def green_share(self) -> float:
+        return self.green_p / self.capacity_p if self.capacity_p > 0 else 0.0
 
-    def serve(self, demand_p: float) -> None:
-        self.demand_p = demand_p
-        self.served_p = min(demand_p, self.capacity_p)
+    def green_room_share(self, p: DataCentreParams, build_p: float) -> float:
+        """Highest green share a new build of ``build_p`` can have with the county's green power
+        left after the site's green capacity already committed."""
+        used_mw = (self.green_p + sum(b.p * b.green for b in self.pipeline)) * p.it_kw_per_p * p.pue_new / 1000
+        need_mw = build_p * p.it_kw_per_p * p.pue_new / 1000
+        return min(1.0, max(0.0, self.green_mw - used_mw) / need_mw) if need_mw > 0 else 1.0
+
+    def commission(self, month: int, pue_new: float) -> float:
+        """Capacity whose construction is finished comes online; returns private capex paid."""
+        ready = [b for b in self.pipeline if b.ready_month <= month]
+        self.pipeline = [b for b in self.pipeline if b.ready_month > month]
+        paid = 0.0
+        for b in ready:
+            self.capacity_p += b.p
+            self.green_p += b.p * b.green
+            self.pue_weighted += b.p * pue_new
+            self.new_capacity_p += b.p
+            self.new_green_p += b.p * b.green
+            self.capex_stock_cny += b.capex_cny
+            paid += b.private_capex_cny
+        return paid
+
+
+@dataclass
+class ComputeMarket:
+    """League-level state of the compute market: the rent and demand history."""
+
+    rent_cny_per_p_month: float
+    demand_history: list[float] = field(default_factory=list)
+    deferred_p: float = 0.0       # cumulative P-quarters of private pipeline deferred by a quarter
+    cancelled_p: float = 0.0      # cumulative P of private pipeline cancelled
+
+
+def china_demand_p(p: DataCentreParams, month: int) -> float:
+    """China's AI compute demand in ``month`` (months since 2025-01; mid-2024 = 725,000 P)."""
+    return p.china_demand_p_2024 * (1 + p.china_demand_growth_per_year) ** ((month + 6) / 12)
 
 
 def external_demand_p(p: DataCentreParams, month: int, link_beijing: bool, link_horinger: bool,
-                      price_cny_per_kwh: float) -> float:
-    """China's AI compute demand reaching Xilingol in ``month`` (months since 2025-01)."""
-    years_since_2024 = (month + 6) / 12
-    china = p.china_demand_p_2024 * (1 + p.china_demand_growth_per_year) ** years_since_2024
+                      rent_cny_per_p_month: float) -> float:
+    """Outside demand for Xilingol's compute at the league's rent."""
     links = 1 + p.link_beijing_boost * link_beijing + p.link_horinger_boost * link_horinger
-    price = (p.market_power_price_cny_per_kwh / price_cny_per_kwh) ** p.price_elasticity
-    return china * p.league_demand_share * links * price
+    price = (p.rent_cny_per_p_month / rent_cny_per_p_month) ** p.price_elasticity
+    return china_demand_p(p, month) * p.league_demand_share * links * price
 
 
-def monthly_margin_cny_per_p(p: DataCentreParams, utilisation: float, price: float) -> float:
-    """Operating margin of one P of capacity at a utilisation, before capital cost."""
-    power = p.it_kw_per_p * p.pue_new * HOURS_PER_MONTH * price * utilisation
-    return utilisation * p.rent_cny_per_p_month - p.opex_cny_per_p_month - power
+def power_cost_cny_per_p_month(p: DataCentreParams, price_cny_per_kwh: float, green: float,
+                               pue: float) -> float:
+    """Power bill of one P in use: grid price plus the green premium of a green share ``green``
+    (premium at zero share plus a firming cost rising with the share)."""
+    kwh = p.it_kw_per_p * pue * HOURS_PER_MONTH
+    return kwh * (price_cny_per_kwh + green * p.green_premium_cny_per_kwh
+                  + p.green_firming_cny_per_kwh * green**2 / 2)
 
 
-def allocate(total: float, weights: np.ndarray) -> np.ndarray:
-    s = weights.sum()
-    return total * weights / s if s > 0 else np.zeros_like(weights)
+def penalty_cny_per_p_month(p: DataCentreParams, green: float, requirement: float) -> float:
+    """Expected cost of missing the green rule, per P in use: strictness x penalty x shortfall."""
+    kwh = p.it_kw_per_p * p.pue_new * HOURS_PER_MONTH
+    return kwh * p.green_enforcement * p.green_penalty_cny_per_kwh * max(0.0, requirement - green)
 
 
-def cluster_weights(south: np.ndarray, south_share: float) -> np.ndarray:
-    """Per-site weights giving the south cluster ``south_share`` of a build, split evenly."""
-    return np.where(south, south_share / max(south.sum(), 1), (1 - south_share) / max((~south).sum(), 1))
+def chosen_green_share(p: DataCentreParams, requirement: float, room: float, public: bool) -> float:
+    """Green share of a new build. Private investors minimise power plus expected-penalty cost:
+    the unprompted share where green's marginal cost reaches the grid price, raised towards the
+    requirement as far as the expected penalty pays; publicly led builds meet the requirement.
+    Either way no more than the county's green power allows (``room``)."""
+    market = min(1.0, max(0.0, -p.green_premium_cny_per_kwh / p.green_firming_cny_per_kwh))
+    if public:
+        wanted = max(market, requirement)
+    else:
+        enforced = (p.green_enforcement * p.green_penalty_cny_per_kwh - p.green_premium_cny_per_kwh) / (
+            p.green_firming_cny_per_kwh)
+        wanted = max(market, min(requirement, enforced))
+    return min(min(1.0, max(0.0, wanted)), room)
 
 
-def step_fleet(sites: list[DataCentre], p: DataCentreParams, month: int, *, local_demand_p: float,
-               link_beijing: bool, link_horinger: bool, price: float, green_requirement: float,
-               planned_p_per_year: float, demand_history: list[float]) -> dict[str, float]:
-    """One month for all sites; returns demand, revenue and capital booked."""
+def allocate_demand(demand: float, capacity: np.ndarray, attraction: np.ndarray) -> np.ndarray:
+    """Capacity served per site: demand goes to sites in proportion to capacity x attraction;
+    what a full site cannot take goes to sites with room, in proportion to their room."""
+    w = capacity * attraction
+    if w.sum() <= 0:
+        return np.zeros_like(capacity)
+    first = np.minimum(demand * w / w.sum(), capacity)
+    excess = demand - first.sum()
+    room = capacity - first
+    if excess > 0 and room.sum() > 0:
+        first = first + min(excess, room.sum()) * room / room.sum()
+    return np.minimum(first, capacity)
+
+
+def demand_growth_per_year(history: list[float]) -> float:
+    """Yearly growth of demand over the past year (annualised from a shorter history)."""
+    if len(history) < 2 or history[0] <= 0:
+        return 0.0
+    back = min(12, len(history) - 1)
+    past = history[-1 - back]
+    return (history[-1] / past) ** (12 / back) - 1 if past > 0 else 0.0
+
+
+def invest_quarter(sites: list[DataCentre], market: ComputeMarket, p: DataCentreParams, month: int, *,
+                   demand_p: float, price: float, green_requirement: float) -> None:
+    """Each site's investors: expected return on a new P against their hurdle rate; build more
+    the further it clears the hurdle, nothing far below it, and then cancel part of their private
+    pipeline and defer the rest by a quarter."""
+    growth = demand_growth_per_year(market.demand_history)
+    expected_demand = demand_p * (1 + growth) ** (p.build_months / 12)
+    attraction = np.array([s.attraction for s in sites])
+    planned = np.array([s.capacity_p + s.pipeline_p for s in sites])
+    denom = float((planned * attraction).sum())
+    hurdle = 1 / p.payback_years
+    stop = hurdle - 2 * p.return_spread
     for s in sites:
-        s.commission(month, p.pue_new)
-    ext = external_demand_p(p, month, link_beijing, link_horinger, price)
-    cap = np.array([s.capacity_p for s in sites])
-    south = np.array([s.cluster == "south" for s in sites])
-    ext_by_site = (allocate(ext * p.south_demand_share, cap * south)
-                   + allocate(ext * (1 - p.south_demand_share), cap * ~south))
-    local_by_site = allocate(local_demand_p, cap)
-    for s, e, loc in zip(sites, ext_by_site, local_by_site, strict=True):
-        s.serve(e + loc)
-        s.price_cny_per_kwh = price
-    served = sum(s.served_p for s in sites)
-    total_demand = ext + local_demand_p
-    local_served = local_demand_p * min(1.0, served / total_demand) if total_demand > 0 else 0.0
-    demand_history.append(total_demand)
+        u_exp = min(1.0, expected_demand * s.attraction / denom) if denom > 0 else 1.0
+        probe = max(s.capacity_p + s.pipeline_p, p.site_min_build_p) * p.invest_share_per_quarter
+        green = chosen_green_share(p, green_requirement, s.green_room_share(p, probe), public=False)
+        margin = (u_exp * (market.rent_cny_per_p_month
+                           - power_cost_cny_per_p_month(p, price, green, p.pue_new)
+                           - penalty_cny_per_p_month(p, green, green_requirement))
+                  - p.opex_cny_per_p_month)
+        capex = p.capex_cny_per_p * s.land_factor
+        r = 12 * margin / capex
+        s.expected_return, s.chosen_green = r, green
+        build = probe * max(0.0, sigmoid((r - hurdle) / p.return_spread) - sigmoid(-2.0)) / (1 - sigmoid(-2.0))
+        if build > 1e-6:
+            s.pipeline.append(Build(month + p.build_months, build, green, False, build * capex, build * capex))
+        private = [b for b in s.pipeline if not b.public_led]
+        if r < stop and private:
+            cancel = p.cancel_share_per_quarter * (1 - math.exp((r - stop) / p.return_spread))
+            for b in private:
+                gone = b.p * cancel
+                market.cancelled_p += gone
+                market.deferred_p += b.p - gone
+                b.capex_cny *= 1 - cancel
+                b.private_capex_cny *= 1 - cancel
+                b.p -= gone
+                b.ready_month += 3
+            s.pipeline = [b for b in s.pipeline if b.p > 1e-9]
 
-    green = p.market_green_share + p.green_compliance * max(0.0, green_requirement - p.market_green_share)
-    premium = 1 + p.green_capex_premium * max(0.0, green_requirement - p.market_green_share)
-    capex_private = capex_public = 0.0
+
+def planned_builds(sites: list[DataCentre], p: DataCentreParams, month: int, planned_p_per_year: float,
+                   green_requirement: float) -> float:
+    """Publicly led builds: the plan's south/edge split, within a cluster by the sites' pull;
+    never deferred or cancelled. Returns the public share of their capex (paid at decision)."""
+    if planned_p_per_year <= 0:
+        return 0.0
+    attraction = np.array([s.attraction for s in sites])
+    south = np.array([s.cluster == "south" for s in sites])
+    edge = np.array([s.cluster == "edge" for s in sites])
+    w = attraction * (south * p.planned_south_share / max(attraction[south].sum(), 1e-12)
+                      + edge * (1 - p.planned_south_share) / max(attraction[edge].sum(), 1e-12))
+    public = 0.0
+    for s, share in zip(sites, w, strict=True):
+        if share <= 0:
+            continue
+        b = planned_p_per_year / 12 * share
+        green = chosen_green_share(p, green_requirement, s.green_room_share(p, b), public=True)
+        capex = b * p.capex_cny_per_p * s.land_factor
+        s.pipeline.append(Build(month + p.build_months, b, green, True, capex, capex * (1 - p.public_capex_share)))
+        public += capex * p.public_capex_share
+    return public
+
+
+def step_fleet(sites: list[DataCentre], market: ComputeMarket, p: DataCentreParams, month: int, *,
+               local_demand_p: float, link_beijing: bool, link_horinger: bool, price: float,
+               green_requirement: float, planned_p_per_year: float) -> dict[str, float]:
+    """One month of the compute market for all sites; returns demand, revenue, margins and
+    capital paid (private capex on commissioning, public share on decision)."""
+    capex_private = sum(s.commission(month, p.pue_new) for s in sites)
+    rent = market.rent_cny_per_p_month
+    ext = external_demand_p(p, month, link_beijing, link_horinger, rent)
+    local = local_demand_p * (p.rent_cny_per_p_month / rent) ** p.price_elasticity
+    total = ext + local
+    cap = np.array([s.capacity_p for s in sites])
+    attraction = np.array([s.attraction for s in sites])
+    served_by_site = allocate_demand(total, cap, attraction)
+    revenue = power = opex = 0.0
+    for s, d in zip(sites, served_by_site, strict=True):
+        s.served_p = float(d)
+        rev = s.served_p * rent
+        pw = s.served_p * power_cost_cny_per_p_month(p, price, s.green_share, s.pue or p.pue_new)
+        ox = s.capacity_p * p.opex_cny_per_p_month
+        s.margin_cny = rev - pw - ox
+        revenue, power, opex = revenue + rev, power + pw, opex + ox
+    served = float(sum(s.served_p for s in sites))
+    capacity = float(cap.sum())
+    market.demand_history.append(total)
+
+    # The rent clears: up when demand is above normal utilisation of capacity, down when idle.
+    pressure = total / (p.normal_utilisation * capacity) if capacity > 0 else 2.0
+    floor = power_cost_cny_per_p_month(p, price, 0.0, p.pue_new)
+    market.rent_cny_per_p_month = max(floor, rent * pressure ** p.rent_adjustment_per_month)
+
     if month % 3 == 0:
-        past = demand_history[-13] if len(demand_history) > 12 else demand_history[0]
-        growth = total_demand / past if past > 0 else 1.0
-        if len(demand_history) <= 12:
-            growth **= 12 / max(len(demand_history) - 1, 1)
-        expected = total_demand * growth ** (p.build_months / 12)
-        planned = cap.sum() + sum(s.pipeline_p for s in sites)
-        gap = expected * (1 + p.headroom) - planned
-        util = min(1.0, expected / (planned + max(gap, 0.0))) if planned + gap > 0 else 0.0
-        pays = monthly_margin_cny_per_p(p, util, price) * 12 * p.payback_years >= (
-            p.capex_cny_per_p * premium)
-        if gap > 0 and pays:
-            build = gap * p.invest_share_per_quarter
-            for s, b in zip(sites, allocate(build, cluster_weights(south, p.south_demand_share)),
-                            strict=True):
-                s.pipeline.append((month + p.build_months, b, green))
-            capex_private += build * p.capex_cny_per_p * premium
-    if planned_p_per_year > 0:
-        build = planned_p_per_year / 12
-        for s, b in zip(sites, allocate(build, cluster_weights(south, p.planned_south_share)),
-                        strict=True):
-            s.pipeline.append((month + p.build_months, b, green))
-        capex = build * p.capex_cny_per_p * premium
-        capex_public += capex * p.public_capex_share
-        capex_private += capex * (1 - p.public_capex_share)
+        invest_quarter(sites, market, p, month, demand_p=total, price=price,
+                       green_requirement=green_requirement)
+    capex_public = planned_builds(sites, p, month, planned_p_per_year, green_requirement)
+    capex_stock = sum(s.capex_stock_cny for s in sites)
+    margin = revenue - power - opex
     return {
-        "external_demand_p": ext, "local_demand_p": local_demand_p, "served_p": served,
-        "local_served_p": local_served,
-        "revenue_cny": served * p.rent_cny_per_p_month,
+        "external_demand_p": ext, "local_demand_p": local, "served_p": served,
+        "rent_cny_per_p_month": rent,
+        "local_served_p": local * min(1.0, served / total) if total > 0 else 0.0,
+        "revenue_cny": revenue, "power_cny": power, "opex_cny": opex, "margin_cny": margin,
+        "return_on_capex": 12 * margin / capex_stock if capex_stock > 0 else 0.0,
         "capex_private": capex_private, "capex_public": capex_public,
     }

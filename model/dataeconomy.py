@@ -1,10 +1,24 @@
-"""The data industry: data-firm revenue and entry, data products, high-quality datasets,
-application cases, authorised-operation pilots and the data chain 生采存算用易治安.
+"""The data industry: data-firm revenue and entry, data products and their listing, high-quality
+datasets, application cases from projects, authorised-operation pilots and the data chain
+生采存算用易治安 (seed 003).
 
-Counts the 2027 targets T1-T4, T7 and T8 are read from. Products and datasets are drawn as
-Poisson counts from rates that rise with the number of data-driven firms, data-sharing quality
-and public-data opening. Counts are drawn by inverting the distribution at a fixed number of
-uniform numbers a month, so scenarios with different rates still share every draw.
+Counts the 2027 targets T1-T4, T7 and T8 are read from. Every count is an expected number of
+real events, whatever the run's scale: rates are computed from weighted (league-level) sums and
+each count is drawn by inverting its distribution at a fixed number of uniform numbers a month,
+so scenarios with different rates still share every draw (common random numbers).
+
+- Cases come from projects that succeed or fail: demonstration projects, AI+ programmes and
+  firms' own AI+ projects. A project's host firm is drawn among eligible firms; it succeeds with
+  a chance that rises with the host's capability and its county's talent adequacy.
+- An authorised-operation pilot needs an operator (a qualified data-element firm), data of
+  sufficient quality and a set-up time; it stalls while either is missing and can fail at the
+  end of set-up (then set-up starts again with another operator).
+- Products are developed by data-driven data firms; they are listed as buyers (data-driven
+  firms) ask for them, through the Xilingol service base when it runs, otherwise (more slowly)
+  through the regional exchange in Hohhot, which does not count for T3.
+- A chain link is established when the yearly activity of its firms (revenue; for 存/算 also
+  compute rent, for 易 trade through exchanges, for 治 operating pilots) reaches a threshold, and
+  lapses when it falls well below; 安 compares security spending with the data volume.
 """
 
 from __future__ import annotations
@@ -12,34 +26,72 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
-from model.enterprises import Enterprises
-from model.params import CHAIN_LINKS, KEY_SECTORS, DataEconomyParams, EnterpriseParams
-
-
-def poisson_draw(u: float | np.ndarray, mean: float | np.ndarray) -> np.ndarray:
-    """Poisson count(s) at uniform number(s) ``u`` (inverse CDF)."""
-    return np.maximum(stats.poisson.ppf(u, mean), 0.0)
-
-
-def binom_draw(u: float, n: int, prob: float) -> float:
-    return float(max(stats.binom.ppf(u, n, prob), 0.0))
-
+from model.enterprises import TOP, Enterprises
+from model.params import CHAIN_LINKS, DATA_CATEGORIES, KEY_SECTORS, DataEconomyParams, EnterpriseParams
 
 PUBLIC_DOMAINS = ("health", "transport", "ecology", "weather_water")   # seed 003 line 32
 DATASET_DOMAINS = KEY_SECTORS + PUBLIC_DOMAINS
+MAX_PROJECTS_PER_MONTH = 16      # launches a month that get their own uniforms (levers allow 10)
+MAX_PILOTS = 10                  # the lever's upper bound
+DATA_ELEMENT = DATA_CATEGORIES.index("data_element")
+SECURITY, STORAGE, COMPUTING = (CHAIN_LINKS.index(x) for x in ("security", "storage", "computing"))
+TRADING, GOVERNANCE = CHAIN_LINKS.index("trading"), CHAIN_LINKS.index("governance")
+
+
+def poisson_draw(u: float | np.ndarray, mean: float | np.ndarray) -> np.ndarray:
+    """Poisson count(s) at uniform number(s) ``u``: the smallest k with P(X <= k) >= u
+    (inverse CDF through ``scipy.special.pdtr``; vectorised over a grid of k)."""
+    u, mean = np.broadcast_arrays(np.asarray(u, float), np.asarray(mean, float))
+    top = int(np.ceil(mean.max(initial=0.0) + 12 * np.sqrt(mean.max(initial=0.0)) + 12))
+    k = np.arange(top + 1)
+    cdf = special.pdtr(k, mean[..., None])
+    return (cdf < u[..., None]).sum(axis=-1).astype(float)
+
+
+def binom_draw(u: float, n: int, prob: float) -> float:
+    """Binomial count at uniform ``u`` (inverse CDF through ``scipy.special.bdtr``)."""
+    if n <= 0 or prob <= 0:
+        return 0.0
+    if prob >= 1:
+        return float(n)
+    k = np.arange(n + 1)
+    cdf = special.bdtr(k, n, prob)
+    return float(min((cdf < u).sum(), n))
+
+
+@dataclass
+class Project:
+    kind: str          # "demonstration" or "ai_plus"
+    done_month: int
+    sector: int        # -1: any sector
+    u_host: float
+    u_success: float
 
 
 @dataclass
 class DataEconomy:
     base_revenue: np.ndarray          # per firm: revenue at level multiplier 1, demand 1, talent 1
     demand0_cny: float
+    buyers0: float                    # data-driven non-data firms at end-2024 (weighted)
     products_unlisted: float = 0.0
-    products_listed: float = 0.0
+    products_listed: float = 0.0      # through the Xilingol service base (T3)
+    products_listed_elsewhere: float = 0.0
     datasets: np.ndarray = field(default_factory=lambda: np.zeros(len(DATASET_DOMAINS)))
     cases: float = 0.0
-    pending_cases: list[tuple[int, float]] = field(default_factory=list)   # (month done, count)
+    cases_by_kind: dict[str, float] = field(default_factory=lambda: {
+        "demonstration": 0.0, "ai_plus": 0.0, "own": 0.0})
+    projects_failed: float = 0.0
+    projects: list[Project] = field(default_factory=list)
+    pilot_state: np.ndarray = field(default_factory=lambda: np.zeros(MAX_PILOTS, np.int8))
+    pilot_progress: np.ndarray = field(default_factory=lambda: np.zeros(MAX_PILOTS))
+    pilots_failed: float = 0.0
+    pilot_stalled_months: float = 0.0
+    links: np.ndarray = field(default_factory=lambda: np.zeros(len(CHAIN_LINKS), bool))
+    link_activity: np.ndarray = field(default_factory=lambda: np.zeros(len(CHAIN_LINKS)))
+
+    IDLE, SETUP, OPERATING = 0, 1, 2
 
     @classmethod
     def create(cls, firms: Enterprises, p: DataEconomyParams, ep: EnterpriseParams,
@@ -47,18 +99,29 @@ class DataEconomy:
         mult = np.asarray(p.revenue_level_multiplier)[firms.level0]
         talent = talent_factor[firms.county] ** ep.talent_elasticity
         return cls(base_revenue=firms.revenue0_cny / (mult * talent),
-                   demand0_cny=firms.digital_spending_cny(ep))
+                   demand0_cny=firms.digital_spending_cny(ep), buyers0=cls.buyers(firms))
 
-    def revenue_cny_per_year(self, firms: Enterprises, p: DataEconomyParams,
-                             ep: EnterpriseParams, talent_factor: np.ndarray, month: int) -> float:
-        """Yearly revenue run-rate of active data firms in ``month`` (months since 2025-01;
-        -1 is end-2024)."""
+    # -- revenue and entry ---------------------------------------------------------------------
+    @staticmethod
+    def buyers(firms: Enterprises) -> float:
+        """Potential buyers of data products: active data-driven (level >= 3) non-data firms."""
+        return float((firms.active & ~firms.is_data & (firms.level >= 3)).sum() * firms.weight)
+
+    def firm_revenue_cny(self, firms: Enterprises, p: DataEconomyParams, ep: EnterpriseParams,
+                         talent_factor: np.ndarray, month: int) -> np.ndarray:
+        """Yearly revenue run-rate of each active data firm (0 for others) in ``month``."""
         market = (1 + p.market_growth_per_year) ** ((month + 1) / 12)
         demand = market * firms.digital_spending_cny(ep) / self.demand0_cny
         mult = np.asarray(p.revenue_level_multiplier)[firms.level]
         talent = talent_factor[firms.county] ** ep.talent_elasticity
         rev = self.base_revenue * mult * demand ** p.demand_elasticity * talent
-        return float((rev * (firms.is_data & firms.active)).sum() * firms.weight)
+        return rev * (firms.is_data & firms.active)
+
+    def revenue_cny_per_year(self, firms: Enterprises, p: DataEconomyParams,
+                             ep: EnterpriseParams, talent_factor: np.ndarray, month: int) -> float:
+        """Yearly revenue run-rate of active data firms in ``month`` (months since 2025-01;
+        -1 is end-2024)."""
+        return float(self.firm_revenue_cny(firms, p, ep, talent_factor, month).sum() * firms.weight)
 
     def enter(self, firms: Enterprises, p: DataEconomyParams, ep: EnterpriseParams,
               talent_factor: np.ndarray, rng: np.random.Generator) -> float:
@@ -71,19 +134,27 @@ class DataEconomy:
         firms.active |= new
         return new.sum() * firms.weight
 
+    # -- products and datasets -----------------------------------------------------------------
+    def product_revenue_cny(self, p: DataEconomyParams) -> float:
+        """Yearly trading revenue of listed products (through the base or elsewhere)."""
+        return (self.products_listed + self.products_listed_elsewhere) * p.product_revenue_cny_per_year
+
     def produce(self, firms: Enterprises, p: DataEconomyParams, *, quality: float, opening: float,
                 exchange_base: bool, pilots: int, rng: np.random.Generator) -> None:
-        """One month of data products, listings and datasets (fixed draws: one per stream)."""
+        """One month of data products, listings and datasets (fixed draws)."""
         boost = 1 + p.opening_product_boost * opening
         data_driven = firms.active & (firms.level >= 3)
         makers = (data_driven & firms.is_data).sum() * firms.weight
         u = rng.random(2 + len(DATASET_DOMAINS))
-        new_products = poisson_draw(u[0], p.products_per_firm_year / 12 * makers * quality / 0.5 * boost)
-        listing = binom_draw(u[1], int(self.products_unlisted + new_products), 1 / p.listing_months)
-        self.products_unlisted += new_products
+        new_products = float(poisson_draw(u[0], p.products_per_firm_year / 12 * makers * quality / 0.5 * boost))
+        demand = (self.buyers(firms) / self.buyers0) ** p.buyer_elasticity if self.buyers0 > 0 else 1.0
+        rate = min(1.0, demand / p.listing_months * (1.0 if exchange_base else p.listing_without_base_share))
+        listing = binom_draw(u[1], int(self.products_unlisted + new_products), rate)
+        self.products_unlisted += new_products - listing
         if exchange_base:
-            self.products_unlisted -= listing
             self.products_listed += listing
+        else:
+            self.products_listed_elsewhere += listing
         by_sector = np.bincount(firms.sector[data_driven], minlength=len(KEY_SECTORS) + 1)[
             :len(KEY_SECTORS)] * firms.weight
         firm_rate = by_sector / (by_sector + p.dataset_firm_saturation)
@@ -91,26 +162,96 @@ class DataEconomy:
         rates = np.concatenate([firm_rate * boost, public_rate])
         self.datasets += poisson_draw(u[2:], p.datasets_per_year / 12 * quality * rates)
 
-    def add_cases(self, month: int, now: float = 0.0, later: tuple[int, float] | None = None
-                  ) -> None:
-        """Record application cases: ``now`` at once, ``later=(months, count)`` when done."""
-        self.cases += now
-        if later and later[1] > 0:
-            self.pending_cases.append((month + later[0], later[1]))
-        done = [c for m, c in self.pending_cases if m <= month]
-        self.pending_cases = [(m, c) for m, c in self.pending_cases if m > month]
-        self.cases += sum(done)
+    # -- cases from projects -------------------------------------------------------------------
+    def success_chance(self, firms: Enterprises, i: int, p: DataEconomyParams, ep: EnterpriseParams,
+                       talent_factor: np.ndarray) -> float:
+        """Chance a project hosted by firm ``i`` succeeds: higher with its capability (1 - its
+        barrier, relieved by a promotion centre) and its county's talent adequacy."""
+        barrier = firms.capability[i] * (1 - ep.centre_relief * firms.served[i])
+        return float(p.project_success_max * (1 - barrier) * talent_factor[firms.county[i]] ** ep.talent_elasticity)
 
-    def chain_links(self, firms: Enterprises, p: DataEconomyParams, *, compute_p: float,
-                    exchange_base: bool, pilots: int, security_cny: float) -> np.ndarray:
-        """Which links of 生采存算用易治安 are established: enough active data firms at cloud
-        level or above, plus the institution or capacity the link needs."""
+    def projects_step(self, firms: Enterprises, p: DataEconomyParams, ep: EnterpriseParams,
+                      talent_factor: np.ndarray, month: int, *, demo_sectors: list[int],
+                      programmes: int, rng: np.random.Generator) -> None:
+        """Launch this month's projects, finish those due, and draw firms' own cases."""
+        u = rng.random(1 + 2 * MAX_PROJECTS_PER_MONTH)
+        launches = [("demonstration", ep.demo_months, s) for s in demo_sectors]
+        launches += [("ai_plus", ep.ai_programme_months, -1)] * programmes
+        if len(launches) > MAX_PROJECTS_PER_MONTH:
+            raise ValueError(f"{len(launches)} projects launched in one month; at most {MAX_PROJECTS_PER_MONTH}")
+        for j, (kind, months, sector) in enumerate(launches):
+            self.projects.append(Project(kind, month + months, sector, u[1 + 2 * j], u[2 + 2 * j]))
+        due = [x for x in self.projects if x.done_month <= month]
+        self.projects = [x for x in self.projects if x.done_month > month]
+        for x in due:
+            if x.kind == "demonstration":
+                eligible = np.flatnonzero(firms.active & (firms.sector == x.sector) & (firms.level >= 2))
+            else:
+                eligible = np.flatnonzero(firms.active & (firms.level == TOP))
+            ok = eligible.size > 0 and x.u_success < self.success_chance(
+                firms, int(eligible[min(int(x.u_host * eligible.size), eligible.size - 1)]), p, ep, talent_factor)
+            if ok:
+                self.cases += 1
+                self.cases_by_kind[x.kind] += 1
+            else:
+                self.projects_failed += 1
+        top = firms.active & (firms.level == TOP)
+        barrier = firms.capability * (1 - ep.centre_relief * firms.served)
+        chance = (1 - barrier) * talent_factor[firms.county] ** ep.talent_elasticity
+        mean = p.own_case_rate_per_firm_year / 12 * p.project_success_max * float(chance[top].sum()) * firms.weight
+        own = float(poisson_draw(u[0], mean))
+        self.cases += own
+        self.cases_by_kind["own"] += own
+
+    # -- authorised-operation pilots -------------------------------------------------------------
+    def operators(self, firms: Enterprises) -> float:
+        """Qualified operators: active data-element firms at data-driven level or above."""
+        return float((firms.active & (firms.category == DATA_ELEMENT) & (firms.level >= 3)).sum() * firms.weight)
+
+    def pilots_step(self, firms: Enterprises, p: DataEconomyParams, *, pilots_in_force: int,
+                    quality: float, rng: np.random.Generator) -> int:
+        """Pilots set up, stall, fail or operate; returns pilots operating."""
+        u = rng.random(MAX_PILOTS)
+        operators = self.operators(firms)
+        for i in range(MAX_PILOTS):
+            if i >= pilots_in_force:
+                self.pilot_state[i], self.pilot_progress[i] = self.IDLE, 0.0
+                continue
+            if self.pilot_state[i] == self.IDLE:
+                self.pilot_state[i], self.pilot_progress[i] = self.SETUP, 0.0
+            if self.pilot_state[i] != self.SETUP:
+                continue
+            if operators >= i + 1 and quality >= p.pilot_quality_min:
+                self.pilot_progress[i] += 1
+            else:
+                self.pilot_stalled_months += 1
+            if self.pilot_progress[i] >= p.pilot_setup_months:
+                if u[i] < p.pilot_success_probability:
+                    self.pilot_state[i] = self.OPERATING
+                else:
+                    self.pilots_failed += 1
+                    self.pilot_progress[i] = 0.0
+        return self.pilots_operating
+
+    @property
+    def pilots_operating(self) -> int:
+        return int((self.pilot_state == self.OPERATING).sum())
+
+    # -- the data chain --------------------------------------------------------------------------
+    def update_links(self, firm_revenue: np.ndarray, firms: Enterprises, p: DataEconomyParams, *,
+                     compute_revenue_cny: float, security_cny: float, scale_cny: float,
+                     scale0_cny: float) -> np.ndarray:
+        """Activity of each link of 生采存算用易治安 (CNY/year; 安 as a ratio to what the data
+        volume needs); a link forms at 1 and lapses below ``chain_lapse_ratio``."""
         ok = firms.is_data & firms.active & (firms.level >= 2)
-        counts = np.bincount(firms.link[ok], minlength=len(CHAIN_LINKS)) * firms.weight
-        links = counts >= p.chain_min_firms
-        needs = {"storage": compute_p > 0, "computing": compute_p >= p.chain_compute_min_p,
-                 "trading": exchange_base, "governance": pilots > 0,
-                 "security": security_cny >= p.security_min_cny_per_year}
-        for name, cond in needs.items():
-            links[CHAIN_LINKS.index(name)] &= cond
-        return links
+        revenue = np.bincount(firms.link[ok], weights=firm_revenue[ok], minlength=len(CHAIN_LINKS)) * firms.weight
+        revenue[STORAGE] += compute_revenue_cny / 2
+        revenue[COMPUTING] += compute_revenue_cny / 2
+        revenue[TRADING] += self.product_revenue_cny(p)
+        revenue[GOVERNANCE] += self.pilots_operating * p.pilot_activity_cny_per_year
+        activity = revenue / p.chain_min_revenue_cny_per_year
+        need = p.security_share_of_data_volume * max(scale_cny, scale0_cny)
+        activity[SECURITY] = (revenue[SECURITY] + security_cny) / need
+        self.links = np.where(self.links, activity >= p.chain_lapse_ratio, activity >= 1.0)
+        self.link_activity = activity
+        return self.links

@@ -62,14 +62,6 @@ class Recorder:
         self.target_state: dict[str, Any] = {}
         self.final_2027: tuple[dict[str, Any], dict[str, Any]] | None = None
 
-    def data_industry_cny_per_year(self) -> float:
-        m, p = self.model, self.model.params
-        firms = m.data.revenue_cny_per_year(m.firms, p.dataeconomy, p.enterprises, m.adequacy,
-                                            m.month)
-        compute = sum(s.served_p for s in m.sites) * p.datacentres.rent_cny_per_p_month * 12
-        products = m.data.products_listed * p.dataeconomy.product_revenue_cny_per_year
-        return firms + compute + products
-
     def record_initial(self) -> None:
         """End-2024 state: the base of T1's growth (compute revenue at today's demand)."""
         m = self.model
@@ -77,8 +69,7 @@ class Recorder:
         cap = sum(s.capacity_p for s in m.sites)
         lv = Levers()       # end-2024 policy
         demand = external_demand_p(ext, -1, lv.link_beijing, lv.link_horinger,
-                                   lv.dc_electricity_price_cny_per_kwh) + m.firms.compute_demand_p(
-            m.params.enterprises)
+                                   ext.rent_cny_per_p_month) + m.firms.compute_demand_p(m.params.enterprises)
         firms = m.data.revenue_cny_per_year(m.firms, m.params.dataeconomy, m.params.enterprises,
                                             m.adequacy, -1)
         self.initial_scale_cny = firms + min(cap, demand) * ext.rent_cny_per_p_month * 12
@@ -88,13 +79,13 @@ class Recorder:
         m = self.model
         n = len(m.counties)
         h, f = m.herders, m.firms
-        households = h.by_county(np.ones(h.n), n)
+        households = m.households_by_county()
         other = f.active & ~f.is_data
         firms = f.by_county(other.astype(float), n)
         out = {
             "coverage_rural": m.vector("coverage_rural"),
-            "herder_platform_share": h.by_county(h.platform.astype(float), n) / households,
-            "herder_trace_share": h.by_county(h.trace.astype(float), n) / households,
+            "herder_platform_share": m.households_by_county(h.platform) / households,
+            "herder_trace_share": m.households_by_county(h.trace) / households,
             "firm_adoption_share": f.by_county((other & (f.level >= 2)).astype(float), n) / firms,
             "firm_mean_level": f.by_county(np.where(other, f.level, 0).astype(float), n) / firms,
             "talent_pool": m.talent.pool.copy(),
@@ -102,6 +93,8 @@ class Recorder:
             "wage_cny_per_month": m.talent.wage.copy(),
             "sharing_quality": m.vector("sharing_quality"),
             "sharing_use": m.vector("sharing_use"),
+            "sharing_potential": m.vector("sharing_potential"),
+            "sharing_users": m.vector("sharing_users"),
         }
         out["talent_adequacy"] = m.adequacy.copy()
         lost, created = self.jobs()
@@ -189,15 +182,14 @@ class Recorder:
         adopting = other & (f.level >= 1)
         sites = m.sites
         cap = sum(s.capacity_p for s in sites)
-        new = sum(s.new_capacity_p for s in sites) + sum(x[1] for s in sites for x in s.pipeline)
-        new_green = sum(s.new_green_p for s in sites) + sum(
-            x[1] * x[2] for s in sites for x in s.pipeline)
+        new = sum(s.new_capacity_p for s in sites) + sum(b.p for s in sites for b in s.pipeline)
+        new_green = sum(s.new_green_p for s in sites) + sum(b.p * b.green for s in sites for b in s.pipeline)
+        cluster_sites = [s for s in sites if s.cluster in ("south", "edge")]
+        offered = float(np.mean([s.chosen_green for s in cluster_sites]))
+        lc = m.last_compute
         pilots = m.pilots_operating()
-        lv = m.levers
-        links = m.data.chain_links(f, p.dataeconomy, compute_p=cap,
-                                   exchange_base=lv.exchange_service_base, pilots=pilots,
-                                   security_cny=lv.data_security_cny_per_year)
-        scale = self.data_industry_cny_per_year()
+        links = m.data.links
+        scale = m.data_industry_cny
         idx = c["digital_index"]
         key_datasets = m.data.datasets[:len(KEY_SECTORS)]
         row = {
@@ -219,23 +211,38 @@ class Recorder:
             "wage_mean_cny_per_month": float(m.talent.wage.mean()),
             "sharing_quality_mean": float(c["sharing_quality"].mean()),
             "sharing_use_mean": float(c["sharing_use"].mean()),
-            "counties_in_vicious_circle": sum(1 for k in m.counties
-                                              if k.sharing_trend < 0 and k.sharing_use < 0.5),
+            "sharing_users_mean": float(c["sharing_users"].mean()),
+            "counties_in_vicious_circle": sum(k.in_vicious_circle(p.counties) for k in m.counties),
             "compute_capacity_p": cap,
             "compute_south_p": sum(s.capacity_p for s in sites if s.cluster == "south"),
             "compute_edge_p": sum(s.capacity_p for s in sites if s.cluster == "edge"),
             "compute_pipeline_p": sum(s.pipeline_p for s in sites),
             "compute_demand_p": m.last_compute["external_demand_p"] + m.last_compute["local_demand_p"],
             "compute_utilisation": _share(m.last_compute["served_p"], cap),
-            "green_share_new": _share(new_green, new) if new > 0 else math.nan,
+            "compute_idle_p": max(cap - lc["served_p"], 0.0),     # served <= capacity (float noise)
+            "compute_rent_cny_per_p_month": lc["rent_cny_per_p_month"],
+            "compute_margin_cny_per_year": 12 * lc["margin_cny"],
+            "compute_return_on_capex": lc["return_on_capex"],
+            "compute_deferred_p_cum": m.market.deferred_p,
+            "compute_cancelled_p_cum": m.market.cancelled_p,
+            "green_share_new": _share(new_green, new) if new > 1e-9 else offered,
+            "green_share_new_is_offer": float(new <= 1e-9),
             "pue": m.fleet_pue(),
             "data_industry_cny_per_year": scale,
-            "data_products_developed": m.data.products_unlisted + m.data.products_listed,
+            "data_products_developed": (m.data.products_unlisted + m.data.products_listed
+                                        + m.data.products_listed_elsewhere),
             "data_products_listed": m.data.products_listed,
+            "data_products_listed_elsewhere": m.data.products_listed_elsewhere,
             "datasets": float(m.data.datasets.sum()),
             "datasets_key_sector_min": float(key_datasets.min()),
             "cases": m.data.cases,
+            "cases_demonstration": m.data.cases_by_kind["demonstration"],
+            "cases_ai_plus": m.data.cases_by_kind["ai_plus"],
+            "cases_own": m.data.cases_by_kind["own"],
+            "projects_failed": m.data.projects_failed,
             "pilots_operating": pilots,
+            "pilots_failed": m.data.pilots_failed,
+            "pilot_stalled_months": m.data.pilot_stalled_months,
             "chain_links": int(links.sum()),
             "digital_index_seat": float(idx[m.seat]),
             "digital_index_min": float(idx.min()),
@@ -249,6 +256,7 @@ class Recorder:
         self.target_state = {
             "datasets": dict(zip(DATASET_DOMAINS, m.data.datasets.tolist(), strict=True)),
             "links": dict(zip(CHAIN_LINKS, links.tolist(), strict=True)),
+            "link_activity": dict(zip(CHAIN_LINKS, np.round(m.data.link_activity, 4).tolist(), strict=True)),
         }
         if year == TARGET_YEAR and month == 12:
             self.final_2027 = (row, dict(self.target_state))
@@ -282,7 +290,7 @@ class Recorder:
                    f"run_rate_{row['date']}_cny_per_year": final},
             "T2": state["datasets"],
             "T5": {"south_p": row["compute_south_p"], "edge_p": row["compute_edge_p"]},
-            "T8": state["links"],
+            "T8": {"links": state["links"], "activity": state["link_activity"]},
         }
         out = {}
         for t in TARGETS:
@@ -291,7 +299,7 @@ class Recorder:
                 met = False
             else:
                 met = (v > t.target) if t.strict else (v >= t.target)
-                met = met and extra_ok.get(t.id, True)
+                met = bool(met and extra_ok.get(t.id, True))
             out[t.id] = {
                 "label_en": t.label_en, "label_zh": t.label_zh,
                 "value": None if math.isnan(v) else round(v, 4), "target": t.target,

@@ -40,7 +40,7 @@ class Levers:
         low=0, high=5e9, zh="数字化转型信贷/知识产权质押额度", source="seed 003 line 57 (IP pledge); seed 001",
     )
     demonstration_projects_per_year: int = setting(
-        2, "projects/year", "Demonstration projects (relieve risk, 不敢转; each yields a case)",
+        2, "projects/year", "Demonstration projects (relieve risk, 不敢转; each yields a case if it succeeds)",
         low=0, high=60, zh="示范项目（每年）", source="seed 001; seed 002 (不敢转)",
     )
     energy_price_premium_cny_per_kwh: float = setting(
@@ -96,7 +96,7 @@ class Levers:
         low=0, high=1, zh="公共数据开放比例", source="seed 000 (626 categories published); seed 003",
     )
     authorised_operation_pilots: int = setting(
-        0, "pilots", "Public-data authorised-operation pilots (count in force)",
+        0, "pilots", "Public-data authorised-operation pilots launched (count in force; each operates once set up)",
         low=0, high=10, zh="公共数据授权运营试点", source="seed 003 (T7)",
     )
     exchange_service_base: bool = setting(
@@ -104,11 +104,11 @@ class Levers:
         zh="内蒙古数据交易中心锡盟服务基地", source="seed 003 line 36",
     )
     ai_plus_programmes_per_year: int = setting(
-        0, "programmes/year", "AI+ scenario programmes (each lifts one data-driven firm to AI+)",
+        0, "programmes/year", "AI+ scenario programmes (each lifts one data-driven firm to AI+; a case if it succeeds)",
         low=0, high=60, zh="人工智能+场景项目（每年）", source="seed 003 (AI+)",
     )
     data_security_cny_per_year: float = setting(
-        5e6, "CNY/year", "Data-security investment (relieves risk; needed for the 安 link)",
+        5e6, "CNY/year", "Data-security investment (relieves risk; counts towards the 安 link against data volume)",
         low=0, high=5e8, zh="数据安全投入", source="seed 003 (生采存算用易治安); SWOT threat",
     )
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from model import datacentres as dc
 from model.accounts import Ledger
-from model.counties import SEAT, County, build_infrastructure, load_counties
+from model.counties import SEAT, County, build_infrastructure, load_counties, sharing_potential, spin_up_sharing
 from model.dataeconomy import DataEconomy
 from model.enterprises import Enterprises, security_relief
 from model.herders import Herders, market_access, platform_usefulness
@@ -28,7 +28,7 @@ from model.scenario import BASE_YEAR, Scenario
 from model.settings import SettingError
 from model.talent import TalentMarket
 
-STREAMS = ("herders_init", "enterprises_init", "herders", "enterprises", "data_products")
+STREAMS = ("herders_init", "enterprises_init", "herders", "enterprises", "data_products", "cases", "pilots")
 MIN_SCALE, MAX_SCALE = 0.01, 10.0
 MAX_SEED = 2**63 - 1
 
@@ -72,6 +72,8 @@ class SteppeModel(mesa.Model):
                                         p.dataeconomy.entrant_pool_share,
                                         p.dataeconomy.entrant_revenue_share, scale,
                                         self.streams["enterprises_init"])
+        self._starts: np.ndarray | None = None
+        spin_up_sharing(self.counties, p.counties, Levers().public_data_opening, self.sharing_potential())
         demand = self.talent_demand()
         self.talent = TalentMarket.create(demand, list(ct["economy"]),
                                           ct["seat_lat"].to_numpy(), ct["seat_lon"].to_numpy(),
@@ -80,7 +82,7 @@ class SteppeModel(mesa.Model):
         self.adequacy = self.talent.adequacy(demand)
         self.data = DataEconomy.create(self.firms, p.dataeconomy, p.enterprises, self.adequacy)
         self.sites = self._create_sites()
-        self.demand_history: list[float] = []
+        self.market = dc.ComputeMarket(p.datacentres.rent_cny_per_p_month)
         self.demos_done = np.zeros(len(SECTORS))
         self.pending_demos: list[tuple[int, int]] = []   # (month done, sector)
         self.demo_counter = 0
@@ -96,14 +98,44 @@ class SteppeModel(mesa.Model):
 
     # -- set-up helpers -----------------------------------------------------------------------
     def _create_sites(self) -> list[dc.DataCentre]:
+        """One potential compute site per county; end-2024 capacity only in the two clusters,
+        split evenly between their counties (no county figures)."""
         p = self.params.datacentres
+        dist = self.county_table["distance_beijing_km"].to_numpy()
+        attraction = (dist / dist.mean()) ** -p.latency_elasticity
+        totals = {"south": p.initial_south_p, "edge": p.initial_edge_p}
+        members = {k: sum(c.cluster == k for c in self.counties) for k in totals}
         sites = []
-        for cluster, total in (("south", p.initial_south_p), ("edge", p.initial_edge_p)):
-            members = [c for c in self.counties if c.cluster == cluster]
-            for c in members:
-                sites.append(dc.DataCentre(self, c.idx, cluster, total / len(members),
-                                           p.initial_green_share, p.pue_existing))
+        for c in self.counties:
+            cap = totals[c.cluster] / members[c.cluster] if c.cluster in totals else 0.0
+            site = dc.DataCentre(self, c.idx, c.cluster, cap, p.initial_green_share, p.pue_existing,
+                                 float(attraction[c.idx]), c.green_power_mw * p.green_available_share,
+                                 1 + p.land_capex_premium_pastoral * c.pastoral)
+            site.capex_stock_cny = cap * p.capex_cny_per_p
+            sites.append(site)
         return sites
+
+    def households_by_county(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Households (weighted) per county, of all or of those where ``mask`` holds. Households
+        are stored county by county, so a segmented sum is enough (much faster than bincount)."""
+        h = self.herders
+        if self._starts is None:
+            assert np.all(np.diff(h.county) >= 0), "herders must be sorted by county"
+            self._starts = np.searchsorted(h.county, np.arange(len(self.counties)))
+        if mask is None:
+            return np.diff(np.append(self._starts, h.n)) * h.weight
+        return np.add.reduceat(mask, self._starts, dtype=np.int64) * h.weight
+
+    def sharing_potential(self) -> np.ndarray:
+        """Potential users of shared data per county, from the agents (see ``counties``)."""
+        n, h, f = len(self.counties), self.herders, self.firms
+        households = self.households_by_county()
+        platform = self.households_by_county(h.platform) / households
+        connected = self.households_by_county(h.connected) / households
+        firms = np.maximum(np.bincount(f.county[f.active], minlength=n), 1)
+        data_driven = np.bincount(f.county[f.active & (f.level >= 3)], minlength=n) / firms
+        return sharing_potential(self.params.counties, platform, data_driven,
+                                 connected * self.vector("gov_level"))
 
     def _calibrate_value_added(self) -> None:
         """Match the league's value added to GDP at the start (FACTS 2023): a constant part
@@ -151,8 +183,8 @@ class SteppeModel(mesa.Model):
         coverage_before = self.vector("coverage_rural")
         league_spent, own_spent = build_infrastructure(
             self.counties, p.counties, lv.infra_budget_cny_per_year, lv.infra_pastoral_share)
-        for c in self.counties:
-            c.update_sharing(p.counties, lv.public_data_opening)
+        for c, potential in zip(self.counties, self.sharing_potential(), strict=True):
+            c.update_sharing(p.counties, lv.public_data_opening, float(potential))
         coverage_after = self.vector("coverage_rural")
         quality = self.vector("sharing_quality")
         book(y, "county_infra_league", league_spent)
@@ -225,42 +257,52 @@ class SteppeModel(mesa.Model):
         cost(y, "energy_price_premium_cny_per_kwh", -e["energy_premium_revenue"])
         cost(y, "data_security_cny_per_year", security / 12)
 
-        # 5. The data industry
+        # 5. The data industry: entry, pilots, products and datasets, cases from projects
         dp = p.dataeconomy
         self.data.enter(self.firms, dp, ep, self.adequacy, self.streams["enterprises"])
-        pilots = self.pilots_operating()
-        self.data.produce(self.firms, dp, quality=float(quality.mean()),
+        mean_quality = float(quality.mean())
+        pilots = self.data.pilots_step(self.firms, dp, pilots_in_force=lv.authorised_operation_pilots,
+                                       quality=mean_quality, rng=self.streams["pilots"])
+        self.data.produce(self.firms, dp, quality=mean_quality,
                           opening=lv.public_data_opening, exchange_base=lv.exchange_service_base,
                           pilots=pilots, rng=self.streams["data_products"])
-        self.data.add_cases(m, now=e["organic_cases"])
-        self.data.add_cases(m, later=(ep.ai_programme_months, programmes))
-        self.data.add_cases(m, later=(ep.demo_months, demos))
+        demo_sectors = [(self.demo_counter - demos + j) % len(KEY_SECTORS) for j in range(demos)]
+        self.data.projects_step(self.firms, dp, ep, self.adequacy, m, demo_sectors=demo_sectors,
+                                programmes=programmes, rng=self.streams["cases"])
         cost(y, "public_data_opening", lv.public_data_opening * dp.opening_cost_cny_per_year / 12)
         cost(y, "authorised_operation_pilots",
              lv.authorised_operation_pilots * dp.pilot_cost_cny_per_year / 12)
         cost(y, "exchange_service_base",
              lv.exchange_service_base * dp.exchange_base_cost_cny_per_year / 12)
 
-        # 6. Data centres
+        # 6. Data centres and the compute market
         dcp = p.datacentres
         local = self.firms.compute_demand_p(ep) * (1 + dcp.voucher_elasticity * lv.compute_voucher_rate)
-        d = dc.step_fleet(self.sites, dcp, m, local_demand_p=local, link_beijing=lv.link_beijing,
-                          link_horinger=lv.link_horinger, price=lv.dc_electricity_price_cny_per_kwh,
+        rent = self.market.rent_cny_per_p_month
+        d = dc.step_fleet(self.sites, self.market, dcp, m, local_demand_p=local,
+                          link_beijing=lv.link_beijing, link_horinger=lv.link_horinger,
+                          price=lv.dc_electricity_price_cny_per_kwh,
                           green_requirement=lv.dc_green_power_requirement,
-                          planned_p_per_year=lv.dc_planned_build_p_per_year,
-                          demand_history=self.demand_history)
+                          planned_p_per_year=lv.dc_planned_build_p_per_year)
         self.last_compute = d
-        kwh = d["served_p"] * dcp.it_kw_per_p * dc.HOURS_PER_MONTH * self.fleet_pue()
+        kwh = sum(s.served_p * s.pue for s in self.sites) * dcp.it_kw_per_p * dc.HOURS_PER_MONTH
         price_gap = dcp.market_power_price_cny_per_kwh - lv.dc_electricity_price_cny_per_kwh
         book(y, "dc_capex", d["capex_private"] + d["capex_public"])
         book(y, "dc_capex_private", d["capex_private"])
         book(y, "dc_capex_public", d["capex_public"])
         cost(y, "dc_planned_build_p_per_year", d["capex_public"])
         cost(y, "dc_electricity_price_cny_per_kwh", max(price_gap, 0.0) * kwh)
-        cost(y, "compute_voucher_rate",
-             lv.compute_voucher_rate * d["local_served_p"] * dcp.rent_cny_per_p_month)
+        cost(y, "compute_voucher_rate", lv.compute_voucher_rate * d["local_served_p"] * rent)
         cost(y, "link_beijing", lv.link_beijing * dcp.link_cost_cny_per_year / 12)
         cost(y, "link_horinger", lv.link_horinger * dcp.link_cost_cny_per_year / 12)
+
+        # 5b. The data chain, once this month's compute rent is known
+        firm_revenue = self.data.firm_revenue_cny(self.firms, dp, ep, self.adequacy, m)
+        self.data_industry_cny = (firm_revenue.sum() * self.firms.weight + 12 * d["revenue_cny"]
+                                  + self.data.product_revenue_cny(dp))
+        self.data.update_links(firm_revenue, self.firms, dp, compute_revenue_cny=12 * d["revenue_cny"],
+                               security_cny=security, scale_cny=self.data_industry_cny,
+                               scale0_cny=self.recorder.initial_scale_cny)
 
         # 7. Indicators
         self.recorder.record()
@@ -278,8 +320,8 @@ class SteppeModel(mesa.Model):
         return self.timeline[back] if back >= 0 else Levers()
 
     def pilots_operating(self) -> int:
-        """Authorised-operation pilots decided at least the set-up time ago."""
-        return self.lever_months_ago(self.params.dataeconomy.pilot_setup_months).authorised_operation_pilots
+        """Authorised-operation pilots operating (set up, with an operator, not failed)."""
+        return self.data.pilots_operating
 
     def fleet_pue(self) -> float:
         cap = sum(s.capacity_p for s in self.sites)

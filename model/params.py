@@ -48,22 +48,36 @@ class CountyParams:
         source="seed 000: 211 systems on cloud, 90.7% full online handling (2024)")
     gov_level_other: float = setting(
         0.65, "0-1", "Digital-government level of the other counties", prior=(0.4, 0.9))
-    sharing_quality_seat: float = setting(
-        0.60, "0-1", "End-2024 data-sharing quality, league seat", prior=(0.4, 0.9))
-    sharing_quality_other: float = setting(
-        0.42, "0-1", "End-2024 data-sharing quality, other counties", prior=(0.2, 0.7),
-        source="seed 004: little use -> slow updates -> no use")
+    sharing_quality_start: float = setting(
+        0.4, "0-1", "Data-sharing quality every county starts its spin-up from (end-2024 state: where "
+        "its own agents' use has taken it after the spin-up)", prior=(0.3, 0.6),
+        source="seed 004 (little use, slow updates); the former common 2024 value 0.42")
+    sharing_spinup_months: int = setting(
+        24, "months", "Spin-up of the sharing loop at end-2024 agents and opening (calibrated to the SWOT "
+        "patterns government_ahead and divide_widens)", prior=(12, 60))
+    users_weight_herders: float = setting(
+        0.4, "-", "Weight of herder households on the platform among potential users of shared data",
+        prior=(0.1, 0.6), source="seed 004: herders, firms and government share one data base")
+    users_weight_firms: float = setting(
+        0.3, "-", "Weight of data-driven firms among potential users", prior=(0.1, 0.5))
+    users_weight_government: float = setting(
+        0.3, "-", "Weight of residents using online government services among potential users",
+        prior=(0.1, 0.5), source="seed 000: 90.7% full online handling (2024)")
+    users_for_full_renewal: float = setting(
+        0.2, "share", "Share of the county's people and firms using shared data that keeps it fully "
+        "renewed", prior=(0.1, 0.5))
     sharing_use_steepness: float = setting(
-        10.0, "-", "Slope of use against quality (logistic); the loop can be bistable above 4 / gov level",
+        10.0, "-", "Slope of use (share of potential users using shared data) against quality (logistic)",
         prior=(4.0, 20.0), source="seed 004 (vicious circle needs bistability)")
     sharing_use_midpoint: float = setting(
-        0.45, "0-1", "Quality at which half of the potential users use shared data", prior=(0.3, 0.6))
+        0.40, "0-1", "Quality at which half of the potential users use shared data", prior=(0.3, 0.6))
     sharing_use_rate_per_month: float = setting(
         0.10, "1/month", "Speed at which use follows quality", prior=(0.02, 0.3))
     sharing_decay_per_month: float = setting(
         0.04, "1/month", "Decay of quality without updates (stale data)", prior=(0.01, 0.1))
     opening_quality_boost: float = setting(
-        0.5, "-", "Renewal = 1 - (1 - gov level x use) x exp(-boost x opening)", prior=(0.0, 1.5))
+        0.5, "-", "Renewal = 1 - (1 - gov level x min(1, users / users for full renewal)) x exp(-boost x opening)",
+        prior=(0.0, 1.5))
 
 
 @dataclass(frozen=True)
@@ -335,15 +349,37 @@ class DataEconomyParams:
     opening_product_boost: float = setting(
         1.0, "-", "Product and dataset rates rise by this times the public-data opening",
         prior=(0.0, 3.0))
-    chain_min_firms: float = setting(
-        5.0, "firms", "Data firms at cloud level or above for a chain link to count as established",
-        prior=(2, 20))
-    chain_compute_min_p: float = setting(
-        5000.0, "P", "Compute capacity for the 算 link", prior=(1000, 20000))
-    security_min_cny_per_year: float = setting(
-        10e6, "CNY/year", "Data-security budget for the 安 link", prior=(2e6, 5e7))
-    pilot_setup_months: int = setting(6, "months", "Time for an authorised-operation pilot to start",
-                                      prior=(3, 18))
+    buyer_elasticity: float = setting(
+        1.0, "-", "Listing rate scales with (data-driven buyer firms / end-2024 buyers) to this power",
+        prior=(0.0, 2.0))
+    listing_without_base_share: float = setting(
+        0.3, "share", "Listing rate through the regional exchange (Hohhot) without the Xilingol base, "
+        "relative to the base", prior=(0.0, 0.8), source="seed 003 line 36 (service base of the IM Data Exchange)")
+    project_success_max: float = setting(
+        0.9, "share", "Chance a project (demonstration, AI+, own) succeeds at a fully capable host with "
+        "adequate talent", prior=(0.5, 1.0))
+    own_case_rate_per_firm_year: float = setting(
+        0.015, "1/firm/year", "Recognised application cases a firm at AI+ level starts on its own",
+        prior=(0.0, 0.08))
+    pilot_setup_months: int = setting(6, "months", "Months of set-up an authorised-operation pilot needs "
+                                      "(with an operator and data of sufficient quality)", prior=(3, 18))
+    pilot_quality_min: float = setting(
+        0.4, "0-1", "Mean data-sharing quality an authorised-operation pilot needs to progress",
+        prior=(0.2, 0.7), source="seed 004 (data quality holds sharing back)")
+    pilot_success_probability: float = setting(
+        0.7, "share", "Chance a pilot whose set-up is complete starts operating (else set-up restarts)",
+        prior=(0.3, 1.0))
+    pilot_activity_cny_per_year: float = setting(
+        3e7, "CNY/year", "Governance activity (operation revenue) of an operating pilot", prior=(5e6, 1e8))
+    chain_min_revenue_cny_per_year: float = setting(
+        2e8, "CNY/year", "Yearly activity of a link's firms at which the link counts as established",
+        prior=(5e7, 5e8))
+    chain_lapse_ratio: float = setting(
+        0.8, "share", "An established link lapses when its activity falls below this share of the threshold",
+        prior=(0.5, 1.0))
+    security_share_of_data_volume: float = setting(
+        0.09, "share", "Security spending (budget + security firms' revenue) the 安 link needs per CNY of "
+        "data-industry scale", prior=(0.03, 0.15))
     opening_cost_cny_per_year: float = setting(
         30e6, "CNY/year", "Public cost of opening all public-data categories (scales with share)",
         prior=(5e6, 1e8))
@@ -404,20 +440,27 @@ class DataCentreParams:
         400.0, "P", "End-2024 intelligent compute in the edge cluster", prior=(0, 3000))
     initial_green_share: float = setting(0.6, "share", "Green share of existing capacity",
                                          prior=(0.3, 0.9))
-    market_green_share: float = setting(
-        0.7, "share", "Green share investors would choose unprompted", prior=(0.4, 0.95),
-        source="FACTS: Horinger cluster 84.57% green (Q1 2025)")
-    green_compliance: float = setting(
-        1.0, "share", "Share of the gap between the required and the market green share that builders close",
-        prior=(0.5, 1.0), source="seed 003 line 19 (80% rule); enforcement uncertain")
-    green_capex_premium: float = setting(
-        0.15, "-", "Capex premium per unit of required green share above the market choice",
-        prior=(0.0, 0.5))
+    green_premium_cny_per_kwh: float = setting(
+        -0.03, "CNY/kWh", "Price of green over grid power for the first green kWh (negative: cheaper)",
+        prior=(-0.08, 0.05), source="seed 003 line 19 (多种低价绿电供应模式); FACTS Horinger 84.57% green")
+    green_firming_cny_per_kwh: float = setting(
+        0.045, "CNY/kWh", "Rise of the green premium per unit green share (firming intermittent supply)",
+        prior=(0.01, 0.12))
+    green_enforcement: float = setting(
+        0.7, "0-1", "Strictness of enforcement of the green rule (chance a shortfall is penalised)",
+        prior=(0.1, 1.0), source="seed 003 line 19 (80% rule); enforcement uncertain")
+    green_penalty_cny_per_kwh: float = setting(
+        0.05, "CNY/kWh", "Penalty per kWh and unit share below the green rule when enforced "
+        "(lost power-price preference)", prior=(0.0, 0.15))
+    green_available_share: float = setting(
+        0.1, "share", "Share of a county's green generating capacity data centres can contract",
+        prior=(0.02, 0.3))
     capex_cny_per_p: float = setting(
         0.85e6, "CNY/P", "Capital cost of intelligent compute",
         source="FACTS: 0.8-0.9 million CNY per P (2024-2025)")
     rent_cny_per_p_month: float = setting(
-        20000.0, "CNY/P/month", "Rental price of one P of compute", prior=(8000, 40000))
+        20000.0, "CNY/P/month", "National rent of one P (the league's rent at end-2024)",
+        prior=(8000, 40000))
     it_kw_per_p: float = setting(1.5, "kW/P", "IT power per P (dense FP16)", prior=(0.8, 3.0))
     pue_existing: float = setting(1.4, "-", "PUE of existing capacity",
                                   source="FACTS: national mean PUE 1.42 (mid-2025)")
@@ -427,32 +470,50 @@ class DataCentreParams:
     china_demand_growth_per_year: float = setting(
         0.46, "1/year", "Growth of China AI compute demand", source="FACTS: forecast 46%/year to 2028")
     league_demand_share: float = setting(
-        0.004, "share", "Share of China demand reaching Xilingol without direct links",
-        prior=(0.001, 0.02))
+        0.0017, "share", "Share of China demand reaching Xilingol at the national rent, without direct links",
+        prior=(0.0005, 0.01), source="FACTS: ~58% rack utilisation, ~30% real use of AI compute (sets "
+        "end-2024 utilisation near 0.5)")
     link_beijing_boost: float = setting(
         1.0, "-", "External demand rises by this share with a direct BTH link", prior=(0.2, 3.0))
     link_horinger_boost: float = setting(
         0.4, "-", "External demand rises by this share with a Horinger/Ulanqab link", prior=(0.0, 1.5))
     price_elasticity: float = setting(
-        1.0, "-", "External demand scales with (market price / lever price) to this power",
-        prior=(0.0, 3.0), source="seed 002 (electricity-price lever)")
-    south_demand_share: float = setting(
-        0.85, "share", "Share of external demand headed to the south cluster", prior=(0.5, 1.0))
+        1.5, "-", "Demand scales with (national rent / league rent) to this power", prior=(0.5, 3.0))
+    latency_elasticity: float = setting(
+        1.0, "-", "A site's pull on outside demand scales with (distance to Beijing / mean)^-this",
+        prior=(0.0, 3.0))
+    land_capex_premium_pastoral: float = setting(
+        0.05, "share", "Extra capex of a site in a pastoral banner (grassland protection, grid connection)",
+        prior=(0.0, 0.2))
     voucher_elasticity: float = setting(
         1.5, "-", "Local compute demand rises by this times the voucher rate", prior=(0.0, 4.0))
-    headroom: float = setting(0.25, "share", "Capacity investors hold above expected demand",
-                              prior=(0.0, 0.6))
+    normal_utilisation: float = setting(
+        0.55, "share", "Utilisation at which the rent stays put (below: it falls; above: it rises)",
+        prior=(0.4, 0.75), source="FACTS: national rack utilisation ~58%; hubs required >= 65%")
+    rent_adjustment_per_month: float = setting(
+        0.05, "-", "Rent changes by (demand / normal use of capacity) to this power each month",
+        prior=(0.01, 0.2))
     build_months: int = setting(12, "months", "Lead time from decision to capacity", prior=(6, 24))
     invest_share_per_quarter: float = setting(
-        0.5, "share", "Share of the capacity gap decided each quarter", prior=(0.1, 1.0))
+        0.25, "share", "Most a site's investors add in a quarter, as share of its capacity and pipeline",
+        prior=(0.05, 0.6))
+    site_min_build_p: float = setting(
+        200.0, "P", "Smallest site investors consider (lets empty counties start a site)", prior=(50, 1000))
+    return_spread: float = setting(
+        0.04, "1/year", "Spread of investors' response around the hurdle rate (logistic scale)",
+        prior=(0.01, 0.1))
+    cancel_share_per_quarter: float = setting(
+        0.3, "share", "Most of the private pipeline cancelled in a quarter when returns turn negative",
+        prior=(0.0, 0.8), source="seed 002 line 14 (over-building)")
     planned_south_share: float = setting(
         0.8, "share", "Share of publicly led builds placed in the south cluster (the rest at the edge)",
         source="seed 003 lines 16-17: 40,000 P south, over 10,000 P edge")
     public_capex_share: float = setting(
         0.3, "share", "Public share of the capex of publicly led builds", prior=(0.0, 1.0))
     opex_cny_per_p_month: float = setting(
-        2500.0, "CNY/P/month", "Operating cost other than electricity", prior=(500, 6000))
-    payback_years: float = setting(6.0, "years", "Investors' required payback on capex",
+        800.0, "CNY/P/month", "Operating cost other than electricity (staff, maintenance, network)",
+        prior=(400, 2000), source="FACTS: power is 30-50% of a data centre's operating cost")
+    payback_years: float = setting(6.0, "years", "Investors' required payback (hurdle rate = 1/this)",
                                    prior=(3, 10))
     link_cost_cny_per_year: float = setting(
         20e6, "CNY/link/year", "Public cost of a leased direct compute-network link",

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MultipleLocator, ScalarFormatter
 
-from model.indicators import TARGETS
+from model.indicators import TARGET_YEAR, TARGETS
 from model.outputs import OutputError, move_into_place, os_reason, prepare_output
 from model.plotting import plt, save, use_cjk_font
 from studies.store import ResultStore, StoreError, StoreState
@@ -59,7 +59,7 @@ SERIES: dict[str, tuple[str, Callable[[pd.DataFrame], pd.Series]]] = {
 
 REPORT_FILES = (
     "summary.txt", "probabilities.csv", "targets_by_scenario.csv", "costs_by_scenario.csv",
-    "costs_by_lever.csv", "difference_from_baseline.csv",
+    "costs_by_lever.csv", "difference_from_baseline.csv", "compute_by_scenario.csv",
     *(f"{stem}.{ext}" for stem in (*(f"fan_{t.id}" for t in TARGETS), "public_cost",
                                    "difference_from_baseline") for ext in ("png", "svg")))
 
@@ -371,6 +371,36 @@ def format_table(wide: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+COMPUTE_COLUMNS = {   # column: (heading, format)
+    "compute_capacity_p": ("capacity P", "{:>10,.0f}"),
+    "compute_utilisation": ("util.", "{:>6.2f}"),
+    "compute_rent_cny_per_p_month": ("rent CNY/P·mo", "{:>13,.0f}"),
+    "compute_return_on_capex": ("return/yr", "{:>9.3f}"),
+    "compute_idle_p": ("idle P", "{:>9,.0f}"),
+    "compute_cancelled_p_cum": ("cancelled P", "{:>11,.0f}"),
+}
+
+
+def compute_summary(league: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Median over runs of the compute market at each run's last month up to end-2027: shows
+    over-building as idle capacity, a low rent and low returns (seed 002 line 14)."""
+    lg = league[league["date"] <= f"{TARGET_YEAR}-12"]
+    last = lg[lg["date"] == lg.groupby(["scenario", "rep"])["date"].transform("max")]
+    med = last.groupby("scenario")[list(COMPUTE_COLUMNS)].median()
+    return med.reindex([s for s in order if s in med.index]).reset_index()
+
+
+def format_compute(table: pd.DataFrame) -> str:
+    """The compute-market table as plain text for the terminal."""
+    head = f"{'scenario 情景':<26} " + " ".join(
+        f"{h:>{len(fmt.format(0.0))}}" for h, fmt in COMPUTE_COLUMNS.values())
+    lines = ["Compute market at end-2027 算力市场 (median over runs)", head]
+    for _, r in table.iterrows():
+        cells = " ".join(fmt.format(r[c]) for c, (_, fmt) in COMPUTE_COLUMNS.items())
+        lines.append(f"{r['scenario'][:28]:<28} {cells}")
+    return "\n".join(lines)
+
+
 def _run_counts(runs: pd.DataFrame, order: list[str], reps: int) -> str:
     n = runs.groupby("scenario").size()
     return ", ".join(f"{s} {int(n.get(s, 0))} of {reps}" for s in order)
@@ -387,7 +417,8 @@ def snapshot(store: ResultStore) -> tuple[StoreState, pd.DataFrame, pd.DataFrame
     parts = sorted(state.committed)
     runs = store.read("runs", parts=parts)
     ids = set(runs["run_id"]) if len(runs) else set()
-    columns = ["run_id", "scenario", "rep", "date", *sorted({v[0] for v in SERIES.values()})]
+    columns = ["run_id", "scenario", "rep", "date",
+               *sorted({v[0] for v in SERIES.values()} | set(COMPUTE_COLUMNS))]
     tables = [store.read(t, columns=c, parts=parts)
               for t, c in (("targets", None), ("costs", None), ("league", columns))]
     return (state, runs, *(t[t["run_id"].isin(ids)] if len(t) else t for t in tables))
@@ -480,9 +511,11 @@ def _write_report(store: ResultStore, manifest: dict, order: list[str], folder: 
         diff = baseline_differences(targets, costs, baseline, present)
 
     use_cjk_font()
-    table = format_table(wide)
+    compute = compute_summary(league, present)
+    table = format_table(wide) + "\n\n" + format_compute(compute)
     csv = {"targets_by_scenario.csv": summary, "probabilities.csv": wide,
-           "costs_by_scenario.csv": cost, "costs_by_lever.csv": by_lever}
+           "costs_by_scenario.csv": cost, "costs_by_lever.csv": by_lever,
+           "compute_by_scenario.csv": compute}
     if diff is not None:
         csv["difference_from_baseline.csv"] = diff
     for name, frame in csv.items():

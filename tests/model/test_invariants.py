@@ -23,6 +23,17 @@ def test_league_shares_stay_within_unit_interval(baseline_small):
         assert cty[col].between(0, 1).all(), col
 
 
+def test_compute_and_data_counts_are_consistent(baseline_small):
+    lg = baseline_small.league
+    assert (lg["compute_idle_p"] >= -1e-9).all() and (lg["compute_rent_cny_per_p_month"] > 0).all()
+    assert np.allclose(lg["compute_idle_p"], lg["compute_capacity_p"] * (1 - lg["compute_utilisation"]))
+    assert np.allclose(lg["cases"], lg["cases_demonstration"] + lg["cases_ai_plus"] + lg["cases_own"])
+    assert (lg["data_products_developed"] >= lg["data_products_listed"] + lg["data_products_listed_elsewhere"]).all()
+    for col in ["cases", "projects_failed", "pilots_failed", "compute_cancelled_p_cum", "compute_deferred_p_cum"]:
+        assert lg[col].is_monotonic_increasing, col
+    assert lg["green_share_new"].between(0, 1).all()
+
+
 def test_capacities_and_stocks_never_negative(baseline_small):
     lg = baseline_small.league
     for col in ["compute_capacity_p", "compute_pipeline_p", "talent_pool", "data_products_listed",

@@ -20,8 +20,9 @@ from model.settings import SettingError, field_kinds, spec_of
 SHARES = {"sector_shares", "level_shares_other", "level_shares_data"}
 RISING = {"digital_staff_per_firm"}          # must not fall with the level (checked separately)
 MAY_BE_NEGATIVE = {"jobs_net_change",        # digital jobs created minus routine jobs lost
-                   "public_cost_cny_cum"}   # the energy-price premium is public revenue
-MAY_BE_NAN = {"green_share_new"}             # no new capacity yet
+                   "public_cost_cny_cum",   # the energy-price premium is public revenue
+                   "compute_margin_cny_per_year", "compute_return_on_capex"}   # data centres' losses
+MAY_BE_NAN: set[str] = set()                 # T6 is defined even when nothing new is built
 
 
 def draw(rng: np.random.Generator, lo: float, hi: float, extreme: bool) -> float:

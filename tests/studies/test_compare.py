@@ -145,6 +145,17 @@ def test_report_has_bilingual_csv_and_png_and_svg_figures(report):
     table = csv(rep, "targets_by_scenario.csv")
     assert "数据产品" in " ".join(table["label_zh"]) and "Data products" in " ".join(table["label_en"])
     assert (rep / "summary.txt").read_text(encoding="utf-8").startswith("P(meeting the 2027 target) 达成")
+    compute = csv(rep, "compute_by_scenario.csv").set_index("scenario")
+    assert compute.loc["baseline", "compute_capacity_p"] > 0
+    assert 0 < compute.loc["baseline", "compute_utilisation"] <= 1
+    assert "算力市场" in (rep / "summary.txt").read_text(encoding="utf-8")
+
+
+def test_a_report_is_replaced_with_force(report, tmp_path):
+    batch, _ = report
+    again = write_report(batch, tmp_path / "r")
+    assert (tmp_path / "r" / "compute_by_scenario.csv").exists()
+    assert write_report(batch, tmp_path / "r", force=True).folder == again.folder
 
 
 def test_without_a_baseline_the_difference_is_skipped_with_a_note(tmp_path, capsys):
