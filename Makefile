@@ -1,12 +1,12 @@
-# Two commands: `make demo` (set up, run the baseline; replaces results/baseline) and `make test`
-# (set up, run the tests). `make test-slow` runs the long studies (marked slow).
+# `make demo` (set up, run the baseline; replaces results/baseline), `make app` (set up, start the
+# web app) and `make test` (set up, run the tests). `make test-slow` runs the long studies (marked slow).
 SHELL := /bin/bash
 VENV := .venv
 # The first Python >= 3.12 found: python3.12 on PATH, else a pyenv-installed 3.12.
 PYTHON ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
 	"$$p" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-.PHONY: demo test test-slow bench lint clean figures
+.PHONY: demo app test test-slow bench lint clean figures
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found (install python3.12)"; exit 1; }
@@ -17,6 +17,12 @@ $(VENV)/.installed: pyproject.toml
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/steppe run scenarios/baseline.toml --out results/baseline --force
+
+# The web app for policy staff (中文/English): http://127.0.0.1:8501; HOST=0.0.0.0 PORT=8600 to change.
+HOST ?= 127.0.0.1
+PORT ?= 8501
+app: $(VENV)/.installed
+	$(VENV)/bin/steppe app --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

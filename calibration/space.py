@@ -4,8 +4,10 @@ Names are ``"group.param"`` as in :data:`model.problem.PROBLEM`. Vector paramete
 sector shares that must sum to one, per-level costs, compute, staff and spending) are not sampled:
 they keep their hand-set values, and the docs say so. The exception is the four upgrade hazards
 ``enterprises.upgrade_rate_per_year``, which set how fast firms deepen (patterns W1 and O2): each
-element is a parameter of its own, ``"enterprises.upgrade_rate_per_year[i]"``, with the vector's
-declared prior. Integer parameters are sampled on their range and rounded.
+element is a parameter of its own, ``"enterprises.upgrade_rate_per_year[i]"``. The model requires the
+ladder to be non-increasing (its declared constraint), so each element gets its own prior, the
+intervals in :data:`ELEMENT_PRIORS`: disjoint and ordered, around the hand-set ladder, so that every
+sampled ladder is valid. Integer parameters are sampled on their range and rounded.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from model.problem import PROBLEM, Variable
 from model.scenario import Scenario
 
 ELEMENTWISE = ("enterprises.upgrade_rate_per_year",)
+# Calibration priors of the upgrade-hazard ladder (1/year), one per step: disjoint and ordered, so
+# that every draw is a non-increasing ladder; each contains the hand-set value (0.45, 0.40, 0.20, 0.12).
+ELEMENT_PRIORS = {"enterprises.upgrade_rate_per_year": ((0.40, 0.70), (0.25, 0.40), (0.14, 0.25), (0.05, 0.14))}
+
 
 @dataclass(frozen=True)
 class Space:
@@ -52,8 +58,9 @@ class Space:
 
 
 def _element(v: Variable, i: int) -> Variable:
+    lo, hi = ELEMENT_PRIORS[v.name][i]
     return dataclasses.replace(v, name=f"{v.name}[{i}]", kind="real", default=float(v.default[i]),
-                               label_en=f"{v.label_en} (element {i})")
+                               low=lo, high=hi, prior=(lo, hi), label_en=f"{v.label_en} (element {i})")
 
 
 def scalar_space() -> Space:

@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_batch_commands(sub)
     add_study_commands(sub)
     add_calibrate_command(sub)
+    add_app_commands(sub)
     return parser
 
 
@@ -395,6 +396,65 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--out", required=True, help="output folder (must not exist)")
     p.set_defaults(func=cmd_paths)
+# -- the app and its report (issue 11) ---------------------------------------------------------
+def cmd_app(args: argparse.Namespace) -> int:
+    from app.server import serve
+
+    return serve(args.host, args.port, args.packages_dir, args.workers)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from app.messages import t
+    from app.packages import PackageError, load_file
+    from app.report import write
+    from app.results import build
+    from app.runner import Request, RunService
+
+    suffix = Path(args.out).suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        print(f"error: {t('cli_format', args.lang, path=args.out)}", file=sys.stderr)
+        return 2
+    try:
+        pkgs = tuple(load_file(p) for p in args.scenarios)
+    except PackageError as exc:
+        print(f"error: {exc.text(args.lang)}", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    service = RunService(workers=args.workers)
+    try:
+        job = service.run(Request(pkgs, args.reps, args.scale, args.seed))
+    finally:
+        service.close()
+    write(build(job), args.lang, args.out)
+    print(t("cli_written", args.lang, path=args.out, n=len(pkgs), reps=args.reps,
+            seconds=time.perf_counter() - start), file=sys.stderr)
+    return 0
+
+
+def add_app_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``app`` (the web app for policy staff) and ``report`` (its report from the shell)."""
+    a = sub.add_parser("app", help="start the web app: compare policy packages side by side (中文/English)")
+    a.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    a.add_argument("--port", type=_bounded(int, 1, 65535, "--port"), default=8501)
+    a.add_argument("--packages-dir", default=None,
+                   help="folder where the app saves scenario files (default ./my_packages)")
+    a.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
+                   help=f"simulation processes (default: all cores, here {default_workers()})")
+    a.set_defaults(func=cmd_app)
+    r = sub.add_parser("report", help="compare scenario files and write the app's report (HTML or PDF)")
+    r.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="scenario TOML files; the first is the reference the others are compared with")
+    r.add_argument("--out", required=True, help="report file, .html or .pdf")
+    r.add_argument("--reps", type=_bounded(int, 1, 10000, "--reps"), default=10, help="replications (default 10)")
+    r.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
+                   help="agents per household or firm (default 0.2)")
+    r.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0, help="base seed")
+    r.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
+    r.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
+                   help="simulation processes (default: all cores)")
+    r.set_defaults(func=cmd_report)
+
+
 EXPECTED = (BatchError, StoreError, ScenarioError, OutputError, SettingError)
 INTERRUPTED = {"batch": "interrupted before any run was stored",
                "compare": "interrupted; no report was written",

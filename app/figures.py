@@ -1,0 +1,178 @@
+"""Figures of a comparison in one language, with the bundled CJK font (``model.plotting``).
+
+Each function returns a matplotlib figure; :func:`png` turns it into PNG bytes for the page and
+the HTML report, and the PDF report draws the same figures.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MultipleLocator
+
+from app.messages import counties, county_name, lever_label, t, target_label, unit_label
+from app.results import TARGET_IDS, THRESHOLD, UNIT, Comparison, money_value
+from model.plotting import plt, use_cjk_font
+
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+
+
+def png(fig: Figure, dpi: int = 90) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _decimal_year(dates: pd.Series) -> np.ndarray:
+    ym = dates.str.split("-", expand=True).astype(int)
+    return (ym[0] + (ym[1] - 0.5) / 12).to_numpy()
+
+
+def _short(text: str, n: int = 18) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def trajectories(comp: Comparison, lang: str) -> Figure:
+    """The eight target indicators over time: each package's median and 90% band, the target."""
+    use_cjk_font()
+    fig, axes = plt.subplots(2, 4, figsize=(16, 7.2), layout="constrained")
+    for ax, tid in zip(axes.flat, TARGET_IDS, strict=True):
+        fan = comp.fan(tid)
+        for i, pid in enumerate(comp.ids):
+            g = fan[fan["scenario"] == pid]
+            x = _decimal_year(g["date"])
+            c = COLOURS[i % len(COLOURS)]
+            ax.fill_between(x, g["q05"], g["q95"], color=c, alpha=0.15, lw=0)
+            ax.plot(x, g["median"], color=c, lw=2, label=_short(comp.title(pid)))
+        if tid == "T1":
+            months = np.arange(1, len(x) + 1)
+            ax.plot(x, 100 * 1.2 ** (months / 12), "k--", lw=1, label=t("t1_path", lang))
+            ax.set_ylabel("2024 = 100", fontsize=8)
+        else:
+            ax.axhline(THRESHOLD[tid], color="k", ls="--", lw=1, label=t("target_line", lang))
+            ax.set_ylabel(unit_label(UNIT[tid], lang), fontsize=8)
+        ax.set_title(f"{tid} {_short(target_label(tid, lang), 26)}", fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+        ax.xaxis.set_major_locator(MultipleLocator(1))
+    axes.flat[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"{t('figure_paths', lang)} — {t('paths_caption', lang)}", fontsize=11)
+    return fig
+
+
+def progress(comp: Comparison, lang: str) -> Figure:
+    """Median end-2027 value as a percentage of each target, with the 90% interval: how close each
+    package comes even when none meets a target."""
+    use_cjk_font()
+    fig, ax = plt.subplots(figsize=(10, 5.6), layout="constrained")
+    n = len(comp.ids)
+    y0 = np.arange(len(TARGET_IDS))[::-1]
+    height = 0.8 / n
+    for i, pid in enumerate(comp.ids):
+        rows = [comp.stat(pid, tid) for tid in TARGET_IDS]
+        med = np.array([100 * r["value_median"] / THRESHOLD[r["target"]] for r in rows])
+        lo = np.array([100 * r["value_q05"] / THRESHOLD[r["target"]] for r in rows])
+        hi = np.array([100 * r["value_q95"] / THRESHOLD[r["target"]] for r in rows])
+        y = y0 + 0.4 - height * (i + 0.5)
+        ax.barh(y, np.minimum(med, 300), height * 0.9, color=COLOURS[i % 4], alpha=0.75,
+                label=_short(comp.title(pid), 30))
+        ax.hlines(y, np.minimum(lo, 300), np.minimum(hi, 300), color="k", lw=1)
+    ax.axvline(100, color="k", ls="--", lw=1)
+    ax.set_yticks(y0, [f"{tid} {_short(target_label(tid, lang), 16)}" for tid in TARGET_IDS], fontsize=8)
+    ax.set_xlabel(t("percent_of_target", lang) + " (≤300%)")
+    ax.set_title(t("figure_progress", lang), fontsize=11)
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def costs(comp: Comparison, lang: str) -> Figure:
+    """Public cost per year, stacked by lever, one group of bars per package."""
+    use_cjk_font()
+    c = comp.cost_by_lever_year()
+    years = sorted(c["year"].unique())
+    totals = c.groupby("lever")["cost_cny"].apply(lambda s: s.abs().sum()).sort_values(ascending=False)
+    top = [n for n in totals.index if totals[n] > 0][:8]
+    fig, ax = plt.subplots(figsize=(max(8, 2.6 * len(comp.ids) + 2), 5.2), layout="constrained")
+    cmap = plt.get_cmap("tab10")
+    xticks, xlabels = [], []
+    for i, pid in enumerate(comp.ids):
+        for j, year in enumerate(years):
+            x = i * (len(years) + 1) + j
+            g = c[(c["scenario"] == pid) & (c["year"] == year)].set_index("lever")["cost_cny"]
+            bottom = 0.0
+            for k, n in enumerate([*top, None]):
+                v = g.get(n, 0.0) if n else g.drop(index=top, errors="ignore").sum()
+                v = money_value(float(v), lang)
+                ax.bar(x, v, bottom=bottom, color=cmap(k) if n else "lightgrey",
+                       label=(_short(lever_label(n, lang), 22) if n else t("others", lang)) if i == j == 0 else None)
+                bottom += v
+            xticks.append(x)
+            xlabels.append(f"{year}" if j else f"{_short(comp.title(pid), 12)}\n{year}")
+    ax.set_xticks(xticks, xlabels, fontsize=7)
+    ax.set_ylabel(t("cost_unit", lang))
+    ax.set_title(t("figure_costs", lang), fontsize=11)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def county_map(comp: Comparison, lang: str) -> Figure:
+    """Herder and firm adoption and the digital index at end-2027, at the 13 county seats."""
+    use_cjk_font()
+    seats = pd.DataFrame(counties()).astype({"seat_lat": float, "seat_lon": float}).set_index("county_id")
+    med = comp.counties.groupby(["scenario", "county_id"])[
+        ["herder_platform_share", "firm_adoption_share", "digital_index"]].median()
+    metrics = (("herder_platform_share", "herder_adoption"), ("firm_adoption_share", "firm_adoption"),
+               ("digital_index", "digital_index"))
+    n = len(comp.ids)
+    fig, axes = plt.subplots(3, n, figsize=(3.4 * n + 1, 9.6), squeeze=False, layout="constrained")
+    for r, (col, key) in enumerate(metrics):
+        lo, hi = float(med[col].min()), float(med[col].max())
+        if math.isclose(lo, hi):
+            hi = lo + 1e-6
+        for c, pid in enumerate(comp.ids):
+            ax = axes[r, c]
+            v = med.loc[pid][col].reindex(seats.index)
+            sc = ax.scatter(seats["seat_lon"], seats["seat_lat"], c=v, cmap="viridis", vmin=lo, vmax=hi,
+                            s=160, edgecolors="k", linewidths=0.5)
+            for cid, row in seats.iterrows() if c == 0 else ():   # names once per row
+                ax.annotate(county_name(cid, lang), (row["seat_lon"], row["seat_lat"]), fontsize=6,
+                            xytext=(0, 7), textcoords="offset points", ha="center")
+            ax.set_xlim(111.3, 120.0)
+            ax.set_ylim(41.5, 46.5)
+            ax.set_aspect(1 / math.cos(math.radians(44)))
+            ax.tick_params(labelsize=6)
+            if r == 0:
+                ax.set_title(_short(comp.title(pid), 22), fontsize=9)
+            if c == 0:
+                ax.set_ylabel(t(key, lang), fontsize=9)
+        fig.colorbar(sc, ax=axes[r, :].tolist(), shrink=0.8)
+    fig.suptitle(t("figure_counties", lang), fontsize=11)
+    return fig
+
+
+FIGURES = {"trajectories": trajectories, "progress": progress, "costs": costs, "counties": county_map}
+
+
+def render(name: str, comp: Comparison, lang: str) -> bytes:
+    """One figure as PNG (a task for the worker processes)."""
+    return png(FIGURES[name](comp, lang))
+
+
+def all_png(comp: Comparison, lang: str) -> dict[str, bytes]:
+    return {name: render(name, comp, lang) for name in FIGURES}
+
+
+def warm_up() -> int:
+    """Import matplotlib and load the CJK font in a worker process before the first figure."""
+    import os
+
+    use_cjk_font()
+    fig = plt.figure(figsize=(1, 1))
+    fig.text(0.5, 0.5, "数字草原")
+    png(fig)
+    return os.getpid()

@@ -1,0 +1,3 @@
+from app.ui import main
+
+main()

@@ -1,0 +1,292 @@
+"""The one catalogue of user-facing strings (Chinese and English) for the app, the report and
+its figures.
+
+``t(key, lang, **values)`` returns the text of ``key`` in ``lang`` ("zh" or "en") with
+``str.format`` placeholders filled. Lever, target and outcome labels come from
+:data:`model.problem.PROBLEM` (declared once, with their zh/en labels); this module adds what the
+model does not declare: interface text, unit names, group names, county names and the titles of
+the scenario library. ``tests/app/test_messages.py`` checks that every key has both languages and
+the same placeholders in each.
+"""
+
+from __future__ import annotations
+
+import csv
+import string
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from model.problem import GROUP_ZH, PROBLEM
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # -- page -----------------------------------------------------------------------------
+    "app_title": {"zh": "数字草原：政策组合比较", "en": "Digital Steppe: compare policy packages"},
+    "app_intro": {
+        "zh": "为2至4个政策组合设置政策工具，运行模型，比较它们离2027年目标（T1–T8）有多近、公共成本是多少。"
+              "每一列从方案库中的一个方案或基准出发。",
+        "en": "Set the levers of two to four policy packages, run the model and compare how close each "
+              "comes to the 2027 targets (T1–T8) and at what public cost. Each column starts from a "
+              "scenario of the library or the baseline.",
+    },
+    "switch_lang": {"zh": "English", "en": "中文"},
+    "settings": {"zh": "运行设置", "en": "Run settings"},
+    "n_packages": {"zh": "比较的组合数", "en": "Packages to compare"},
+    "reps": {"zh": "重复次数（每个组合）", "en": "Replications per package"},
+    "reps_help": {"zh": "每次重复使用不同的随机数；各组合第r次重复使用同一随机数（共同随机数）。",
+                  "en": "Each replication uses other random numbers; replication r of every package "
+                        "uses the same ones (common random numbers)."},
+    "scale": {"zh": "模拟规模（1 = 全部牧户和企业）", "en": "Scale (1 = every household and firm)"},
+    "scale_help": {"zh": "0.2 表示每5户/5家企业一个主体，速度快；1 为全规模。",
+                   "en": "0.2 means one agent per five households or firms (fast); 1 is full scale."},
+    "seed": {"zh": "基础随机种子", "en": "Base seed"},
+    "posterior_none": {"zh": "校准后验尚未提供：参数取默认值（先验中心）。",
+                       "en": "No calibrated posterior yet: parameters at their defaults."},
+    "run": {"zh": "运行比较", "en": "Run comparison"},
+    "running": {"zh": "正在运行：已完成 {done}/{total} 次模拟（{cached} 次取自缓存）",
+                "en": "Running: {done} of {total} simulations done ({cached} from the cache)"},
+    "run_done": {"zh": "完成：{new} 次新模拟，{cached} 次取自缓存，用时 {seconds:.1f} 秒",
+                 "en": "Done: {new} new simulations, {cached} from the cache, {seconds:.1f} s"},
+    "run_failed": {"zh": "运行失败：{reason}", "en": "The run failed: {reason}"},
+    "fix_errors": {"zh": "请先改正标红的输入，再运行。", "en": "Correct the inputs marked in red first."},
+    "no_results": {"zh": "设置好政策组合后，点击左侧“运行比较”。",
+                   "en": "Set the packages, then press “Run comparison” on the left."},
+    "stale": {"zh": "输入已改动：下面的结果属于上一次运行。",
+              "en": "Inputs changed: the results below are from the previous run."},
+    "unexpected": {"zh": "出现意外错误（{kind}）。请刷新页面；输入已保留。",
+                   "en": "Unexpected error ({kind}). Reload the page; your inputs are kept."},
+    # -- package columns ---------------------------------------------------------------------
+    "package_n": {"zh": "组合 {n}", "en": "Package {n}"},
+    "package_name": {"zh": "组合名称", "en": "Package name"},
+    "start_from": {"zh": "起点方案", "en": "Start from"},
+    "saved_prefix": {"zh": "已保存", "en": "saved"},
+    "lever_value": {"zh": "{label}（{unit}）", "en": "{label} ({unit})"},
+    "from_date": {"zh": "自此月起改为", "en": "Change from month"},
+    "date_help": {"zh": "选“—”表示全程不变；选一个月份，则该工具自该月起改为右边的新值。",
+                  "en": "“—”: no change during the run; pick a month and the lever takes the new value "
+                        "on the right from that month on."},
+    "new_value": {"zh": "改为", "en": "New value"},
+    "changed_levers": {"zh": "与默认值不同的工具：{n} 项", "en": "Levers set away from default: {n}"},
+    "save": {"zh": "保存为方案文件", "en": "Save as scenario file"},
+    "file_name": {"zh": "文件名", "en": "File name"},
+    "overwrite": {"zh": "覆盖同名文件", "en": "Overwrite a file of that name"},
+    "saved_to": {"zh": "已保存：{path}", "en": "Saved: {path}"},
+    "download_toml": {"zh": "下载方案文件", "en": "Download scenario file"},
+    "load": {"zh": "载入方案文件（.toml）", "en": "Load a scenario file (.toml)"},
+    "loaded": {"zh": "已载入：{file}", "en": "Loaded: {file}"},
+    "description": {"zh": "说明（可选）", "en": "Notes (optional)"},
+    # -- validation ---------------------------------------------------------------------------
+    "err_range": {"zh": "{value} 超出允许范围 [{low}, {high}]",
+                  "en": "{value} is out of range; allowed [{low}, {high}]"},
+    "err_integer": {"zh": "{value} 不是整数", "en": "{value} is not a whole number"},
+    "err_number": {"zh": "“{value}” 不是数字", "en": "“{value}” is not a number"},
+    "err_empty_name": {"zh": "名称不能为空", "en": "The name cannot be empty"},
+    "err_name_long": {"zh": "名称过长（最多 {max} 个字符）", "en": "The name is too long (at most {max} characters)"},
+    "err_file_name": {"zh": "文件名不能为空，不能含有 / 或 \\，也不能以“.”开头",
+                      "en": "A file name cannot be empty, contain / or \\, or start with “.”"},
+    "err_exists": {"zh": "{path} 已存在；换个文件名，或勾选“覆盖同名文件”",
+                   "en": "{path} exists; choose another name or tick “Overwrite”"},
+    "err_write": {"zh": "无法写入 {path}：{reason}", "en": "Cannot write {path}: {reason}"},
+    "err_file": {"zh": "方案文件 {file} 有误：{detail}", "en": "The scenario file {file} has an error: {detail}"},
+    "err_not_utf8": {"zh": "不是 UTF-8 文本，请以 UTF-8 编码保存", "en": "not UTF-8 text; save it as UTF-8"},
+    "err_no_file": {"zh": "文件不存在", "en": "no such file"},
+    "err_toml": {"zh": "不是有效的 TOML：{detail}", "en": "not valid TOML: {detail}"},
+    "err_many_changes": {"zh": "工具 {lever} 有 {n} 次日期变更，本应用每个工具只支持一次",
+                         "en": "lever {lever} changes {n} times; the app supports one dated change per lever"},
+    "err_until": {"zh": "本应用比较到2027年底的结果，文件中 until = {until}",
+                  "en": "the app compares results at end-2027; the file has until = {until}"},
+    "err_reps": {"zh": "重复次数须在 [{low}, {high}] 之内", "en": "Replications must lie in [{low}, {high}]"},
+    "err_scale": {"zh": "规模须在 [{low}, {high}] 之内", "en": "Scale must lie in [{low}, {high}]"},
+    "err_seed": {"zh": "种子须为 [0, {high}] 之内的整数", "en": "The seed must be a whole number in [0, {high}]"},
+    # -- results -----------------------------------------------------------------------------
+    "results": {"zh": "结果", "en": "Results"},
+    "tab_targets": {"zh": "目标达成", "en": "Targets"},
+    "tab_diff": {"zh": "与参照之差", "en": "Difference from reference"},
+    "tab_costs": {"zh": "公共成本", "en": "Public cost"},
+    "tab_paths": {"zh": "轨迹", "en": "Trajectories"},
+    "tab_counties": {"zh": "旗县", "en": "Counties"},
+    "tab_notes": {"zh": "说明", "en": "Notes"},
+    "tab_report": {"zh": "导出报告", "en": "Export report"},
+    "run_meta": {"zh": "{reps} 次重复 × {n} 个组合，规模 {scale:g}，基础种子 {seed}",
+                 "en": "{reps} replications × {n} packages, scale {scale:g}, base seed {seed}"},
+    "target": {"zh": "目标", "en": "Target"},
+    "threshold": {"zh": "2027年目标值", "en": "2027 target"},
+    "p_met": {"zh": "达成概率", "en": "P(met)"},
+    "median_90": {"zh": "中位数（90%区间）", "en": "Median (90% interval)"},
+    "to_target": {"zh": "距目标", "en": "Distance to target"},
+    "progress": {"zh": "完成度", "en": "Progress"},
+    "targets_caption": {
+        "zh": "达成概率为达成目标的重复次数占比；中位数与90%区间取自各次重复的2027年底值；"
+              "“距目标”为中位数减目标值（负数表示差距），“完成度”为中位数占目标值的百分比。",
+        "en": "P(met) is the share of replications that meet the target; median and 90% interval are "
+              "over the replications' end-2027 values; “distance to target” is the median minus the "
+              "target (negative: short of it), “progress” the median as a percentage of the target."},
+    "reference": {"zh": "参照", "en": "reference"},
+    "diff_caption": {
+        "zh": "各组合减去参照组合（第1列：{ref}），逐次配对（同一随机种子）：中位数与90%区间；"
+              "达成概率之差以百分点计。",
+        "en": "Each package minus the reference (column 1: {ref}), paired by replication (same "
+              "seed): median and 90% interval; change in P(met) in percentage points."},
+    "diff_value": {"zh": "差值中位数（90%区间）", "en": "Median difference (90% interval)"},
+    "diff_p": {"zh": "达成概率变化", "en": "Change in P(met)"},
+    "public_cost": {"zh": "公共成本", "en": "Public cost"},
+    "cost_total": {"zh": "公共成本合计（2025—2027，中位数，90%区间）",
+                   "en": "Total public cost 2025–2027 (median, 90% interval)"},
+    "cost_by_lever": {"zh": "按政策工具和年份的公共成本（中位数）", "en": "Public cost by lever and year (median)"},
+    "cost_unit": {"zh": "万元", "en": "million CNY"},
+    "lever": {"zh": "政策工具", "en": "Lever"},
+    "year": {"zh": "年份", "en": "Year"},
+    "total": {"zh": "合计", "en": "Total"},
+    "cost_per_progress": {"zh": "单位进展的额外成本（相对参照）",
+                          "en": "Extra cost per unit of progress (vs reference)"},
+    "cost_per_progress_caption": {
+        "zh": "额外公共成本中位数除以该目标的配对差值中位数；差值不为正时不计算。",
+        "en": "Median extra public cost divided by the median paired gain on the target; not "
+              "computed where the gain is not positive."},
+    "per_unit": {"zh": "每单位{unit}", "en": "per {unit}"},
+    "no_gain": {"zh": "无进展", "en": "no gain"},
+    "paths_caption": {"zh": "各组合的中位数（线）与90%区间（带），虚线为目标。",
+                      "en": "Median (line) and 90% band of each package; dashed: the target."},
+    "counties_caption": {"zh": "2027年底各旗县（市、区）政府所在地，颜色为各次重复的中位数。",
+                         "en": "County seats at end-2027; colour is the median over replications."},
+    "herder_adoption": {"zh": "牧户数字平台采用率", "en": "Herder platform adoption"},
+    "firm_adoption": {"zh": "企业上云及以上占比", "en": "Firms at cloud level or above"},
+    "digital_index": {"zh": "数字化指数", "en": "Digital index"},
+    "county": {"zh": "旗县", "en": "County"},
+    "notes_caption": {
+        "zh": "与参照组合（第1列）逐次配对比较；同一随机数下，差异来自政策工具的不同。",
+        "en": "Paired comparison with the reference (column 1); with common random numbers the "
+              "difference comes from the levers."},
+    "note_levers": {"zh": "{name} 与参照不同的政策工具：{levers}。",
+                    "en": "{name} differs from the reference in: {levers}."},
+    "note_same_levers": {"zh": "{name} 的政策工具与参照相同。", "en": "{name} has the same levers as the reference."},
+    "note_moved": {"zh": "{tid} {label}：中位数由 {base} 变为 {value}（{diff}，90%区间 {lo}～{hi}），"
+                         "达成概率 {pb} → {p}。",
+                   "en": "{tid} {label}: median {base} → {value} ({diff}; 90% interval {lo} to {hi}), "
+                         "P(met) {pb} → {p}."},
+    "note_unmoved": {"zh": "未受影响的目标：{tids}。", "en": "Targets not moved: {tids}."},
+    "note_cost": {"zh": "公共成本中位数 {cost}（参照 {base}），增加最多的是：{lever}。",
+                  "en": "Median public cost {cost} (reference {base}); the largest increase: {lever}."},
+    "note_cost_same": {"zh": "公共成本中位数 {cost}（参照 {base}）。",
+                       "en": "Median public cost {cost} (reference {base})."},
+    "export_html": {"zh": "下载报告（HTML）", "en": "Download report (HTML)"},
+    "export_pdf": {"zh": "下载报告（PDF）", "en": "Download report (PDF)"},
+    "export_caption": {"zh": "报告以当前语言生成，含表格、图、政策设置、随机种子和模型版本，可直接发送。",
+                       "en": "The report is in the current language, with tables, figures, lever "
+                             "settings, seeds and model version, ready to send."},
+    # -- report ------------------------------------------------------------------------------
+    "report_title": {"zh": "数字草原 政策组合比较报告", "en": "Digital Steppe — policy package comparison"},
+    "report_generated": {"zh": "生成时间 {when}", "en": "Generated {when}"},
+    "lever_settings": {"zh": "政策工具设置", "en": "Lever settings"},
+    "default": {"zh": "默认值", "en": "Default"},
+    "provenance": {"zh": "运行信息", "en": "Provenance"},
+    "model_version": {"zh": "模型版本", "en": "Model version"},
+    "model_hash": {"zh": "模型源码哈希", "en": "Model source hash"},
+    "git_commit": {"zh": "代码提交", "en": "Git commit"},
+    "seeds": {"zh": "随机种子（第0次起）", "en": "Seeds (replication 0 on)"},
+    "seed_rule": {"zh": "种子规则", "en": "Seed rule"},
+    "posterior": {"zh": "参数后验", "en": "Posterior"},
+    "posterior_none_short": {"zh": "无（参数取默认值）", "en": "none (parameters at defaults)"},
+    "parameters_overridden": {"zh": "参数覆盖", "en": "Parameter overrides"},
+    "none": {"zh": "无", "en": "none"},
+    "figure_paths": {"zh": "目标指标轨迹（中位数与90%区间）", "en": "Target indicators (median and 90% band)"},
+    "figure_progress": {"zh": "2027年底完成度（目标=100%）", "en": "Progress at end-2027 (target = 100%)"},
+    "figure_costs": {"zh": "按政策工具和年份的公共成本", "en": "Public cost by lever and year"},
+    "figure_counties": {"zh": "旗县数字化（2027年底）", "en": "Digitalisation by county (end-2027)"},
+    "median": {"zh": "中位数", "en": "median"},
+    "band90": {"zh": "90%区间", "en": "90% band"},
+    "target_line": {"zh": "目标", "en": "target"},
+    "t1_path": {"zh": "年均增长20%路径", "en": "20%/year path"},
+    "others": {"zh": "其他", "en": "other"},
+    "percent_of_target": {"zh": "占目标的百分比", "en": "% of target"},
+    # -- command line ------------------------------------------------------------------------
+    "cli_written": {"zh": "已写出报告 {path}（{n} 个组合 × {reps} 次重复，{seconds:.1f} 秒）",
+                    "en": "wrote the report {path} ({n} packages × {reps} replications, {seconds:.1f} s)"},
+    "cli_format": {"zh": "--out 须以 .html 或 .pdf 结尾：{path}", "en": "--out must end in .html or .pdf: {path}"},
+}
+
+GROUP_EN = {"infrastructure": "Infrastructure", "enterprise": "Enterprise transformation",
+            "herders": "Herders", "talent": "Talent", "compute": "Compute",
+            "data_elements": "Data elements"}
+
+UNIT_ZH = {
+    "CNY/year": "元/年", "share": "比例", "share of capex": "占数字化投资比例", "centres": "个",
+    "projects/year": "个/年", "CNY/kWh": "元/千瓦时", "households/year": "户/年",
+    "share of device cost": "占终端费用比例", "seats/year": "名/年", "CNY/person/year": "元/人/年",
+    "on/off": "开/关", "P/year (dense FP16)": "P/年（FP16）", "share of compute bill": "占算力费用比例",
+    "share of categories": "占数据类目比例", "pilots": "个", "programmes/year": "个/年",
+    # target units
+    "%/year": "%/年", "datasets": "个", "products": "个", "cases": "个", "P (dense FP16)": "P（FP16）",
+    "%": "%", "links of 8": "个环节（共8个）",
+}
+
+# Titles of the scenario library (scenarios/*.toml), zh and en.
+SCENARIO_TITLES = {
+    "baseline": ("基准（2024年底政策）", "Baseline (policy as of end-2024)"),
+    "infrastructure_first": ("基础设施优先", "Infrastructure first"),
+    "talent_first": ("人才优先", "Talent first"),
+    "capability": ("转型能力（促进中心与示范项目）", "Capability (centres and demonstrations)"),
+    "finance": ("金融支持", "Finance"),
+    "green_compute": ("绿色算力", "Green compute"),
+    "data_elements": ("数据要素", "Data elements"),
+    "ai_plus": ("人工智能+", "AI+"),
+    "capacity_without_demand": ("有算力无需求", "Capacity without demand"),
+    "full_plan_003": ("003号方案全部措施", "Full plan of seed 003"),
+}
+
+
+def t(key: str, lang: str, **values: Any) -> str:
+    """The text of ``key`` in ``lang`` with its placeholders filled."""
+    text = MESSAGES[key][lang if lang in LANGS else DEFAULT_LANG]
+    return text.format(**values) if values else text
+
+
+def placeholders(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def lever_label(name: str, lang: str) -> str:
+    v = PROBLEM.variable(name)
+    return (v.label_zh or v.label_en) if lang == "zh" else v.label_en
+
+
+def unit_label(unit: str, lang: str) -> str:
+    return UNIT_ZH.get(unit, unit) if lang == "zh" else unit
+
+
+def group_label(group: str, lang: str) -> str:
+    return GROUP_ZH[group] if lang == "zh" else GROUP_EN[group]
+
+
+def target_label(tid: str, lang: str) -> str:
+    for tg in PROBLEM.targets:
+        if tg.id == tid:
+            return tg.label_zh if lang == "zh" else tg.label_en
+    raise KeyError(tid)
+
+
+def scenario_title(name: str, lang: str) -> str:
+    zh_en = SCENARIO_TITLES.get(name)
+    if zh_en is None:
+        return name
+    return zh_en[0] if lang == "zh" else zh_en[1]
+
+
+@cache
+def counties() -> list[dict[str, str]]:
+    """County id, zh and en names and seat coordinates, from ``model/data/counties.csv``."""
+    with resources.files("model.data").joinpath("counties.csv").open(encoding="utf-8") as f:
+        return [{k: row[k] for k in ("county_id", "name_zh", "name_en", "seat_lat", "seat_lon")}
+                for row in csv.DictReader(f)]
+
+
+def county_name(county_id: str, lang: str) -> str:
+    for c in counties():
+        if c["county_id"] == county_id:
+            if lang == "zh":
+                return c["name_zh"]
+            return c["name_en"].replace(" Banner", "").replace(" City", "").replace(" County", "")
+    return county_id

@@ -1,0 +1,463 @@
+"""The Streamlit page: package columns with lever controls, run settings, progress, results and
+the report. ``app/main.py`` calls :func:`main`; ``steppe app`` starts Streamlit on that file.
+
+State lives in ``st.session_state`` under keys ``p{i}_...`` (one set per column); the run
+service (cache, process pool, background jobs) is one per server process
+(``st.cache_resource``). A run never blocks the page: the progress panel is a fragment that
+polls the job twice a second and reruns the page when it has finished.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from app import figures, packages, report, results
+from app.messages import DEFAULT_LANG, group_label, lever_label, scenario_title, t, unit_label
+from app.packages import LEVERS, MONTHS, Package, PackageError, as_kind
+from app.runner import Request
+from app.service import AppService
+from model.model import MAX_SEED
+from model.problem import LEVER_GROUPS
+
+MAX_PACKAGES = 4
+DEFAULT_STARTS = ("baseline", "capability", "finance", "talent_first")
+MAX_REPS = 200
+MIN_SCALE, MAX_SCALE = 0.01, 1.0
+PACKAGES_DIR_ENV = "STEPPE_PACKAGES_DIR"
+SAVED = "saved:"
+NO_DATE = "—"
+
+
+def packages_dir() -> Path:
+    return Path(os.environ.get(PACKAGES_DIR_ENV) or "my_packages").resolve()
+
+
+@st.cache_resource
+def service() -> AppService:
+    workers = int(os.environ.get("STEPPE_APP_WORKERS", "0")) or None
+    svc = AppService(workers=workers)
+    svc.warm()
+    return svc
+
+
+def lang() -> str:
+    return st.session_state.get("lang", DEFAULT_LANG)
+
+
+# -- state ----------------------------------------------------------------------------------------
+# Every input's value is kept in a plain dict (STORE) under its name, e.g. ``p1_promotion_centres``,
+# and drawn by a widget keyed by name and language (``p1_promotion_centres@zh``). Streamlit drops a
+# widget's state when a completed run did not draw it (a hidden column, the other language) and
+# a browser may reset a widget whose label changed while a run was cut short; so a widget that the
+# last completed run did not draw, or whose value was replaced (FORCE), gets the kept value back
+# before it is drawn. The user cannot have changed a widget that was not on the page.
+STORE = "values"
+DRAWN, DRAWN_DONE, FORCE = "_drawn", "_drawn_done", "_force"
+
+
+def wkey(key: str) -> str:
+    return f"{key}@{lang()}"
+
+
+def val(key: str, default: Any = None) -> Any:
+    """The value of input ``key``: its widget's when the last completed run drew it, else the
+    kept one."""
+    ss = st.session_state
+    wk = wkey(key)
+    if key not in ss.get(FORCE, set()) and wk in ss and wk in ss.get(DRAWN_DONE, set()):
+        return ss[wk]
+    return ss.get(STORE, {}).get(key, default)
+
+
+def put(key: str, value: Any) -> None:
+    """Replace the value of input ``key`` (its widget shows it from the next draw on)."""
+    st.session_state.setdefault(STORE, {})[key] = value
+    st.session_state.setdefault(FORCE, set()).add(key)
+
+
+def widget(fn: Any, label: str, key: str, **kw: Any) -> Any:
+    """Draw input ``fn`` (st.number_input, ...) for ``key`` in the page's language."""
+    ss = st.session_state
+    store, force = ss.setdefault(STORE, {}), ss.setdefault(FORCE, set())
+    wk = wkey(key)
+    if key in store and (key in force or wk not in ss or wk not in ss.get(DRAWN_DONE, set())):
+        ss[wk] = store[key]
+    force.discard(key)
+    value = fn(label, key=wk, **kw)
+    store[key] = value
+    ss.setdefault(DRAWN, set()).add(wk)
+    return value
+
+
+# -- package state ------------------------------------------------------------------------------
+def _key(i: int, name: str, part: str = "") -> str:
+    return f"p{i}_{name}{'_' + part if part else ''}"
+
+
+def put_package(i: int, pkg: Package) -> None:
+    """Write a package into the widgets' state of column ``i``."""
+    ss = st.session_state
+    put(_key(i, "title"), pkg.title)
+    put(_key(i, "notes"), pkg.notes)
+    ss[_key(i, "parameters")] = pkg.parameters
+    for name, value, date, new in pkg.lever_lines():
+        put(_key(i, name), as_kind(name, value))   # number inputs need int or float, not both
+        put(_key(i, name, "date"), date or NO_DATE)
+        put(_key(i, name, "new"), as_kind(name, new if date else value))
+
+
+def get_package(i: int) -> Package:
+    """The package column ``i`` shows now."""
+    ss = st.session_state
+    levers = {n: val(_key(i, n), v.default) for n, v in LEVERS.items()}
+    changes = {}
+    for n in LEVERS:
+        date = val(_key(i, n, "date")) or NO_DATE
+        if date != NO_DATE:
+            changes[n] = (date, val(_key(i, n, "new"), levers[n]))
+    return Package(title=str(val(_key(i, "title"), "")), levers=levers, changes=changes,
+                   notes=str(val(_key(i, "notes"), "")), parameters=ss.get(_key(i, "parameters"), {}),
+                   origin=str(ss.get(_key(i, "base"), "")))
+
+
+def start_options() -> list[str]:
+    return [*packages.library(), *(SAVED + n for n in packages.saved(packages_dir()))]
+
+
+def start_label(option: str, lang_: str | None = None) -> str:
+    L = lang_ or lang()
+    if option.startswith(SAVED):
+        return f"{t('saved_prefix', L)}: {option[len(SAVED):]}"
+    title = scenario_title(option, L)
+    return title if title == option else f"{title} ({option})"
+
+
+def option_of(label: str) -> str | None:
+    """The start option a selector label (in either language) stands for."""
+    for o in start_options():
+        if label in (start_label(o, "zh"), start_label(o, "en")):
+            return o
+    return None
+
+
+def load_start(i: int, selector: str | None = None) -> None:
+    """Load the chosen start into column ``i``: as the selector's callback (``selector``), only
+    when the choice really changed, so that the column's edits survive a language switch."""
+    ss = st.session_state
+    if selector is not None:
+        option = option_of(ss.get(selector, ""))
+        if option is None or option == ss.get(_key(i, "base")):
+            return
+        ss[_key(i, "base")] = option
+    option = ss[_key(i, "base")]
+    path = (packages_dir() / option[len(SAVED):] if option.startswith(SAVED)
+            else packages.library()[option])
+    try:
+        pkg = packages.load_file(path)
+    except PackageError as exc:
+        ss[_key(i, "base_error")] = exc
+        return
+    ss.pop(_key(i, "base_error"), None)
+    if not option.startswith(SAVED):
+        pkg.title = scenario_title(option, lang())
+    put_package(i, pkg)
+
+
+def init_state() -> None:
+    ss = st.session_state
+    if ss.get("initialised"):
+        return
+    ss["lang"] = ss.get("lang", DEFAULT_LANG)
+    lib = packages.library()
+    for i in range(MAX_PACKAGES):
+        start = DEFAULT_STARTS[i] if DEFAULT_STARTS[i] in lib else "baseline"
+        ss[_key(i, "base")] = start
+        load_start(i)
+    for k, v in {"n_packages": 2, "reps": 10, "scale": 0.2, "seed": 0}.items():
+        put(k, v)
+    ss["initialised"] = True
+
+
+def toggle_lang() -> None:
+    st.session_state["lang"] = "en" if lang() == "zh" else "zh"
+
+
+# -- widgets ------------------------------------------------------------------------------------
+def _step_format(name: str) -> tuple[Any, str]:
+    v = LEVERS[name]
+    if v.kind == "integer":
+        return 1, "%d"
+    span = (v.high or 1) - (v.low or 0)
+    if span <= 2:
+        return 0.01, "%.2f"
+    step = 10 ** max(0, math.floor(math.log10(span)) - 2)
+    return float(step), "%.0f"
+
+
+def lever_input(i: int, name: str, label: str, key: str, disabled: bool = False) -> Any:
+    v = LEVERS[name]
+    if v.kind == "boolean":
+        return widget(st.checkbox, label, key, disabled=disabled)
+    step, fmt = _step_format(name)
+    return widget(st.number_input, label, key, step=step, format=fmt, disabled=disabled)
+
+
+def show_error(msg: str | None) -> None:
+    if msg:
+        st.error(msg, icon="⚠️")
+
+
+def package_column(i: int) -> bool:
+    """Render column ``i``; returns whether its inputs are valid."""
+    L = lang()
+    ok = True
+    st.subheader(t("package_n", L, n=i + 1))
+    # The selector shows labels in the page's language: one widget per language, its options the
+    # labels themselves (no format_func), all showing the column's start (p{i}_base).
+    labels = {start_label(o): o for o in start_options()}
+    selector = _key(i, "base", L)
+    current = st.session_state.get(_key(i, "base"), "baseline")
+    by_option = {o: lab for lab, o in labels.items()}
+    if current in by_option and st.session_state.get(selector) != by_option[current]:
+        st.session_state[selector] = by_option[current]
+    st.selectbox(t("start_from", L), list(labels), key=selector, on_change=load_start, args=(i, selector))
+    if (err := st.session_state.get(_key(i, "base_error"))) is not None:
+        show_error(err.text(L))
+    title = widget(st.text_input, t("package_name", L), _key(i, "title"))
+    if (msg := packages.check_title(title, L)) is not None:
+        show_error(msg)
+        ok = False
+    pkg = get_package(i)
+    st.caption(t("changed_levers", L, n=len(pkg.differs_from_default())))
+    for group, names in LEVER_GROUPS.items():
+        errors = {}
+        for n in names:
+            errors[n] = packages.check_value(n, val(_key(i, n)), L)
+            if val(_key(i, n, "date"), NO_DATE) != NO_DATE:
+                errors[f"{n}.change"] = packages.check_value(n, val(_key(i, n, "new")), L)
+        n_err = sum(1 for m in errors.values() if m)
+        set_here = sum(1 for n in names if n in pkg.differs_from_default())
+        mark = (f" ⚠ {n_err}" if n_err else "") + (f" · {set_here}" if set_here else "")
+        # keyed: stays open or closed while its label changes (language, marks)
+        with st.expander(f"{group_label(group, L)}{mark}", expanded=bool(n_err), key=_key(i, "group", group)):
+            for n in names:
+                v = LEVERS[n]
+                label = t("lever_value", L, label=lever_label(n, L), unit=unit_label(v.unit, L))
+                lever_input(i, n, label, _key(i, n))
+                show_error(errors[n])
+                a, b = st.columns([1, 1])
+                with a:
+                    widget(st.selectbox, t("from_date", L), _key(i, n, "date"), options=[NO_DATE, *MONTHS],
+                           help=t("date_help", L))
+                dated = val(_key(i, n, "date"), NO_DATE) != NO_DATE
+                with b:
+                    lever_input(i, n, t("new_value", L), _key(i, n, "new"), disabled=not dated)
+                show_error(errors.get(f"{n}.change"))
+        ok = ok and n_err == 0
+    widget(st.text_area, t("description", L), _key(i, "notes"), height=68)
+    file_panel(i)
+    return ok
+
+
+def file_panel(i: int) -> None:
+    """Save the column as a scenario file (on disk and as a download) or load one."""
+    L = lang()
+    with st.expander(t("save", L) + " / " + t("load", L)):
+        pkg = get_package(i)
+        default_name = f"{pkg.title.strip() or 'package'}.toml"
+        name = st.text_input(t("file_name", L), value=default_name, key=_key(i, "file"))
+        overwrite = st.checkbox(t("overwrite", L), key=_key(i, "overwrite"))
+        if st.button(t("save", L), key=_key(i, "save_btn")):
+            errors = packages.validate(pkg, L)
+            if errors:
+                show_error(next(iter(errors.values())))
+            else:
+                try:
+                    path = packages.save(pkg, packages_dir(), name, overwrite, L)
+                    st.success(t("saved_to", L, path=str(path)))
+                except PackageError as exc:
+                    show_error(exc.text(L))
+        if not packages.validate(pkg, L):
+            st.download_button(t("download_toml", L), packages.to_toml(pkg).encode("utf-8"),
+                               file_name=name if name.strip().endswith(".toml") else f"{name.strip()}.toml",
+                               mime="application/toml", key=_key(i, "download"))
+        up = st.file_uploader(t("load", L), type=["toml"], key=_key(i, "upload"))
+        if up is not None:
+            marker = (up.file_id, up.name)
+            if st.session_state.get(_key(i, "uploaded")) != marker:
+                st.session_state[_key(i, "uploaded")] = marker
+                try:
+                    loaded = packages.from_bytes(up.getvalue(), up.name)
+                except PackageError as exc:
+                    st.session_state[_key(i, "upload_error")] = exc
+                else:
+                    st.session_state.pop(_key(i, "upload_error"), None)
+                    put_package(i, loaded)
+                    st.session_state[_key(i, "upload_ok")] = up.name
+                    st.rerun()
+            if (err := st.session_state.get(_key(i, "upload_error"))) is not None:
+                show_error(err.text(L))
+            elif st.session_state.get(_key(i, "upload_ok")) == up.name:
+                st.success(t("loaded", L, file=up.name))
+
+
+# -- settings and runs --------------------------------------------------------------------------
+def settings_panel() -> Request | None:
+    """The sidebar; returns the request when every input is valid."""
+    L = lang()
+    ss = st.session_state
+    with st.sidebar:
+        st.button(t("switch_lang", L), key="lang_btn", on_click=toggle_lang, type="secondary")
+        st.header(t("settings", L))
+        widget(st.radio, t("n_packages", L), "n_packages", options=[2, 3, 4], horizontal=True)
+        reps = widget(st.number_input, t("reps", L), "reps", step=1, format="%d", help=t("reps_help", L))
+        ok = True
+        if not (isinstance(reps, int) and 1 <= reps <= MAX_REPS):
+            show_error(t("err_reps", L, low=1, high=MAX_REPS))
+            ok = False
+        scale = widget(st.number_input, t("scale", L), "scale", step=0.05, format="%.2f", help=t("scale_help", L))
+        if scale is None or not MIN_SCALE <= scale <= MAX_SCALE:
+            show_error(t("err_scale", L, low=MIN_SCALE, high=MAX_SCALE))
+            ok = False
+        seed = widget(st.number_input, t("seed", L), "seed", step=1, format="%d")
+        if not (isinstance(seed, int) and 0 <= seed <= MAX_SEED):
+            show_error(t("err_seed", L, high=MAX_SEED))
+            ok = False
+        st.caption(t("posterior_none", L))
+        run = st.button(t("run", L), key="run_btn", type="primary", use_container_width=True)
+        progress_slot = st.container()
+    request = None
+    if ok:
+        pkgs = tuple(get_package(i) for i in range(val("n_packages", 2)))
+        if not any(packages.validate(p, L) for p in pkgs):
+            request = Request(pkgs, int(reps), float(scale), int(seed))
+    if run:
+        if request is None:
+            ss["run_message"] = "fix_errors"
+        else:
+            ss.pop("run_message", None)
+            ss["job_id"] = service().submit_cached(request).id
+    with progress_slot:
+        if ss.get("run_message"):
+            show_error(t(ss["run_message"], L))
+        progress_panel()
+    return request
+
+
+def progress_panel() -> None:
+    job = service().jobs.get(st.session_state.get("job_id", -1))
+    running = job is not None and not job.finished
+
+    @st.fragment(run_every=0.5 if running else None)
+    def panel() -> None:
+        L = lang()
+        j = service().jobs.get(st.session_state.get("job_id", -1))
+        if j is None:
+            return
+        if not j.finished:
+            st.progress(j.fraction, text=t("running", L, done=j.done, total=j.total, cached=j.cached))
+            return
+        if j.error:
+            show_error(t("run_failed", L, reason=j.error))
+        else:
+            st.success(t("run_done", L, new=j.new, cached=j.cached, seconds=j.seconds))
+        if st.session_state.get("shown_job") != j.id:
+            st.session_state["shown_job"] = j.id
+            st.rerun()
+
+    panel()
+
+
+# -- results ------------------------------------------------------------------------------------
+def table(tab: results.Table, css_id: str) -> None:
+    st.html(report.table_html(tab, css_id))
+
+
+def results_panel(current: Request | None) -> None:
+    L = lang()
+    job = service().jobs.get(st.session_state.get("shown_job", -1))
+    st.header(t("results", L))
+    if job is None or not job.finished or job.error:
+        st.info(t("no_results", L))
+        return
+    comp = service().comparison(job)
+    if current is None or service().request_key(current) != service().request_key(job.request):
+        st.warning(t("stale", L))
+    st.caption(t("run_meta", L, reps=comp.reps, n=len(comp.ids), scale=comp.scale, seed=comp.base_seed))
+    pngs = service().figures(comp, L)
+    st.html(f"<style>{report.TABLE_CSS}</style>")   # style only: applies to the page
+    tabs = st.tabs([t(k, L) for k in ("tab_targets", "tab_diff", "tab_costs", "tab_paths", "tab_counties",
+                                      "tab_notes", "tab_report")])
+    with tabs[0]:
+        st.caption(t("targets_caption", L))
+        table(results.targets_table(comp, L), "targets-table")
+        st.image(pngs["progress"])
+    with tabs[1]:
+        st.caption(t("diff_caption", L, ref=comp.title(comp.reference)))
+        table(results.diff_table(comp, L), "diff-table")
+    with tabs[2]:
+        st.subheader(t("cost_by_lever", L))
+        table(results.cost_lever_table(comp, L), "cost-table")
+        st.image(pngs["costs"])
+        st.subheader(t("cost_per_progress", L))
+        st.caption(t("cost_per_progress_caption", L))
+        table(results.cost_per_progress_table(comp, L), "cpp-table")
+    with tabs[3]:
+        st.caption(t("paths_caption", L))
+        st.image(pngs["trajectories"])
+    with tabs[4]:
+        st.caption(t("counties_caption", L))
+        st.image(pngs["counties"])
+    with tabs[5]:
+        st.caption(t("notes_caption", L))
+        for pid, lines in results.notes(comp, L).items():
+            st.markdown(f"**{comp.title(pid)}**")
+            for line in lines:
+                st.markdown(f"- {line}")
+    with tabs[6]:
+        st.caption(t("export_caption", L))
+        stem = "数字草原_比较报告" if L == "zh" else "digital_steppe_comparison"
+        svc = service()
+        st.download_button(t("export_html", L), lambda: svc.report(comp, L, "html"), file_name=f"{stem}.html",
+                           mime="text/html", key="dl_html")
+        st.download_button(t("export_pdf", L), lambda: svc.report(comp, L, "pdf"), file_name=f"{stem}.pdf",
+                           mime="application/pdf", key="dl_pdf")
+        st.subheader(t("lever_settings", L))
+        table(results.lever_settings_table(comp, L), "levers-table")
+
+
+def page() -> None:
+    st.set_page_config(page_title="数字草原 Digital Steppe", layout="wide")
+    st.session_state[DRAWN] = set()
+    init_state()
+    L = lang()
+    st.title(t("app_title", L))
+    st.caption(t("app_intro", L))
+    request = settings_panel()
+    n = val("n_packages", 2)
+    for i, col in enumerate(st.columns(n)):
+        with col:
+            package_column(i)
+    st.session_state[DRAWN_DONE] = st.session_state[DRAWN]   # this run drew every input
+    results_panel(request)
+
+
+def main() -> None:
+    """The page; an unexpected error shows one line in the user's language, never a traceback."""
+    try:
+        page()
+    except Exception as exc:
+        if type(exc).__module__.startswith("streamlit"):   # rerun and stop requests
+            raise
+        import traceback
+
+        traceback.print_exc()
+        st.error(t("unexpected", lang(), kind=type(exc).__name__))
+
+
+__all__ = ["figures", "main"]

@@ -1,0 +1,205 @@
+"""The app in a real browser: headless Chromium from Debian (/usr/bin/chromium) driven by
+Playwright. Opens the app, switches language, sets a lever with a date, runs a small
+comparison, sees the results table and a figure, exports the report, and saves screenshots to
+tests/app/artifacts/. Skipped (with the reason) when Chromium or Playwright is missing, except
+in CI (CI=true), where .ci/run installs them and a missing browser fails."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app.server import command, environment
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:   # pragma: no cover
+    sync_playwright = None
+
+
+if sync_playwright is not None:
+    expect.set_options(timeout=60_000)   # the machine is shared: be patient, not flaky
+
+
+def _need_browser() -> None:
+    missing = [w for w, ok in (("playwright", sync_playwright is not None),
+                               (CHROMIUM, os.path.exists(CHROMIUM))) if not ok]
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests need {', '.join(missing)} (.ci/run installs them)")
+        pytest.skip(f"browser tests need {', '.join(missing)}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    _need_browser()
+    port = _free_port()
+    saved = tmp_path_factory.mktemp("packages")
+    log = open(tmp_path_factory.mktemp("log") / "app.log", "w")
+    proc = subprocess.Popen(command("127.0.0.1", port), env=environment(str(saved), 2),
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url + "_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("the app did not start within 60 s")
+        yield url, saved
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _need_browser()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _shot(page, name: str, locator=None) -> None:
+    """A screenshot of the viewport (Streamlit scrolls inside the page), after scrolling
+    ``locator`` into view."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    if locator is not None:
+        locator.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / name))
+
+
+def _idle(page) -> None:
+    """Wait until Streamlit has finished rerunning the script after the last input."""
+    page.wait_for_timeout(300)
+    expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0)
+
+
+def test_compare_two_packages_and_export(server, browser, tmp_path):
+    url, _ = server
+    page = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="zh-CN", accept_downloads=True)
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    expect(page.get_by_role("heading", name="数字草原：政策组合比较")).to_be_visible()
+    _shot(page, "01_start_zh.png")
+
+    # English and back: one click each
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Digital Steppe: compare policy packages")).to_be_visible()
+    _shot(page, "02_english.png")
+    page.get_by_role("button", name="中文").click()
+    expect(page.get_by_role("heading", name="数字草原：政策组合比较")).to_be_visible()
+    start = page.get_by_role("combobox", name="起点方案", exact=True).nth(1)   # column 2 kept its start
+    expect(start).to_have_value("转型能力（促进中心与示范项目） (capability)")
+
+    # a small run: 2 replications at scale 0.05
+    reps = page.get_by_role("spinbutton", name="重复次数（每个组合）", exact=True)
+    reps.fill("2")
+    reps.press("Enter")
+    _idle(page)
+    scale = page.get_by_role("spinbutton", name="模拟规模（1 = 全部牧户和企业）", exact=True)
+    scale.fill("0.05")
+    scale.press("Enter")
+    _idle(page)
+
+    # column 2: name it in Chinese, 3 promotion centres from 2026-01
+    name = page.get_by_role("textbox", name="组合名称", exact=True).nth(1)
+    name.fill("促进中心 方案")
+    name.press("Enter")
+    group = page.locator("details").filter(has_text="企业数字化转型").nth(1)
+    group.locator("summary").click()
+    centres = group.get_by_role("spinbutton", name="数字化转型促进中心数量（个）", exact=True)
+    # out of range first: a message next to the field, in Chinese
+    centres.fill("99")
+    centres.press("Enter")
+    expect(group.get_by_text("99 超出允许范围 [0, 30]")).to_be_visible()
+    _shot(page, "03_out_of_range.png")
+    centres.fill("1")
+    centres.press("Enter")
+    expect(group.get_by_text("超出允许范围")).to_have_count(0)
+    _shot(page, "03b_fixed.png")
+    date = group.get_by_role("combobox", name="自此月起改为", exact=True).nth(1)
+    date.click()
+    page.keyboard.type("2026-01")
+    page.keyboard.press("Enter")
+    new_value = group.get_by_role("spinbutton", name="改为", exact=True).nth(1)
+    expect(new_value).to_be_enabled()
+    new_value.fill("3")
+    new_value.press("Enter")
+    _idle(page)
+
+    page.get_by_role("button", name="运行比较").click()
+    table = page.locator("table#targets-table")
+    try:
+        expect(table).to_be_visible(timeout=120_000)
+    except AssertionError:
+        _shot(page, "failed_run.png")
+        raise AssertionError("no results table; alerts on the page: "
+                             + " | ".join(page.get_by_role("alert").all_inner_texts())) from None
+    expect(table).to_contain_text("促进中心 方案")
+    expect(table).to_contain_text("T4")
+    expect(page.locator("[data-testid='stImage'] img").first).to_be_visible()
+    _shot(page, "04_run_done.png")
+    _shot(page, "05_results_zh.png", page.get_by_role("heading", name="结果"))
+    _shot(page, "06_results_table.png", table)
+
+    # an overview for the README: both columns and the results (a tall window)
+    page.set_viewport_size({"width": 1500, "height": 2700})
+    page.get_by_role("heading", name="数字草原：政策组合比较").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "09_overview.png"))
+    page.set_viewport_size({"width": 1500, "height": 1100})
+
+    page.get_by_role("tab", name="旗县").click()
+    _shot(page, "07_counties.png", page.locator("[data-testid='stImage'] img:visible").first)
+
+    page.get_by_role("tab", name="导出报告").click()
+    _shot(page, "10_export.png", page.get_by_role("button", name="下载报告（PDF）"))
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="下载报告（HTML）").click()
+    html_path = tmp_path / "report.html"
+    dl.value.save_as(html_path)
+    text = html_path.read_text(encoding="utf-8")
+    assert "促进中心 方案" in text and "data:image/png;base64," in text
+    assert "http://" not in text and "https://" not in text
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="下载报告（PDF）").click()
+    pdf_path = tmp_path / "report.pdf"
+    dl.value.save_as(pdf_path)
+    assert pdf_path.read_bytes()[:5] == b"%PDF-"
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "report.html").write_text(text, encoding="utf-8")
+    (ARTIFACTS / "report.pdf").write_bytes(pdf_path.read_bytes())
+    report = browser.new_page(viewport={"width": 1400, "height": 1800})
+    report.goto(html_path.as_uri())
+    expect(report.locator("table.steppe").first).to_be_visible()
+    report.screenshot(path=str(ARTIFACTS / "08_report_html.png"))
+    report.close()
+
+    # the same request again is served from the cache: no new simulation
+    page.get_by_role("button", name="运行比较").click()
+    expect(page.get_by_text("0 次新模拟")).to_be_visible()
+    page.close()

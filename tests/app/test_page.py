@@ -1,0 +1,110 @@
+"""The page without a browser (Streamlit's AppTest): language switch, controls generated from the
+lever definitions, messages next to bad input, a small run in the background and its results."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.messages import lever_label, t
+from app.packages import LEVERS
+from app.server import MAIN
+
+
+@pytest.fixture
+def at(tmp_path, monkeypatch):
+    monkeypatch.setenv("STEPPE_PACKAGES_DIR", str(tmp_path))
+    monkeypatch.setenv("STEPPE_APP_WORKERS", "1")
+    app = AppTest.from_file(str(MAIN), default_timeout=120)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _labels(app) -> list[str]:
+    return [w.label for w in app.number_input] + [w.label for w in app.checkbox]
+
+
+def test_chinese_by_default_and_one_click_to_english(at):
+    assert at.title[0].value == t("app_title", "zh")
+    labels = _labels(at)
+    assert any(lever_label("promotion_centres", "zh") in x for x in labels)
+    at.button(key="lang_btn").click().run()
+    assert not at.exception
+    assert at.title[0].value == t("app_title", "en")
+    assert any(lever_label("promotion_centres", "en") in x for x in _labels(at))
+    at.button(key="lang_btn").click().run()
+    assert at.title[0].value == t("app_title", "zh")
+
+
+def test_controls_come_from_the_lever_definitions(at):
+    for name in LEVERS:
+        for i in (0, 1):
+            widget = at.checkbox(key=f"p{i}_{name}@zh") if LEVERS[name].kind == "boolean" else \
+                at.number_input(key=f"p{i}_{name}@zh")
+            assert widget.value == LEVERS[name].default or i == 1
+    # column 2 starts from the capability package of the library
+    assert at.number_input(key="p1_promotion_centres@zh").value == 3
+    assert at.selectbox(key="p1_demonstration_projects_per_year_date@zh").value == "2026-07"
+
+
+def test_out_of_range_and_empty_name_get_a_message_next_to_the_field(at):
+    at.number_input(key="p1_promotion_centres@zh").set_value(99).run()
+    errors = [e.value for e in at.error]
+    assert t("err_range", "zh", value="99", low="0", high="30") in errors
+    at.text_input(key="p0_title@zh").set_value("  ").run()
+    assert t("err_empty_name", "zh") in [e.value for e in at.error]
+    at.button(key="run_btn").click().run()
+    assert t("fix_errors", "zh") in [e.value for e in at.error]
+    assert not at.exception
+    at.button(key="lang_btn").click().run()
+    assert t("err_range", "en", value="99", low="0", high="30") in [e.value for e in at.error]
+
+
+def test_a_small_run_shows_results_and_reuses_the_cache(at):
+    at.number_input(key="reps@zh").set_value(2)
+    at.number_input(key="scale@zh").set_value(0.03)
+    at.run()
+    at.button(key="run_btn").click().run()
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        at.run()
+        if any("targets-table" in str(h.proto) for h in at.get("html")):
+            break
+        time.sleep(1)
+    html = " ".join(str(h.proto) for h in at.get("html"))
+    assert "targets-table" in html and "T8" in html
+    assert not at.exception
+    # the same request again: served from the cache, no new simulation
+    at.button(key="run_btn").click().run()
+    assert any(t("run_done", "zh", new=0, cached=4, seconds=0.0)[:8] in s.value for s in at.success)
+
+
+def test_edits_and_starts_survive_language_switches(at):
+    at.number_input(key="p1_promotion_centres@zh").set_value(7).run()
+    at.text_input(key="p0_title@zh").set_value("我的基准").run()
+    at.button(key="lang_btn").click().run()
+    assert at.number_input(key="p1_promotion_centres@en").value == 7
+    assert at.text_input(key="p0_title@en").value == "我的基准"
+    at.button(key="lang_btn").click().run()
+    assert not at.exception
+    assert at.number_input(key="p1_promotion_centres@zh").value == 7
+    assert at.text_input(key="p0_title@zh").value == "我的基准"
+    assert at.session_state["p1_base"] == "capability"
+    assert at.selectbox(key="p1_base_zh").value.endswith("(capability)")
+
+
+def test_choosing_another_start_loads_it(at):
+    at.selectbox(key="p1_base_zh").set_value("金融支持 (finance)").run()
+    assert at.number_input(key="p1_credit_quota_cny_per_year@zh").value == 200e6
+    assert at.text_input(key="p1_title@zh").value == "金融支持"
+
+
+def test_a_hidden_column_keeps_its_inputs(at):
+    at.radio(key="n_packages@zh").set_value(3).run()
+    at.number_input(key="p2_promotion_centres@zh").set_value(9).run()
+    at.radio(key="n_packages@zh").set_value(2).run()
+    at.radio(key="n_packages@zh").set_value(3).run()
+    assert at.number_input(key="p2_promotion_centres@zh").value == 9
