@@ -51,7 +51,7 @@ class Settings:
     scale: float = 0.2
     until: int = 2027
     seed: int = 0
-    population: int = 150
+    population: int = 400
     morris_trajectories: int = 4
     morris_levels: int = 4
     screen_threshold: float = 0.1     # mu*/tolerance a parameter must reach on some target

@@ -529,8 +529,8 @@ def add_calibrate_command(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
                    help="agents per household or firm in calibration runs (default 0.2; see the scale check)")
     c.add_argument("--seed", type=_bounded(int, 0, 2**32 - 1, "--seed"), default=0)
-    c.add_argument("--population", type=_bounded(int, 10, 100000, "--population"), default=150,
-                   help="ABC particles per generation (default 150)")
+    c.add_argument("--population", type=_bounded(int, 10, 100000, "--population"), default=400,
+                   help="ABC particles per generation (default 400)")
     c.add_argument("--predictive-runs", type=_bounded(int, 2, 100000, "--predictive-runs"), default=60,
                    help="prior and posterior predictive runs for the checks (default 60 each)")
     c.add_argument("--scale-check-runs", type=_bounded(int, 2, 1000, "--scale-check-runs"), default=6,
