@@ -43,8 +43,29 @@ MESSAGES: dict[str, dict[str, str]] = {
     "scale_help": {"zh": "0.2 表示每5户/5家企业一个主体，速度快；1 为全规模。",
                    "en": "0.2 means one agent per five households or firms (fast); 1 is full scale."},
     "seed": {"zh": "基础随机种子", "en": "Base seed"},
-    "posterior_none": {"zh": "校准后验尚未提供：参数取默认值（先验中心）。",
-                       "en": "No calibrated posterior yet: parameters at their defaults."},
+    "posterior_draws": {"zh": "后验参数组数 K", "en": "Posterior draws K"},
+    "posterior_draws_help": {"zh": "从校准后验中抽取 K 组参数；每个组合的第 r 次重复都用第 r mod K 组参数和同一种子，"
+                                   "组合之间成对可比。组合自己设定的参数优先。",
+                             "en": "K parameter sets are drawn from the calibrated posterior; replication r of "
+                                   "every package uses set r mod K and the same seed, so packages stay paired. "
+                                   "A parameter a package sets itself wins."},
+    "use_priors": {"zh": "不用后验，改用手设先验默认值", "en": "Use the hand-set priors instead of the posterior"},
+    "err_draws": {"zh": "后验参数组数须为 {low} 到 {high} 之间的整数。",
+                  "en": "Posterior draws must be a whole number from {low} to {high}."},
+    "posterior_used": {"zh": "参数来源：{what}", "en": "Parameters: {what}"},
+    "posterior_line": {"zh": "校准后验（模型哈希 {model}，生成于 {created}，{runs} 次校准模拟，{rows} 组参数，"
+                             "有效样本量 ESS {ess}），抽取 K={k} 组（后验文件哈希 {sha}）",
+                       "en": "calibrated posterior (model hash {model}, created {created}, {runs} calibration "
+                             "runs, {rows} parameter sets, ESS {ess}), K={k} draws (posterior file {sha})"},
+    "posterior_priors": {"zh": "手设先验默认值（未使用校准后验）",
+                         "en": "hand-set priors (the calibrated posterior is not used)"},
+    "posterior_mismatch": {"zh": "校准后验与当前模型版本不符，不能使用。请等待重新校准，"
+                                 "或勾选“改用手设先验默认值”后运行。",
+                           "en": "The calibrated posterior belongs to another model version and cannot be used. "
+                                 "Wait for it to be rebuilt, or tick “use the hand-set priors” to run without it."},
+    "posterior_unusable": {"zh": "校准后验无法读取，不能使用。可勾选“改用手设先验默认值”后运行。",
+                           "en": "The calibrated posterior cannot be read. Tick “use the hand-set priors” to "
+                                 "run without it."},
     "run": {"zh": "运行比较", "en": "Run comparison"},
     "running": {"zh": "正在运行：已完成 {done}/{total} 次模拟（{cached} 次取自缓存）",
                 "en": "Running: {done} of {total} simulations done ({cached} from the cache)"},
@@ -189,7 +210,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "seeds": {"zh": "随机种子（第0次起）", "en": "Seeds (replication 0 on)"},
     "seed_rule": {"zh": "种子规则", "en": "Seed rule"},
     "posterior": {"zh": "参数后验", "en": "Posterior"},
-    "posterior_none_short": {"zh": "无（参数取默认值）", "en": "none (parameters at defaults)"},
     "parameters_overridden": {"zh": "参数覆盖", "en": "Parameter overrides"},
     "none": {"zh": "无", "en": "none"},
     "figure_paths": {"zh": "目标指标轨迹（中位数与90%区间）", "en": "Target indicators (median and 90% band)"},

@@ -14,6 +14,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 
 from app import figures
 from app.messages import t
+from app.posterior import describe as describe_posterior
 from app.results import (
     Comparison,
     Table,
@@ -68,7 +69,7 @@ def provenance_rows(comp: Comparison, lang: str) -> list[tuple[str, str]]:
         (t("model_version", lang), str(pv["model_version"])),
         (t("git_commit", lang), str(pv["git_commit"] or "–")),
         (t("model_hash", lang), pv["model_sha256"][:16]),
-        (t("posterior", lang), pv["posterior"] or t("posterior_none_short", lang)),
+        (t("posterior", lang), describe_posterior(pv["posterior"], lang)),
         (t("parameters_overridden", lang), "; ".join(params) or t("none", lang)),
     ]
 

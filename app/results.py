@@ -101,7 +101,7 @@ def build(job: Job) -> Comparison:
     commit, dirty = git_commit()
     provenance = {"model_version": package_version(), "model_sha256": model_source_hash(),
                   "git_commit": None if commit is None else commit + (" (+edits)" if dirty else ""),
-                  "seed_rule": SEED_RULE, "posterior": None,
+                  "seed_rule": SEED_RULE, "posterior": req.parameters.info,
                   "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
     return Comparison(ids, dict(zip(ids, req.packages, strict=True)), req.reps, req.scale, req.base_seed,
                       req.seeds(), targets, costs, frames["league"], frames["counties"], summary, diff,

@@ -1,8 +1,10 @@
 """Running comparisons in the background, with a cache of single runs.
 
 A comparison is packages × replications; replication ``r`` of every package runs with
-``studies.batch.rep_seed(base_seed, r)`` (common random numbers). Each run is cached under
-(run key of its scenario content, seed, scale), so an identical request is served from the cache,
+``studies.batch.rep_seed(base_seed, r)`` and, when the request carries posterior draws, with
+parameter set ``r mod K`` (common random numbers and common parameters; see :mod:`app.posterior`).
+Each run is cached under (run key of its scenario content including the parameters applied, seed,
+scale), so an identical request is served from the cache,
 renaming a package costs nothing, and changing one lever of one package recomputes that
 package's runs only. Runs execute on :mod:`studies.engines` (a local process pool, or in process
 with one worker) through :func:`studies.batch.run_one`, in a background thread that reports
@@ -24,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from app.packages import Package, run_key, to_scenario
+from app.posterior import PRIORS, Parameters
 from model.scenario import Scenario
 from studies.batch import RunSpec, rep_seed, run_one
 from studies.engines import PoolEngine, SerialEngine, default_workers
@@ -49,15 +52,27 @@ def _compact(result: dict[str, Any]) -> dict[str, pd.DataFrame]:
 
 @dataclass
 class Request:
-    """Packages (display order), replications, scale and base seed."""
+    """Packages (display order), replications, scale, base seed and parameter sets (default: the
+    hand-set priors; the page and ``steppe report`` pass posterior draws)."""
 
     packages: tuple[Package, ...]
     reps: int
     scale: float
     base_seed: int = 0
+    parameters: Parameters = PRIORS
 
     def scenarios(self) -> list[Scenario]:
         return [to_scenario(p) for p in self.packages]
+
+    def scenario(self, sc: Scenario, rep: int) -> Scenario:
+        """``sc`` as replication ``rep`` runs it: with parameter set ``rep mod K`` where the package
+        leaves a parameter at its hand-set default."""
+        sets = self.parameters.sets
+        if not sets:
+            return sc
+        from calibration.space import apply_unless_set
+
+        return apply_unless_set(sc, sets[rep % len(sets)])
 
     def seeds(self) -> list[int]:
         return [rep_seed(self.base_seed, r) for r in range(self.reps)]
@@ -200,10 +215,12 @@ class RunService:
         req = job.request
         scenarios = req.scenarios()
         seeds = req.seeds()
-        keys = [[(run_key(sc), seed, float(req.scale)) for seed in seeds] for sc in scenarios]
+        runs = [[req.scenario(sc, rep) for rep in range(req.reps)] for sc in scenarios]
+        keys = [[(run_key(s), seed, float(req.scale)) for s, seed in zip(row, seeds, strict=True)]
+                for row in runs]
         todo: dict[tuple[str, int, float], tuple[Scenario, int, int]] = {}
-        for sc, row in zip(scenarios, keys, strict=True):
-            for rep, key in enumerate(row):
+        for srow, row in zip(runs, keys, strict=True):
+            for rep, (sc, key) in enumerate(zip(srow, row, strict=True)):
                 if key not in todo and self.cached(key) is None:
                     todo[key] = (sc, rep, key[1])
         job.total = len(todo)

@@ -24,10 +24,11 @@ class AppService(RunService):
     @staticmethod
     def request_key(request: Request) -> tuple:
         """What the results of a request depend on: each package's run content and title (titles
-        label the tables), replications, scale and seed."""
+        label the tables), replications, scale, seed and the parameter sets (posterior file hash,
+        K and draw seed, or the priors)."""
         return (tuple((run_key(to_scenario(p)), p.title.strip(), tuple(sorted(p.changes.items(), key=str)))
                       for p in request.packages),
-                request.reps, float(request.scale), request.base_seed)
+                request.reps, float(request.scale), request.base_seed, request.parameters.key)
 
     def submit_cached(self, request: Request) -> Job:
         """The finished or running job of an identical request, else a new background job."""

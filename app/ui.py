@@ -17,10 +17,12 @@ from typing import Any
 import streamlit as st
 
 from app import figures, packages, report, results
+from app import posterior as app_posterior
 from app.messages import DEFAULT_LANG, group_label, lever_label, scenario_title, t, unit_label
 from app.packages import LEVERS, MONTHS, Package, PackageError, as_kind
 from app.runner import Request
 from app.service import AppService
+from calibration.posterior import PosteriorError
 from model.model import MAX_SEED
 from model.problem import LEVER_GROUPS
 
@@ -178,7 +180,8 @@ def init_state() -> None:
         start = DEFAULT_STARTS[i] if DEFAULT_STARTS[i] in lib else "baseline"
         ss[_key(i, "base")] = start
         load_start(i)
-    for k, v in {"n_packages": 2, "reps": 10, "scale": 0.2, "seed": 0}.items():
+    for k, v in {"n_packages": 2, "reps": 10, "scale": 0.2, "seed": 0,
+                 "posterior_draws": app_posterior.DEFAULT_DRAWS, "use_priors": False}.items():
         put(k, v)
     ss["initialised"] = True
 
@@ -328,14 +331,15 @@ def settings_panel() -> Request | None:
         if not (isinstance(seed, int) and 0 <= seed <= MAX_SEED):
             show_error(t("err_seed", L, high=MAX_SEED))
             ok = False
-        st.caption(t("posterior_none", L))
+        params = posterior_controls(int(seed) if ok else 0)
+        ok = ok and params is not None
         run = st.button(t("run", L), key="run_btn", type="primary", use_container_width=True)
         progress_slot = st.container()
     request = None
     if ok:
         pkgs = tuple(get_package(i) for i in range(val("n_packages", 2)))
         if not any(packages.validate(p, L) for p in pkgs):
-            request = Request(pkgs, int(reps), float(scale), int(seed))
+            request = Request(pkgs, int(reps), float(scale), int(seed), params)
     if run:
         if request is None:
             ss["run_message"] = "fix_errors"
@@ -347,6 +351,25 @@ def settings_panel() -> Request | None:
             show_error(t(ss["run_message"], L))
         progress_panel()
     return request
+
+
+def posterior_controls(seed: int) -> app_posterior.Parameters | None:
+    """Posterior draws K and the switch to the hand-set priors; returns the request's parameter
+    sets, or None (with a message) when the posterior cannot be used and the priors are not chosen."""
+    L = lang()
+    prior = widget(st.checkbox, t("use_priors", L), "use_priors")
+    k = widget(st.number_input, t("posterior_draws", L), "posterior_draws", step=1, format="%d",
+               help=t("posterior_draws_help", L), disabled=bool(prior))
+    if not prior and not (isinstance(k, int) and 1 <= k <= app_posterior.MAX_DRAWS):
+        show_error(t("err_draws", L, low=1, high=app_posterior.MAX_DRAWS))
+        return None
+    try:
+        params = app_posterior.choose(int(k or 1), seed, prior=bool(prior))
+    except PosteriorError as exc:
+        show_error(app_posterior.error_text(exc, L))
+        return None
+    st.caption(t("posterior_used", L, what=app_posterior.describe(params.info, L)))
+    return params
 
 
 def progress_panel() -> None:
@@ -389,6 +412,7 @@ def results_panel(current: Request | None) -> None:
     if current is None or service().request_key(current) != service().request_key(job.request):
         st.warning(t("stale", L))
     st.caption(t("run_meta", L, reps=comp.reps, n=len(comp.ids), scale=comp.scale, seed=comp.base_seed))
+    st.caption(t("posterior_used", L, what=app_posterior.describe(comp.provenance["posterior"], L)))
     pngs = service().figures(comp, L)
     st.html(f"<style>{report.TABLE_CSS}</style>")   # style only: applies to the page
     tabs = st.tabs([t(k, L) for k in ("tab_targets", "tab_diff", "tab_costs", "tab_paths", "tab_counties",

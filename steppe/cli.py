@@ -419,10 +419,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     except PackageError as exc:
         print(f"error: {exc.text(args.lang)}", file=sys.stderr)
         return 2
+    from app.posterior import choose, error_text
+    from calibration.posterior import PosteriorError
+
+    try:
+        params = choose(args.posterior_draws, args.seed, prior=args.prior, path=args.posterior)
+    except PosteriorError as exc:
+        print(f"error: {error_text(exc, args.lang)}", file=sys.stderr)
+        return 2
     start = time.perf_counter()
     service = RunService(workers=args.workers)
     try:
-        job = service.run(Request(pkgs, args.reps, args.scale, args.seed))
+        job = service.run(Request(pkgs, args.reps, args.scale, args.seed, params))
     finally:
         service.close()
     write(build(job), args.lang, args.out)
@@ -450,6 +458,13 @@ def add_app_commands(sub: argparse._SubParsersAction) -> None:
                    help="agents per household or firm (default 0.2)")
     r.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0, help="base seed")
     r.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
+    r.add_argument("--posterior-draws", type=_bounded(int, 1, 200, "--posterior-draws"), default=10, metavar="K",
+                   help="parameter sets drawn from the calibrated posterior; replication r of every package "
+                        "uses set r mod K (default 10)")
+    r.add_argument("--prior", action="store_true",
+                   help="use the hand-set priors instead of the calibrated posterior")
+    r.add_argument("--posterior", default=None, metavar="DIR",
+                   help="posterior folder (default: the shipped calibration/posterior, or $STEPPE_POSTERIOR)")
     r.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
                    help="simulation processes (default: all cores)")
     r.set_defaults(func=cmd_report)

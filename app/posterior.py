@@ -1,0 +1,104 @@
+"""Which parameters the app's runs use: K parameter sets drawn from the calibrated posterior (the
+default), or the hand-set priors' defaults.
+
+Replication r of every package uses parameter set r mod K, applied with
+:func:`calibration.space.apply_unless_set` (a value a package sets itself wins), with the same
+seed: packages stay paired (common random numbers and common parameters). The sets are drawn
+with :func:`calibration.posterior.draw` from the request's base seed, so a request is
+reproducible. The posterior folder is the shipped one unless ``STEPPE_POSTERIOR`` names another.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.messages import t
+from calibration.posterior import SHIPPED, Posterior, PosteriorError, draw, load_posterior
+
+POSTERIOR_ENV = "STEPPE_POSTERIOR"
+DEFAULT_DRAWS = 10
+MAX_DRAWS = 200
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The parameter sets of a request (empty: hand-set priors) and what the report says of them."""
+
+    sets: tuple[dict[str, float], ...] = ()
+    info: dict[str, Any] | None = None        # None: hand-set priors
+
+    @property
+    def key(self) -> tuple:
+        """What the results depend on: the posterior file's hash, K and the draw seed."""
+        if self.info is None:
+            return ("prior",)
+        return (self.info["posterior_sha256"], self.info["draws"], self.info["draw_seed"])
+
+
+PRIORS = Parameters()
+
+
+def folder() -> Path:
+    return Path(os.environ.get(POSTERIOR_ENV) or SHIPPED)
+
+
+_loaded: dict[tuple, Posterior] = {}
+
+
+def load(path: str | Path | None = None) -> Posterior:
+    """The posterior (checked against this model), re-read only when its files change."""
+    p = Path(path) if path is not None else folder()
+    stamp = tuple((f.stat().st_mtime_ns, f.stat().st_size) if f.is_file() else None
+                  for f in (p / "manifest.json", p / "posterior.parquet"))
+    key = (str(p.resolve()), stamp)
+    if key not in _loaded:
+        _loaded.clear()
+        _loaded[key] = load_posterior(p)   # raises PosteriorError with the file and key
+    return _loaded[key]
+
+
+def choose(draws: int, seed: int, prior: bool = False, path: str | Path | None = None) -> Parameters:
+    """``draws`` parameter sets from the posterior, drawn from ``seed``; or the priors."""
+    if prior:
+        return PRIORS
+    if not 1 <= draws <= MAX_DRAWS:
+        raise PosteriorError(f"posterior draws {draws} is out of range; allowed [1, {MAX_DRAWS}]")
+    post = load(path)
+    sets = tuple(draw(post, draws, seed))
+    m = post.manifest
+    info = {**post.describe(), "draws": draws, "draw_seed": seed,
+            "runs": _runs(m.get("runs")), "ess": m.get("posterior_ess"),
+            "rule": "replication r of every package uses parameter set r mod draws"}
+    return Parameters(sets, info)
+
+
+def _runs(runs: Any) -> int | None:
+    if isinstance(runs, int):
+        return runs
+    if isinstance(runs, dict):
+        for k in ("abc", "this_session", "total"):
+            if isinstance(runs.get(k), int):
+                return runs[k]
+    return None
+
+
+def describe(info: dict[str, Any] | None, lang: str) -> str:
+    """One line for the page and the report: the posterior's manifest, or the hand-set priors."""
+    if info is None:
+        return t("posterior_priors", lang)
+    created = str(info.get("created") or "–").replace("T", " ").rstrip("Z")
+    ess = info.get("ess")
+    return t("posterior_line", lang, model=str(info.get("model_sha256") or "–")[:12], created=created,
+             runs="–" if info.get("runs") is None else info["runs"], rows=info.get("rows", "–"),
+             ess="–" if ess is None else f"{float(ess):.1f}", k=info["draws"],
+             sha=str(info.get("posterior_sha256", ""))[:12])
+
+
+def error_text(exc: Exception, lang: str) -> str:
+    """A posterior that cannot be used, in the user's language (the loader's detail follows)."""
+    detail = str(exc)
+    key = "posterior_mismatch" if "model_sha256" in detail else "posterior_unusable"
+    return f"{t(key, lang)} ({detail})"

@@ -1,0 +1,42 @@
+"""Every app test runs against a small posterior built here for the current model (the shipped one
+may be being rebuilt), named by ``STEPPE_POSTERIOR`` so that the page, ``steppe report`` and the
+browser test's server all use it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from app.posterior import POSTERIOR_ENV
+from calibration.posterior import FORMAT, model_hash
+from calibration.space import scalar_space
+
+PARAMS = ("counties.rural_coverage_pastoral", "counties.rural_coverage_agro", "counties.rural_coverage_urban")
+FRACTIONS = (0.05, 0.35, 0.65, 0.95)   # one row per fraction of each prior range
+
+
+def make_posterior(folder: Path, model_sha256: str | None = None) -> Path:
+    """Four equally weighted parameter sets spread over the priors of three parameters."""
+    priors = {v.name: v.prior for v in scalar_space().variables}
+    rows = {n: [priors[n][0] + f * (priors[n][1] - priors[n][0]) for f in FRACTIONS] for n in PARAMS}
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({**rows, "weight": [1.0] * len(FRACTIONS)}).to_parquet(folder / "posterior.parquet")
+    manifest = {"format": FORMAT, "model_sha256": model_sha256 or model_hash(), "created": "2026-11-30T08:00:00Z",
+                "runs": {"abc": 321}, "posterior_rows": len(FRACTIONS), "posterior_ess": 3.9}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_posterior(tmp_path_factory) -> Path:
+    return make_posterior(tmp_path_factory.mktemp("posterior") / "post")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _use_small_posterior(small_posterior):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(POSTERIOR_ENV, str(small_posterior))
+        yield
