@@ -6,7 +6,6 @@ the HTML report, and the PDF report draws the same figures.
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
@@ -14,18 +13,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MultipleLocator
 
+from app.drawing import png
 from app.messages import counties, county_name, lever_label, t, target_label, unit_label
 from app.results import TARGET_IDS, THRESHOLD, UNIT, Comparison, money_value
 from model.plotting import plt, use_cjk_font
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
-
-
-def png(fig: Figure, dpi: int = 90) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def _decimal_year(dates: pd.Series) -> np.ndarray:
@@ -165,14 +158,3 @@ def render(name: str, comp: Comparison, lang: str) -> bytes:
 
 def all_png(comp: Comparison, lang: str) -> dict[str, bytes]:
     return {name: render(name, comp, lang) for name in FIGURES}
-
-
-def warm_up() -> int:
-    """Import matplotlib and load the CJK font in a worker process before the first figure."""
-    import os
-
-    use_cjk_font()
-    fig = plt.figure(figsize=(1, 1))
-    fig.text(0.5, 0.5, "数字草原")
-    png(fig)
-    return os.getpid()

@@ -175,7 +175,7 @@ class RunService:
             def start() -> None:
                 with self._run_lock:
                     engine = self._engine_for(self.workers)
-                    from app.figures import warm_up
+                    from app.drawing import warm_up
 
                     for fut in [engine.submit(warm_up) for _ in range(self.workers)]:
                         fut.result()

@@ -29,7 +29,7 @@ class PosteriorError(ValueError):
 
 def model_hash() -> str:
     """sha256 of the model source (the one batch manifests record)."""
-    from studies.batch import model_source_hash
+    from studies.provenance import model_source_hash
 
     return model_source_hash()
 

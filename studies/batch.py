@@ -13,7 +13,6 @@ started again with the same command resumes.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import platform
@@ -37,6 +36,7 @@ from model.scenario import Scenario, load_scenario
 from studies.engines import DaskEngine, PoolEngine, SerialEngine, make_engine
 from studies.errors import BatchError, BatchInterrupted
 from studies.progress import Progress
+from studies.provenance import model_source_hash
 from studies.store import DATA_TABLES, FORMAT, ResultStore, StoreError, utc_now
 
 __all__ = ["BatchError", "BatchInterrupted", "Design", "RunSpec", "rep_seed", "run_batch"]
@@ -46,16 +46,6 @@ SEED_RULE = ("seed of replication r = SeedSequence([base_seed, r]).generate_stat
 MAX_REPS = 10_000_000
 M_MMAP_THRESHOLD = -3   # glibc mallopt parameter
 SEEDS_IN_MANIFEST = 1000   # the manifest lists the seeds of the first replications only
-
-
-@cache
-def model_source_hash() -> str:
-    """sha256 over the sorted ``model/*.py`` files of the imported ``model`` package (names and
-    contents): two processes with the same hash run the same model."""
-    h = hashlib.sha256()
-    for path in sorted(Path(model.__file__).resolve().parent.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 def rep_seed(base_seed: int, rep: int) -> int:

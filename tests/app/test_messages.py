@@ -54,7 +54,7 @@ def test_unknown_language_falls_back_to_chinese():
 
 
 def test_figures_render_chinese_with_the_cjk_font():
-    from app.figures import png, warm_up
+    from app.drawing import png, warm_up
     from model.plotting import plt, use_cjk_font
 
     family = use_cjk_font()
