@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _procs import group_members
 
 from steppe.cli import main
 from studies.batch import run_batch
@@ -408,18 +409,6 @@ def test_no_command_prints_a_traceback_for_an_unexpected_error(tmp_path, monkeyp
 
 
 # -- processes -----------------------------------------------------------------------------------
-def _group(pgid: int) -> list[int]:
-    alive = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            alive.append(int(stat.parent.name))
-    return alive
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_sigkill_of_the_driver_leaves_no_forkserver_or_worker(tmp_path):
     """The OOM killer's SIGKILL reaches the `steppe batch` process only: the forkserver and the
@@ -437,13 +426,13 @@ def test_sigkill_of_the_driver_leaves_no_forkserver_or_worker(tmp_path):
         while not list((out / "runs").glob("part-*")) if (out / "runs").is_dir() else True:
             assert proc.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
-        assert len(_group(proc.pid)) >= 3          # driver, forkserver, workers
+        assert len(group_members(proc.pid)) >= 3          # driver, forkserver, workers
         proc.send_signal(signal.SIGKILL)            # the driver only, not its group
         proc.wait()
         deadline = time.monotonic() + 10
-        while _group(proc.pid) and time.monotonic() < deadline:
+        while group_members(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        left = _group(proc.pid)
+        left = group_members(proc.pid)
         assert not left, f"processes outlived the killed driver: {left}"
     finally:
         with contextlib.suppress(ProcessLookupError):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _batch_common import SCALE, TWO_LEVERS, assert_same_tables, design, tables, write_scenarios
+from _procs import group_members
 
 import studies.batch as batch
 from model.run import simulate
@@ -89,14 +90,7 @@ def _live_members(pgid: int) -> list[int]:
     """Processes of a process group still running (zombies excepted), after a short grace."""
     deadline = time.monotonic() + 5
     while True:
-        alive = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                alive.append(int(stat.parent.name))
+        alive = group_members(pgid)
         if not alive or time.monotonic() > deadline:
             return alive
         time.sleep(0.1)

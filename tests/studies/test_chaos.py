@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from _batch_common import SCALE, TWO_LEVERS, assert_same_tables, design, write_scenarios
+from _procs import group_members
 
 from steppe.cli import main
 from studies.batch import run_batch
@@ -22,18 +23,6 @@ from studies.store import ResultStore
 
 REPO = Path(__file__).resolve().parents[2]
 KILLS = 15
-
-
-def _group(pgid: int) -> list[int]:
-    alive = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            alive.append(int(stat.parent.name))
-    return alive
 
 
 @pytest.mark.slow
@@ -60,9 +49,9 @@ def test_fifteen_random_kills_then_the_same_command_loses_and_doubles_nothing(tm
                 proc.send_signal(signal.SIGKILL)
             proc.wait()
         deadline = time.monotonic() + 10
-        while _group(proc.pid) and time.monotonic() < deadline:
+        while group_members(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _group(proc.pid), f"kill {i}: processes outlived the batch"
+        assert not group_members(proc.pid), f"kill {i}: processes outlived the batch"
         if (out / "manifest.json").exists():
             stored.append(len(ResultStore.open(out).read("runs")))
     assert stored == sorted(stored), "a kill lost stored runs"
