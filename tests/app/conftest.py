@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from app.posterior import POSTERIOR_ENV
+from app.service import AppService
 from calibration.posterior import FORMAT, model_hash
 from calibration.space import scalar_space
 
@@ -40,3 +41,11 @@ def _use_small_posterior(small_posterior):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(POSTERIOR_ENV, str(small_posterior))
         yield
+
+
+@pytest.fixture(scope="module")
+def svc():
+    """One in-process app service (one worker) per test module."""
+    s = AppService(workers=1)
+    yield s
+    s.close()

@@ -25,13 +25,6 @@ SCALE, SEED, K, REPS = 0.02, 0, 2, 3
 
 
 @pytest.fixture(scope="module")
-def svc():
-    s = AppService(workers=1)
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
 def pkgs():
     base = load_file(library()["baseline"])
     centres = load_file(library()["baseline"])

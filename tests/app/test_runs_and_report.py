@@ -11,18 +11,10 @@ from app import results
 from app.packages import Package, library, load_file, save
 from app.report import html_report, pdf_report
 from app.runner import Request
-from app.service import AppService
 from steppe.cli import main
 from studies.batch import rep_seed
 
 SCALE = 0.02
-
-
-@pytest.fixture(scope="module")
-def svc():
-    s = AppService(workers=1)
-    yield s
-    s.close()
 
 
 @pytest.fixture(scope="module")
