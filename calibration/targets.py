@@ -12,7 +12,9 @@ with a ``tolerance`` in the measure's own unit. A run's *normalised miss* on a t
 so that 1 means "one tolerance away". The calibration distance is the root mean square of the
 weighted misses (``weight``, default 1). A target *holds* in a run when its miss is at most 1
 for a figure, 0 for a pattern. Entries with ``status = "pending"`` name outputs that the model
-does not have yet (e.g. issue 6/7 outputs); they are listed in reports and never used.
+does not have yet; they are listed in reports and never used. Entries with ``status = "check"``
+hold in every prior draw, so they carry no evidence: they are measured in the predictive checks
+and never fitted.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ class Target:
     relative_to: tuple[str, ...] = ()
     per: str | None = None
     weight: float = 1.0
-    status: Literal["active", "pending"] = "active"
+    status: Literal["active", "pending", "check"] = "active"
 
     def miss(self, value: float) -> float:
         """Normalised miss of a measured value (inf for NaN: a run that cannot be measured)."""
@@ -111,6 +113,16 @@ class TargetSet:
     @property
     def active(self) -> tuple[Target, ...]:
         return tuple(t for t in self.targets if t.status == "active")
+
+    @property
+    def checks(self) -> tuple[Target, ...]:
+        """Targets measured in the predictive checks but never fitted (they hold under every prior draw)."""
+        return tuple(t for t in self.targets if t.status == "check")
+
+    @property
+    def measured(self) -> tuple[Target, ...]:
+        """Every target a run is measured on: the fitted ones, then the checks."""
+        return self.active + self.checks
 
     @property
     def pending(self) -> tuple[Target, ...]:
@@ -174,8 +186,9 @@ def _parse_entry(entry: Any, i: int, path: str, until: int) -> Target:
         if not isinstance(entry[key], str) or not entry[key].strip():
             raise TargetError(f"{where}: key {key!r} must be a non-empty string")
     status = entry.get("status", "active")
-    if status not in ("active", "pending"):
-        raise TargetError(f"{where}: key 'status': {status!r} is not allowed; expected \"active\" or \"pending\"")
+    if status not in ("active", "pending", "check"):
+        raise TargetError(f"{where}: key 'status': {status!r} is not allowed; expected \"active\", "
+                          "\"check\" or \"pending\"")
     if entry["kind"] not in KINDS:
         raise TargetError(f"{where}: key 'kind': {entry['kind']!r} is not allowed; expected one of {', '.join(KINDS)}")
     table = entry["table"]
@@ -223,7 +236,7 @@ def _parse_entry(entry: Any, i: int, path: str, until: int) -> Target:
                source=entry["source"], note=entry["note"], observed=observed, lower=lower,
                upper=upper, county=county, relative_to=tuple(relative_to), per=per,
                weight=1.0 if weight is None else weight, status=status)
-    if status == "active":
+    if status != "pending":
         _check_names(t, where)
     return t
 
