@@ -6,12 +6,14 @@
    the mean difference of each target measure, in tolerances, is recorded (and the run warns
    when a target differs by more than a quarter of its tolerance);
 2. **screening** - SALib's Morris method over every scalar parameter with a prior; a parameter
-   is calibrated when some target's mu* exceeds ``screen_threshold`` tolerances (the largest
-   ``max_params`` of them); the others keep their hand-set values;
+   is calibrated when it is among the strongest drivers of some target (mu* of at least
+   ``screen_threshold`` tolerances; :func:`select` takes the drivers target by target, at most
+   ``max_params``); the others keep their hand-set values;
 3. **ABC-SMC** - pyabc's sequential Monte Carlo on the screened parameters with uniform priors on
    their prior ranges, the distance of :func:`calibration.targets.distance`, median epsilon
    schedule; the SQLite history in the work folder lets an interrupted run go on;
-4. **checks** - prior and posterior predictive runs of every target (held-out ones included).
+4. **checks** - prior predictive runs (every parameter drawn from its prior) and posterior
+   predictive runs of every target: fitted, held out and ``status = "check"``.
 
 Runs go to the local cores by default and to a Dask cluster when given a scheduler.
 """
@@ -55,12 +57,13 @@ class Settings:
     morris_trajectories: int = 4
     morris_levels: int = 4
     screen_threshold: float = 0.1     # mu*/tolerance a parameter must reach on some target
-    max_params: int = 14
-    min_epsilon: float = 0.5
-    max_generations: int = 12
+    max_params: int = 10
+    kernel_scaling: float = 1.5       # perturbation kernel: Silverman bandwidth times this
+    min_epsilon: float = 0.3
+    max_generations: int = 15
     predictive_runs: int = 60
     scale_check_runs: int = 6
-    budget_runs: int | None = 12000
+    budget_runs: int | None = 20000
     budget_minutes: float | None = 25.0
     held_out: tuple[str, ...] = ()
     parameters: tuple[str, ...] = ()  # calibrate exactly these (skips screening) when given
@@ -220,21 +223,41 @@ def screen(targets: TargetSet, space: Space, settings: Settings, runner: Runner)
 
 
 def select(screening: pd.DataFrame, settings: Settings) -> list[str]:
-    picked = screening[screening["max_mu_star_tol"] >= settings.screen_threshold]
-    return list(picked.index[: settings.max_params])
+    """The parameters to calibrate: each target's strongest driver first, then each target's
+    second strongest, and so on, until ``max_params`` (only effects of at least
+    ``screen_threshold`` tolerances count). Taking drivers target by target, rather than the
+    largest effects overall, keeps a target with a wide tolerance from being left with none of its
+    drivers because another target's narrow tolerance makes every effect on it look large."""
+    effects = screening.drop(columns=["max_mu_star_tol", "driver_target"], errors="ignore")
+    ranked = {t: [p for p in effects[t].sort_values(ascending=False).index
+                  if effects.at[p, t] >= settings.screen_threshold] for t in effects.columns}
+    chosen: list[str] = []
+    for depth in range(len(effects.index)):
+        # targets in order of their strongest effect, so the first pick is the same as before
+        for t in sorted(ranked, key=lambda t: -effects[t].max()):
+            if depth < len(ranked[t]) and ranked[t][depth] not in chosen:
+                chosen.append(ranked[t][depth])
+                if len(chosen) == settings.max_params:
+                    return chosen
+    return chosen
 
 
 # -- 3. ABC-SMC -------------------------------------------------------------------------------
 def to_prior_space(z: np.ndarray | float, low: float, high: float) -> np.ndarray | float:
-    """ABC works on z = logit((x - low) / (high - low)) with a standard logistic prior, which is
+    """ABC works on z = Phi^-1((x - low) / (high - low)) with a standard normal prior, which is
     exactly the uniform prior on [low, high] and has no bounds: perturbation kernels then lose no
-    mass outside the prior, which otherwise inflates the weights of particles near a bound."""
-    return low + (high - low) / (1 + np.exp(-np.asarray(z, dtype=float)))
+    mass outside the prior (on the bounded ranges that inflated the weights of particles near a
+    bound). The normal, unlike the logistic of a logit transform, has tails no heavier than the
+    Gaussian perturbation kernel's, so a parameter the targets do not constrain does not leave
+    heavy-tailed particles with huge importance weights (the logit version ended with an
+    effective sample size of 10 of 400)."""
+    from scipy.special import ndtr
+    return low + (high - low) * ndtr(np.asarray(z, dtype=float))
 
 
 @dataclass
 class Simulator:
-    """The pyabc model: parameter dict (logit space) -> target measures (picklable)."""
+    """The pyabc model: parameter dict (normal-quantile space) -> target measures (picklable)."""
 
     targets: tuple[Target, ...]
     scale: float
@@ -262,10 +285,11 @@ class Distance:
 def _abc(space: Space, targets: TargetSet, settings: Settings, runner: Runner) -> Any:
     import pyabc
 
-    prior = pyabc.Distribution(**{v.name: pyabc.RV("logistic", 0, 1) for v in space.variables})
+    prior = pyabc.Distribution(**{v.name: pyabc.RV("norm", 0, 1) for v in space.variables})
     bounds = {v.name: (float(v.prior[0]), float(v.prior[1])) for v in space.variables}
     return pyabc.ABCSMC(Simulator(targets.active, settings.scale, settings.until, bounds), prior,
                         Distance(targets.active), population_size=settings.population,
+                        transitions=pyabc.transition.MultivariateNormalTransition(scaling=settings.kernel_scaling),
                         sampler=runner.abc_sampler(), eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
 
 
@@ -403,7 +427,8 @@ def check_table(targets: Sequence[Target], prior_pred: pd.DataFrame, post_pred: 
     rows = []
     for t in targets:
         lo_obs, hi_obs = t.interval()
-        row: dict[str, Any] = {"target": t.id, "kind": t.kind, "held_out": t.id in held_out,
+        role = "held out" if t.id in held_out else ("check" if t.status == "check" else "fitted")
+        row: dict[str, Any] = {"target": t.id, "kind": t.kind, "role": role, "held_out": t.id in held_out,
                                "observed": t.wanted()}
         for name, frame in (("prior", prior_pred), ("posterior", post_pred)):
             v = frame[t.id].to_numpy(dtype=float)

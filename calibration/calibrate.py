@@ -19,6 +19,7 @@ import math
 import os
 import platform
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +44,18 @@ from calibration.abc import (
 )
 from calibration.posterior import FORMAT, model_hash
 from calibration.space import Space, scalar_space
-from calibration.targets import TargetSet, load_targets
+from calibration.targets import Target, TargetSet, load_targets
 
-ABC_SPACE = "logit of the uniform prior, standard logistic prior (calibration.abc.to_prior_space)"
+ABC_SPACE = "normal quantile of the uniform prior, standard normal prior (calibration.abc.to_prior_space)"
+
+
+def _shown_path(path: str) -> str:
+    """A path inside the repository relative to it (a shipped manifest names no developer's folder)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        return str(Path(path).resolve().relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -121,24 +131,29 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
         say(f"calibrating {len(chosen)} parameters: {', '.join(chosen)}")
         post, facts = run_abc(sub, fitted, settings, runner, work, say, progress)
         say(f"predictive checks: {settings.predictive_runs} prior and {settings.predictive_runs} posterior runs")
+        # The prior predictive draws every parameter from its prior (the uncertainty before
+        # calibration); the posterior predictive draws the calibrated ones from the posterior and
+        # keeps the rest at their hand-set values, as projections do.
         rng = np.random.default_rng([settings.seed, 7])
-        prior_pts = [dict(zip(sub.names, row, strict=True)) for row in sub.sample(settings.predictive_runs, rng)]
+        prior_pts = [dict(zip(space.names, row, strict=True))
+                     for row in space.sample(settings.predictive_runs, rng)]
         post_pts = resample(post, settings.predictive_runs, settings.seed)
-        prior_pred = predictive(targets.active, prior_pts, settings, runner, "prior predictive")
-        post_pred = predictive(targets.active, post_pts, settings, runner, "posterior predictive")
+        prior_pred = predictive(targets.measured, prior_pts, settings, runner, "prior predictive")
+        post_pred = predictive(targets.measured, post_pts, settings, runner, "posterior predictive")
     finally:
         runner.close()
-    checks = check_table(targets.active, prior_pred, post_pred, settings.held_out)
+    checks = check_table(targets.measured, prior_pred, post_pred, settings.held_out)
     ident = identifiability(sub, post)
     wall = time.monotonic() - start
     manifest = {
         "format": FORMAT,
         "model_sha256": key["model_sha256"],
-        "targets_file": targets.path,
+        "targets_file": _shown_path(targets.path),
         "targets_sha256": targets.sha256,
         "targets_used": [t.id for t in fitted.active],
         "targets_held_out": list(settings.held_out),
         "targets_pending": [t.id for t in targets.pending],
+        "targets_checks": [t.id for t in targets.checks],
         "seed": settings.seed,
         "method": "ABC-SMC (pyabc), Morris screening (SALib)",
         "abc_space": ABC_SPACE,
@@ -156,13 +171,15 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
         "runs_per_s": round(runner.runs / runner.seconds, 2) if runner.seconds > 0 else None,
         "posterior_rows": len(post),
         "posterior_ess": round(float(1 / np.sum(np.square(post["weight"].to_numpy()))), 1),
-        "coverage": {"targets": int(checks["covered"].sum()), "of": len(checks)},
+        "coverage": {"targets": int(checks["covered"].sum()), "of": len(checks),
+                     "fitted": int(checks.query("role == 'fitted'")["covered"].sum()),
+                     "of_fitted": int((checks["role"] == "fitted").sum())},
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": platform.python_version(),
     }
     report = out / "report"
     report.mkdir(parents=True, exist_ok=True)
-    write_report(report, sub, post, prior_pred, post_pred, checks, ident, screening, scale_tab, manifest)
+    write_report(report, sub, post, prior_pred, post_pred, checks, ident, screening, scale_tab, manifest, targets)
     _atomic_write(out / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
     _atomic_write(out / "manifest.json",
                   lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"))
@@ -190,15 +207,15 @@ def _md_table(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def write_report(folder: Path, space: Space, post: pd.DataFrame, prior_pred: pd.DataFrame,
-                 post_pred: pd.DataFrame, checks: pd.DataFrame, ident: pd.DataFrame,
-                 screening: pd.DataFrame, scale_tab: pd.DataFrame, manifest: dict[str, Any]) -> None:
+def plot_marginals(space: Space, post: pd.DataFrame, path: Path) -> None:
+    """Prior (flat, dashed) and weighted posterior histograms of the calibrated parameters."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    # prior vs posterior marginals
+    from model.plotting import save
+
     k = len(space.variables)
     cols = 4
     rows = (k + cols - 1) // cols
@@ -218,13 +235,20 @@ def write_report(folder: Path, space: Space, post: pd.DataFrame, prior_pred: pd.
     axes.flat[0].legend(fontsize=6)
     fig.suptitle("Prior (dashed) and posterior marginals; red: hand-set value", fontsize=10)
     fig.tight_layout()
-    fig.savefig(folder / "prior_posterior.png", dpi=110)
-    plt.close(fig)
+    save(fig, str(path), dpi=110)
 
-    # predictive checks: one row per target, intervals in units of tolerance around the target
-    from calibration.targets import load_targets
 
-    tg = {t.id: t for t in load_targets(manifest["targets_file"]).active}
+def plot_predictive(checks: pd.DataFrame, targets: Sequence[Target], path: Path) -> None:
+    """One row per target: 90% prior and posterior predictive intervals against the observed value
+    or band, in tolerances from it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from model.plotting import save
+
+    tg = {t.id: t for t in targets}
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(checks) + 1.2))
     for i, r in enumerate(checks.itertuples()):
         t = tg[r.target]
@@ -240,14 +264,22 @@ def write_report(folder: Path, space: Space, post: pd.DataFrame, prior_pred: pd.
         zh = z(hi) if math.isfinite(hi) else 8
         ax.fill_betweenx([i - 0.35, i + 0.35], max(zl, -8), min(zh, 8), color="tab:green", alpha=0.2)
     ax.set_yticks(range(len(checks)))
-    ax.set_yticklabels([f"{r.target}{' (held out)' if r.held_out else ''}" for r in checks.itertuples()], fontsize=7)
+    ax.set_yticklabels([f"{r.target}{'' if r.role == 'fitted' else f' ({r.role})'}" for r in checks.itertuples()],
+                       fontsize=7)
     ax.set_xlim(-8, 8)
     ax.set_xlabel("measure, in tolerances from the observed value (bands: from the bound)")
     ax.set_title("90% predictive intervals: prior (grey), posterior (blue); green: observed / allowed", fontsize=9)
     ax.invert_yaxis()
     fig.tight_layout()
-    fig.savefig(folder / "predictive.png", dpi=110)
-    plt.close(fig)
+    save(fig, str(path), dpi=110)
+
+
+def write_report(folder: Path, space: Space, post: pd.DataFrame, prior_pred: pd.DataFrame,
+                 post_pred: pd.DataFrame, checks: pd.DataFrame, ident: pd.DataFrame,
+                 screening: pd.DataFrame, scale_tab: pd.DataFrame, manifest: dict[str, Any],
+                 targets: TargetSet) -> None:
+    plot_marginals(space, post, folder / "prior_posterior.png")
+    plot_predictive(checks, targets.measured, folder / "predictive.png")
 
     checks.to_csv(folder / "checks.csv", index=False)
     ident.to_csv(folder / "identifiability.csv", index=False)
@@ -267,11 +299,15 @@ def write_report(folder: Path, space: Space, post: pd.DataFrame, prior_pred: pd.
         f"sample size {manifest['posterior_ess']}.",
         "",
         f"Posterior predictive coverage: the observed value or band meets the 90% posterior predictive "
-        f"interval for {c['targets']} of {c['of']} targets.",
+        f"interval for {c['fitted']} of {c['of_fitted']} fitted targets ({c['targets']} of {c['of']} with "
+        "the held-out targets and the checks). The prior predictive draws every parameter from its prior; "
+        "the posterior predictive draws the calibrated ones from the posterior and keeps the rest at their "
+        "hand-set values, as projections do. Checks (status \"check\") hold in every prior draw and are not "
+        "fitted.",
         "",
         "## Targets: observed against predictive intervals (5%, median, 95%) and share of runs that hold",
         "",
-        _md_table(checks[["target", "kind", "held_out", "observed", "prior_q05", "prior_median", "prior_q95",
+        _md_table(checks[["target", "kind", "role", "observed", "prior_q05", "prior_median", "prior_q95",
                           "prior_holds_share", "posterior_q05", "posterior_median", "posterior_q95",
                           "posterior_holds_share", "covered"]]),
         "",
@@ -285,7 +321,7 @@ def write_report(folder: Path, space: Space, post: pd.DataFrame, prior_pred: pd.
         "![marginals](prior_posterior.png)",
         "",
         f"Not calibrated (hand-set values kept): {len(manifest['fixed_parameters'])} parameters; see screening.csv.",
-        f"Pending targets (outputs the model does not have yet): {', '.join(manifest['targets_pending']) or 'none'}.",
+        f"Pending targets (not yet comparable with the model; see targets.toml): {', '.join(manifest['targets_pending']) or 'none'}.",
         "",
         "## Scale check (mean |measure at calibration scale − at scale 1|, in tolerances)",
         "",
