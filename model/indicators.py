@@ -86,8 +86,11 @@ class Recorder:
             "coverage_rural": m.vector("coverage_rural"),
             "herder_platform_share": m.households_by_county(h.platform) / households,
             "herder_trace_share": m.households_by_county(h.trace) / households,
-            "firm_adoption_share": f.by_county((other & (f.level >= 2)).astype(float), n) / firms,
-            "firm_mean_level": f.by_county(np.where(other, f.level, 0).astype(float), n) / firms,
+            # NaN (undefined, without a warning) in a county that a small scale leaves without firms
+            "firm_adoption_share": np.divide(f.by_county((other & (f.level >= 2)).astype(float), n), firms,
+                                             out=np.full(n, np.nan), where=firms > 0),
+            "firm_mean_level": np.divide(f.by_county(np.where(other, f.level, 0).astype(float), n), firms,
+                                         out=np.full(n, np.nan), where=firms > 0),
             "talent_pool": m.talent.pool.copy(),
             "talent_demand": m.talent_demand(),
             "wage_cny_per_month": m.talent.wage.copy(),
