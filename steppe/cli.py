@@ -366,7 +366,8 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--reps", type=_bounded(int, 1, 1000, "--reps"), default=1,
                    help="replications per point, averaged (common random numbers)")
     s.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
-    s.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.1)
+    s.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
+                   help="agents per household or firm (default 0.2, the scale calibration validated)")
     s.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None)
     s.add_argument("--no-progress", action="store_true")
     s.add_argument("--out", required=True, help="output folder (new, or a study of the same design)")
@@ -391,7 +392,8 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-timing", action="store_true", help="levers start in 2025 (no start-year axis)")
     p.add_argument("--no-packages", action="store_true", help="do not place scenarios/*.toml on the front")
     p.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
-    p.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.1)
+    p.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
+                   help="agents per household or firm (default 0.2, the scale calibration validated)")
     p.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None)
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--out", required=True, help="output folder (must not exist)")

@@ -186,14 +186,13 @@ def evaluate(points: pd.DataFrame, *, reps: int = 1, base_seed: int = 0, scale: 
              progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """One row per point × replication: ``point_id``, ``rep``, ``seed`` and every outcome.
 
-    Every point is checked before any run starts. Results do not depend on ``workers``."""
+    Every point is checked before any run starts (by the sweep, or here for yearly values).
+    Results do not depend on ``workers``."""
     if "point_id" not in points.columns:
         points = points.assign(point_id=np.arange(len(points)))
-    items = []
-    for r in points.to_dict("records"):
-        pid = int(r["point_id"])
-        items.append((pid, point_scenario(r, f"p{pid}", until)))    # validate everything first
     if yearly:
+        items = [(int(r["point_id"]), point_scenario(r, f"p{int(r['point_id'])}", until))
+                 for r in points.to_dict("records")]
         return evaluate_scenarios(items, reps=reps, base_seed=base_seed, scale=scale, workers=workers,
                                   yearly=True, progress=progress)
     from studies.sweep import evaluate as sweep

@@ -296,8 +296,11 @@ def analyse(study: Study, x: np.ndarray, y: pd.DataFrame) -> tuple[pd.DataFrame,
             else:
                 from SALib.analyze import sobol
 
+                # SALib's sobol.analyze ignores a seed of 0 (``if seed:``) and then draws its
+                # bootstrap from numpy's global state: pass a seed that is never 0.
+                boot_seed = int(np.random.SeedSequence([study.seed, 0x50B0]).generate_state(1)[0]) | 1
                 res = sobol.analyze(problem, v, calc_second_order=study.second_order,
-                                    num_resamples=RESAMPLES, conf_level=CONF_LEVEL, seed=study.seed)
+                                    num_resamples=RESAMPLES, conf_level=CONF_LEVEL, seed=boot_seed)
                 names = _factor_names(study)
                 for j, name in enumerate(names):
                     rows.append({"outcome": outcome, "input": name, "S1": res["S1"][j],
@@ -377,7 +380,8 @@ def figures(study: Study, table: pd.DataFrame, out: Path, top: int = 12) -> list
     if shown:
         ncol = 2
         nrow = math.ceil(len(shown) / ncol)
-        fig, axes = plt.subplots(nrow, ncol, figsize=(13, 3.2 * nrow), squeeze=False)
+        # wide enough for the inputs' bilingual names on the left of each column
+        fig, axes = plt.subplots(nrow, ncol, figsize=(18, 3.3 * nrow), squeeze=False)
         for ax, outcome in zip(axes.flat, shown, strict=False):
             t = table[table["outcome"] == outcome].sort_values(value, ascending=False).head(top)[::-1]
             ypos = np.arange(len(t))

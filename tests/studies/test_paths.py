@@ -116,3 +116,35 @@ def test_paths_cli_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
         assert main(["paths", "--posterior-draws", "3", "--out", str(out)]) == 2
         assert "posterior" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_studies_over_the_shipped_posterior(tmp_path):
+    """--over posterior and --posterior-draws with the real shipped posterior: the sensitivity
+    study samples exactly the calibrated scalar parameters within the posterior's ranges, and the
+    paths study's draws are rows of the posterior."""
+    import pandas as pd
+
+    from calibration.posterior import load_posterior
+    from steppe.cli import main
+
+    post = load_posterior().frame
+    calibrated = {c for c in post.columns if c != "weight" and "[" not in c}
+    out = tmp_path / "sens"
+    assert main(["sensitivity", "--method", "morris", "--over", "posterior", "--budget", "2",
+                 "--outcomes", "T1", "T5", "--scale", "0.02", "--no-progress", "--out", str(out)]) == 0
+    samples = pd.read_csv(out / "samples.csv")
+    assert set(samples.columns) == calibrated
+    for name in calibrated:
+        assert post[name].min() - 1e-9 <= samples[name].min() and samples[name].max() <= post[name].max() + 1e-9
+    paths = tmp_path / "paths"
+    assert main(["paths", "--levers", *LEVERS, "--portfolios", "10", "--posterior-draws", "2", "--reps", "1",
+                 "--trials", "0", "--no-packages", "--scale", "0.02", "--no-progress", "--out", str(paths)]) == 0
+    import numpy as np
+
+    draws = pd.read_csv(paths / "draws.csv")
+    cols = sorted(calibrated)
+    table = post[cols].to_numpy(float)
+    assert len(draws) == 2
+    for _, d in draws.iterrows():      # draws.csv keeps 6 significant digits
+        close = np.isclose(table, d[cols].to_numpy(float), rtol=1e-5, atol=0).all(axis=1)
+        assert close.any(), d
