@@ -6,7 +6,7 @@ VENV := .venv
 PYTHON ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
 	"$$p" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-.PHONY: demo app test test-slow bench lint clean figures
+.PHONY: demo app test test-slow bench lint clean figures figures-check
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found (install python3.12)"; exit 1; }
@@ -44,6 +44,12 @@ figures: $(VENV)/.installed
 		if [ -f experiments/$$s.py ]; then echo "== experiments/$$s.py"; \
 			$(VENV)/bin/python experiments/$$s.py; else echo "== experiments/$$s.py: not in this checkout, skipped"; fi; \
 	done
+
+# Run `make figures` twice and compare every file's sha256: the paper's files must not change.
+figures-check: figures
+	@cd results/experiments && find . -type f | sort | xargs sha256sum > ../figures.sha256
+	@$(MAKE) --no-print-directory figures > /dev/null
+	@cd results/experiments && sha256sum --quiet -c ../figures.sha256 && echo "figures: $$(wc -l < ../figures.sha256) files identical on re-run"
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .ruff_cache

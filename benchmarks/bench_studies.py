@@ -11,7 +11,7 @@ benchmark measured at about 1.9× for 2 workers). The full studies:
 - paths, 500 portfolios × 10 draws (+ 64 NSGA-II trials × 10 and the 10 packages × 10):
   goal < 30 min.
 
-    python benchmarks/bench_studies.py                    # scale 0.1, a Morris of r = 2 (258 runs)
+    python benchmarks/bench_studies.py                    # scale 0.2, a Morris of r = 2 (332 runs)
     python benchmarks/bench_studies.py --r 1 --workers 2
 """
 
@@ -73,7 +73,7 @@ def single_runs(scale: float, n: int) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", type=float, default=0.1)
+    ap.add_argument("--scale", type=float, default=0.2, help="population scale (default 0.2, the studies' scale)")
     ap.add_argument("--r", type=int, default=2, help="Morris trajectories of the measured screen")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--singles", type=int, default=10)

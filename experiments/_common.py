@@ -43,12 +43,12 @@ def stored_key(folder: Path) -> dict | None:
 
 def paths_study(portfolios: int = 500, draws: int = 10, reps: int = 1, trials: int = 64,
                 workers: int | None = None):
-    """The paper's paths study (all levers with start years, prior draws until a posterior is
-    shipped), cached in results/studies/paths[_<size>]; returns (folder, study)."""
+    """The paper's paths study (all levers with start years, draws from the shipped posterior),
+    cached in results/studies/paths[_<size>]; returns (folder, study)."""
     from studies.paths import PathsStudy, run_paths
 
-    study = PathsStudy(portfolios=portfolios, draws=draws, draw_source="prior" if draws else "default",
-                       reps=reps, trials=trials, seed=0, scale=0.1)
+    study = PathsStudy(portfolios=portfolios, draws=draws, draw_source="posterior" if draws else "default",
+                       reps=reps, trials=trials, seed=0, scale=0.2)
     paper = (portfolios, draws, reps, trials) == (500, 10, 1, 64)
     folder = STUDIES / ("paths" if paper else f"paths_{portfolios}x{draws}x{reps}_t{trials}")
     key = json.loads(json.dumps(study.key()))
@@ -66,7 +66,7 @@ def paths_args(description: str):
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("out", nargs="*")
     ap.add_argument("--portfolios", type=int, default=500)
-    ap.add_argument("--draws", type=int, default=10, help="prior draws (0: default parameters)")
+    ap.add_argument("--draws", type=int, default=10, help="posterior draws (0: hand-set parameters)")
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--trials", type=int, default=64)
     ap.add_argument("--workers", type=int, default=None)

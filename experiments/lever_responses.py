@@ -3,9 +3,14 @@ low and a high setting, run the same seeds and report the paired mean effect (hi
 paired standard error on every outcome of ``model.problem.outcomes_of`` (targets T1-T8, public
 cost, and the herder, firm, economy, jobs and talent outcomes).
 
-    python experiments/lever_responses.py                       # all levers, 4 seeds, scale 0.1
-    python experiments/lever_responses.py --seeds 8 --scale 0.2 --out results/lever_responses.csv
-    python experiments/lever_responses.py --lever credit_quota_cny_per_year=1000:5e8
+    python experiments/lever_responses.py                       # all levers, 4 seeds, scale 0.2
+    python experiments/lever_responses.py --seeds 8 --scale 0.2 --out results/lr
+    python experiments/lever_responses.py --lever credit_quota_cny_per_year=1000:5e8 --prior
+
+The behavioural parameters are the shipped posterior's central set (``--prior``: the hand-set
+values). Writes ``lever_responses.csv``, ``lever_responses.png`` (effect of each lever on each
+2027 target, as a share of the target's threshold) and ``facts_checks.csv`` to
+``results/experiments/lever_responses/`` (or ``--out``); the same arguments give the same bytes.
 
 It ends with the gravity elasticities measured on the simulated talent flows and the realised
 herder benefit, printed against FACTS.
@@ -27,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from calibration.space import apply_unless_set
 from model.model import SteppeModel
 from model.problem import PROBLEM, Variable, outcomes_of
 from model.run import simulate
@@ -53,9 +59,14 @@ def toml_value(x: Any) -> str:
     return ("true" if x else "false") if isinstance(x, bool) else repr(x)
 
 
+PARAMETERS: dict[str, float] = {}    # the calibrated values applied to every run (set in main)
+
+
 def outcomes(lever: str, value: Any, seed: int, scale: float) -> dict[str, float]:
     text = f"[levers]\n{lever} = {toml_value(value)}\n"
     sc = parse_scenario(text, tomllib.loads(text), f"{lever}", "lever_responses.toml")
+    if PARAMETERS:
+        sc = apply_unless_set(sc, PARAMETERS)
     out = outcomes_of(simulate(sc, seed=seed, scale=scale))
     return {k: v for k, v in out.items() if not k.endswith("_met")}
 
@@ -106,6 +117,44 @@ def compact(df: pd.DataFrame) -> str:
     return wide.loc[order].to_string()
 
 
+def plot(df: pd.DataFrame, path: Path) -> None:
+    """Heatmap: paired effect of each lever (low -> high) on each 2027 target, as a share of the
+    target's threshold; cells whose effect is within two standard errors of zero are blank."""
+    from model.plotting import new_figure, save, use_cjk_font
+
+    use_cjk_font()
+    targets = list(PROBLEM.targets)
+    levers = list(dict.fromkeys(df["lever"]))
+    cell = df.set_index(["lever", "outcome"])
+    z = np.full((len(levers), len(targets)), np.nan)
+    for i, lever in enumerate(levers):
+        for j, t in enumerate(targets):
+            if (lever, t.id) in cell.index:
+                e, se = cell.loc[(lever, t.id), ["effect", "se"]]
+                if abs(e) > 2 * (se if np.isfinite(se) else 0.0) and e != 0:
+                    z[i, j] = e / t.threshold
+    fig = new_figure(figsize=(9.5, 0.32 * len(levers) + 2.2))
+    ax = fig.add_subplot()
+    lim = max(0.05, float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 0.05)
+    im = ax.imshow(np.clip(z, -lim, lim), cmap="RdBu", vmin=-lim, vmax=lim, aspect="auto")
+    for i in range(len(levers)):
+        for j in range(len(targets)):
+            if np.isfinite(z[i, j]):
+                ax.text(j, i, f"{z[i, j]:+.0%}", ha="center", va="center", fontsize=6)
+    names = {v.name: v for v in PROBLEM.levers}
+    ax.set_yticks(range(len(levers)), [f"{names[n].label_zh} ({n})" for n in levers], fontsize=6)
+    ax.set_xticks(range(len(targets)), [f"{t.id} {t.label_zh[:12]}" for t in targets], fontsize=6,
+                  rotation=35, ha="left", rotation_mode="anchor")
+    ax.xaxis.tick_top()
+    fig.colorbar(im, ax=ax, shrink=0.6, label="效应 / 目标值  effect / target threshold")
+    seeds, scale = int(df["seeds"].iloc[0]), float(df["scale"].iloc[0])
+    ax.set_xlabel(f"各政策杠杆由低到高对2027年目标的效应（占目标值比例；空白：不超过两倍标准误）\n"
+                  f"Effect of each lever, low to high, on the 2027 targets (share of the threshold; blank: "
+                  f"within 2 SE of zero); {seeds} paired seeds, scale {scale:g}", fontsize=7)
+    fig.tight_layout()
+    save(fig, str(path), dpi=130)
+
+
 def facts_checks(seeds: list[int], scale: float) -> pd.DataFrame:
     """Measured on baseline runs against FACTS: gravity elasticities fitted on the simulated
     inter-county flows (36 months), and the benefit adopters realise in 2025 (seed 000)."""
@@ -144,30 +193,39 @@ def parse_lever(text: str) -> tuple[str, Any, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=4, help="replications (seeds 0..N-1), shared by low and high")
-    ap.add_argument("--scale", type=float, default=0.1, help="population scale")
+    ap.add_argument("--scale", type=float, default=0.2, help="population scale (default 0.2, as calibrated)")
     ap.add_argument("--span", type=float, default=0.5, help="high setting as a share of the lever's range")
     ap.add_argument("--lever", action="append", default=[],
                     help="NAME or NAME=LOW:HIGH (repeatable); default: every lever")
-    ap.add_argument("--out", type=Path, default=Path("results/lever_responses.csv"))
+    ap.add_argument("--out", type=Path, default=Path("results/experiments/lever_responses"),
+                    help="output folder")
     ap.add_argument("--no-facts", action="store_true", help="skip the measured-against-FACTS table")
+    ap.add_argument("--prior", action="store_true", help="hand-set parameter values, not the posterior")
     args = ap.parse_args(argv)
+    if not args.prior:
+        from calibration.posterior import central, load_posterior
+
+        PARAMETERS.update(central(load_posterior()))
     if args.lever:
         levers = [parse_lever(t) if "=" in t else (t, *settings_of(PROBLEM.variable(t), args.span))
                   for t in args.lever]
     else:
         levers = [(v.name, *settings_of(v, args.span)) for v in PROBLEM.levers]
     df = run(levers, list(range(args.seeds)), args.scale)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(args.out, index=False)
+    args.out.mkdir(parents=True, exist_ok=True)
+    df.to_csv(args.out / "lever_responses.csv", index=False)
+    plot(df, args.out / "lever_responses.png")
     pd.set_option("display.width", 400)
     pd.set_option("display.max_columns", 40)
     print(f"paired effect (high - low) ± paired standard error, {args.seeds} seeds, scale {args.scale:g}")
     print(compact(df))
-    print(f"\nall outcomes: {args.out}")
+    print(f"\nall outcomes and the figure: {args.out}")
     if not args.no_facts:
         print("\nmeasured on the baseline against FACTS (gravity: simulated inter-county flows, "
-              "2025-2027; herder benefit: 2025 mean per adopting household)")
-        print(facts_checks(list(range(args.seeds)), args.scale).to_string(float_format="{:.4g}".format))
+              "2025-2027; herder benefit: 2025 mean per adopting household; hand-set parameters)")
+        facts = facts_checks(list(range(args.seeds)), args.scale)
+        facts.to_csv(args.out / "facts_checks.csv")
+        print(facts.to_string(float_format="{:.4g}".format))
     return 0
 
 

@@ -1,7 +1,7 @@
 """Figures and tables: least-cost portfolios. Pareto front of mean public cost against P(all eight
 targets met) with the library's packages placed on it, trade-off curves per target, attainment
-probabilities, and the front's portfolios as scenario files (500 portfolios × 10 prior draws +
-64 NSGA-II trials, scale 0.1, seed 0).
+probabilities, and the front's portfolios as scenario files (500 portfolios × 10 posterior draws +
+64 NSGA-II trials, scale 0.2, seed 0).
 
     python experiments/pareto_front.py [OUTDIR] [--portfolios N --draws K --reps R --trials T]
 

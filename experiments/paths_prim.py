@@ -1,6 +1,6 @@
 """Figure and tables: PRIM box (EMA Workbench) and CART rules for "all eight targets met with
 probability >= 0.8", and one PRIM box per target, on the lever space (all levers and their start
-years; 500 portfolios × 10 prior draws, scale 0.1, seed 0).
+years; 500 portfolios × 10 posterior draws, scale 0.2, seed 0).
 
     python experiments/paths_prim.py [OUTDIR] [--portfolios N --draws K --reps R --trials T]
 

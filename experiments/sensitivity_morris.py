@@ -1,4 +1,4 @@
-"""Figure and table: Morris screening of every prior parameter (r = 20, scale 0.1, seed 0).
+"""Figure and table: Morris screening of every prior parameter (r = 20, scale 0.2, seed 0).
 
     python experiments/sensitivity_morris.py [OUTDIR] [--budget R]
 
@@ -23,7 +23,7 @@ if __name__ == "__main__":
     ap.add_argument("--workers", type=int, default=None)
     args = ap.parse_args()
     inputs, skipped = select_inputs("prior")
-    study = Study("morris", "prior", inputs, check_outcomes(None, False), args.budget, seed=0, scale=0.1,
+    study = Study("morris", "prior", inputs, check_outcomes(None, False), args.budget, seed=0, scale=0.2,
                   skipped=skipped)
     name = "morris_prior" if args.budget == 20 else f"morris_prior_r{args.budget}"
     clear_stale(STUDIES / name, study.key())

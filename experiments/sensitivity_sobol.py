@@ -1,5 +1,5 @@
 """Figure and table: Sobol first- and total-order indices of the inputs the Morris screen
-recommends (at most 15; N = 1024, scale 0.1, seed 0).
+recommends (at most 15; N = 1024, scale 0.2, seed 0).
 
     python experiments/sensitivity_sobol.py [OUTDIR] [--budget N] [--morris DIR]
 
@@ -30,7 +30,7 @@ if __name__ == "__main__":
         raise SystemExit(f"error: {rec} not found; run experiments/sensitivity_morris.py first")
     names = pd.read_csv(rec)["input"].tolist()
     inputs, skipped = select_inputs("prior", names)
-    study = Study("sobol", "prior", inputs, check_outcomes(None, False), args.budget, seed=0, scale=0.1,
+    study = Study("sobol", "prior", inputs, check_outcomes(None, False), args.budget, seed=0, scale=0.2,
                   skipped=skipped)
     name = "sobol_prior" if args.budget == 1024 else f"sobol_prior_n{args.budget}"
     clear_stale(STUDIES / name, study.key())
