@@ -321,7 +321,8 @@ def write_report(folder: Path, space: Space, post: pd.DataFrame, prior_pred: pd.
         "![marginals](prior_posterior.png)",
         "",
         f"Not calibrated (hand-set values kept): {len(manifest['fixed_parameters'])} parameters; see screening.csv.",
-        f"Pending targets (not yet comparable with the model; see targets.toml): {', '.join(manifest['targets_pending']) or 'none'}.",
+        "Pending targets (not yet comparable with the model; see targets.toml): "
+        f"{', '.join(manifest['targets_pending']) or 'none'}.",
         "",
         "## Scale check (mean |measure at calibration scale − at scale 1|, in tolerances)",
         "",
