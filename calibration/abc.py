@@ -231,10 +231,10 @@ def select(screening: pd.DataFrame, settings: Settings) -> list[str]:
     effects = screening.drop(columns=["max_mu_star_tol", "driver_target"], errors="ignore")
     ranked = {t: [p for p in effects[t].sort_values(ascending=False).index
                   if effects.at[p, t] >= settings.screen_threshold] for t in effects.columns}
+    order = sorted(ranked, key=lambda t: -effects[t].max())    # the strongest effect picks first
     chosen: list[str] = []
     for depth in range(len(effects.index)):
-        # targets in order of their strongest effect, so the first pick is the same as before
-        for t in sorted(ranked, key=lambda t: -effects[t].max()):
+        for t in order:
             if depth < len(ranked[t]) and ranked[t][depth] not in chosen:
                 chosen.append(ranked[t][depth])
                 if len(chosen) == settings.max_params:

@@ -179,7 +179,7 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
     }
     report = out / "report"
     report.mkdir(parents=True, exist_ok=True)
-    write_report(report, sub, post, prior_pred, post_pred, checks, ident, screening, scale_tab, manifest, targets)
+    write_report(report, sub, post, checks, ident, screening, scale_tab, manifest, targets)
     _atomic_write(out / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
     _atomic_write(out / "manifest.json",
                   lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"))
@@ -274,8 +274,7 @@ def plot_predictive(checks: pd.DataFrame, targets: Sequence[Target], path: Path)
     save(fig, str(path), dpi=110)
 
 
-def write_report(folder: Path, space: Space, post: pd.DataFrame, prior_pred: pd.DataFrame,
-                 post_pred: pd.DataFrame, checks: pd.DataFrame, ident: pd.DataFrame,
+def write_report(folder: Path, space: Space, post: pd.DataFrame, checks: pd.DataFrame, ident: pd.DataFrame,
                  screening: pd.DataFrame, scale_tab: pd.DataFrame, manifest: dict[str, Any],
                  targets: TargetSet) -> None:
     plot_marginals(space, post, folder / "prior_posterior.png")
