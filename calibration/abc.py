@@ -37,7 +37,7 @@ import pandas as pd
 
 from calibration.space import Space, scalar_space, scenario_with
 from calibration.targets import Target, TargetSet, distance, measure_run
-from model.run import simulate
+from model.run import run_scenario
 
 STATE = "state.json"
 
@@ -80,7 +80,9 @@ class Settings:
 def run_point(values: dict[str, float], seed: int, scale: float, until: int,
               targets: Sequence[Target]) -> dict[str, float]:
     """Simulate the baseline with these parameter values and measure every target."""
-    result = simulate(scenario_with(values, until=until), seed=seed, scale=scale)
+    # Exactly these values, the rest hand-set: no parameter source is applied (run_scenario).
+    result = run_scenario(scenario_with(values, until=until), seed=seed, scale=scale,
+                          parameter_source="calibration point")
     return measure_run(targets, result)
 
 
@@ -134,27 +136,14 @@ class Runner:
         self.seconds += time.monotonic() - start
         return pd.DataFrame([r for chunk in out for r in chunk])  # type: ignore[union-attr]
 
-    def abc_sampler(self) -> Any:
-        import pyabc
+    def abc_sampler(self, seed: int) -> Any:
+        """The ABC sampler: candidates evaluated in index order with seeds derived from their index
+        (:class:`calibration.sampler.OrderedSampler`), on this runner's engine, so that the
+        posterior is the same on 1 worker, a local pool and Dask."""
+        from calibration.sampler import OrderedSampler
+        from studies.engines import make_engine
 
-        if self.dask_address or self.dask_local:
-            from distributed import Client, LocalCluster
-
-            if self._client is None:
-                if self.dask_local:
-                    cluster = LocalCluster(n_workers=self.dask_local, threads_per_worker=1,
-                                           host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                           silence_logs=logging.ERROR)
-                    self._client = Client(cluster, set_as_default=False)
-                else:
-                    self._client = Client(self.dask_address, timeout=10, set_as_default=False)
-            return pyabc.sampler.DaskDistributedSampler(self._client, batch_size=4)
-        from studies.engines import default_workers
-
-        n = self.workers or default_workers()
-        if n == 1:
-            return pyabc.sampler.SingleCoreSampler()
-        return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=n)
+        return OrderedSampler(seed, lambda: make_engine(self.workers, self.dask_address, self.dask_local))
 
     def close(self) -> None:
         if self._client is not None:
@@ -290,7 +279,7 @@ def _abc(space: Space, targets: TargetSet, settings: Settings, runner: Runner) -
     return pyabc.ABCSMC(Simulator(targets.active, settings.scale, settings.until, bounds), prior,
                         Distance(targets.active), population_size=settings.population,
                         transitions=pyabc.transition.MultivariateNormalTransition(scaling=settings.kernel_scaling),
-                        sampler=runner.abc_sampler(), eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
+                        sampler=runner.abc_sampler(settings.seed), eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
 
 
 @dataclass

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.parameter_source import CALIBRATED, CALIBRATED_FORMAT, Calibrated, ParameterSource
+
 FORMAT = "digital-steppe-posterior/1"
 SHIPPED = Path(__file__).resolve().parent / "posterior"
 
@@ -29,7 +31,7 @@ class PosteriorError(ValueError):
 
 def model_hash() -> str:
     """sha256 of the model source (the one batch manifests record)."""
-    from studies.provenance import model_source_hash
+    from model.parameter_source import model_source_hash
 
     return model_source_hash()
 
@@ -44,12 +46,22 @@ class Posterior:
     def names(self) -> list[str]:
         return [c for c in self.frame.columns if c != "weight"]
 
+    @property
+    def sha256(self) -> str:
+        import hashlib
+
+        return hashlib.sha256((Path(self.path) / "posterior.parquet").read_bytes()).hexdigest()
+
+    def source(self, kind: str = "central", draws: int = 0, seed: int = 0) -> ParameterSource:
+        """This posterior as the parameter source of runs (:mod:`model.parameter_source`)."""
+        return calibrated_of(self).source(kind, draws, seed)
+
     def describe(self) -> dict[str, Any]:
         """What a run or batch manifest records about the posterior it used."""
         import hashlib
 
         data = (Path(self.path) / "posterior.parquet").read_bytes()
-        return {"path": self.path, "posterior_sha256": hashlib.sha256(data).hexdigest(),
+        return {"path": shown_path(self.path), "posterior_sha256": hashlib.sha256(data).hexdigest(),
                 "model_sha256": self.manifest.get("model_sha256"),
                 "targets_sha256": self.manifest.get("targets_sha256"),
                 "created": self.manifest.get("created"), "rows": len(self.frame),
@@ -127,9 +139,56 @@ def draw(posterior: Posterior, k: int, seed: int) -> list[dict[str, float]]:
     """``k`` parameter sets drawn with replacement by weight (reproducible from ``seed``)."""
     if k < 1:
         raise ValueError("k must be at least 1")
-    rng = np.random.default_rng([seed, 0x9057])
-    w = posterior.frame["weight"].to_numpy()
-    idx = rng.choice(len(w), size=k, replace=True, p=w)
+    from model.parameter_source import draw_rows
+
+    idx = draw_rows(posterior.frame["weight"].to_numpy(), k, seed)
     names = posterior.names
     vals = posterior.frame[names].to_numpy(dtype=float)
     return [{n: float(vals[i, j]) for j, n in enumerate(names) if math.isfinite(vals[i, j])} for i in idx]
+
+
+def shown_path(path: str | Path) -> str:
+    """A path inside the repository relative to it (manifests hold no absolute path); a folder
+    outside it by its name only."""
+    root = Path(__file__).resolve().parent.parent
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(root))
+    except ValueError:
+        return p.name
+
+
+def calibrated_of(posterior: Posterior) -> Calibrated:
+    """The posterior in the form the model reads (:class:`model.parameter_source.Calibrated`)."""
+    names = tuple(posterior.names)
+    return Calibrated(names, posterior.frame[list(names)].to_numpy(dtype=float),
+                      posterior.frame["weight"].to_numpy(dtype=float), central(posterior), posterior.sha256,
+                      str(posterior.manifest.get("model_sha256")), shown_path(posterior.path))
+
+
+def export_calibrated(posterior: Posterior, path: str | Path = CALIBRATED) -> Path:
+    """Write ``model/data/calibrated.json``: the shipped calibrated values the model reads (central
+    set, rows and weights, posterior and model hashes). The calibration pipeline calls it after
+    rebuilding the shipped posterior; ``python -m calibration.posterior`` re-exports it."""
+    import os
+
+    c = calibrated_of(posterior)
+    doc = {"format": CALIBRATED_FORMAT, "posterior_sha256": c.posterior_sha256, "model_sha256": c.model_sha256,
+           "targets_sha256": posterior.manifest.get("targets_sha256"), "created": posterior.manifest.get("created"),
+           "written_by": "calibration.posterior.export_calibrated", "posterior": c.origin,
+           "central_rule": "weighted median of each marginal (integers rounded)",
+           "names": list(c.names), "central": c.central, "weights": [float(w) for w in c.weights],
+           "rows": [[float(x) for x in row] for row in c.table]}
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+if __name__ == "__main__":      # python -m calibration.posterior [FOLDER]: re-export the shipped values
+    import sys
+
+    folder = sys.argv[1] if len(sys.argv) > 1 else None
+    out = export_calibrated(load_posterior(folder, check_model=False))
+    print(f"wrote {out}")

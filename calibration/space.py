@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+import model.parameter_source as _ps
 from model.params import Parameters
 from model.problem import PROBLEM, Variable
 from model.scenario import Scenario
@@ -67,9 +68,14 @@ def _element(v: Variable, i: int) -> Variable:
 
 def scalar_space() -> Space:
     """Every scalar (real or integer) uncertainty of the problem, and the elements of the
-    vectors in :data:`ELEMENTWISE`."""
+    vectors in :data:`ELEMENTWISE`; not the deep uncertainties (:data:`model.uncertainties.DEEP`),
+    which nothing available constrains: they stay scenario axes, never calibrated."""
+    from model.uncertainties import DEEP
+
     out = []
     for v in PROBLEM.uncertainties:
+        if v.name in DEEP:
+            continue
         if v.kind in ("real", "integer"):
             out.append(v)
         elif v.name in ELEMENTWISE:
@@ -77,35 +83,11 @@ def scalar_space() -> Space:
     return Space(tuple(out))
 
 
-def split_name(name: str) -> tuple[str, str, int | None]:
-    """``"group.param[i]"`` -> (group, param, i); ``i`` is None for a scalar."""
-    group, key = name.split(".", 1)
-    if key.endswith("]") and "[" in key:
-        key, idx = key[:-1].split("[", 1)
-        return group, key, int(idx)
-    return group, key, None
-
-
-def overrides(values: Mapping[str, Any], base: Parameters | None = None) -> dict[str, dict[str, Any]]:
-    """``{"group.param": value}`` -> ``{group: {param: value}}`` (integers rounded; vector elements
-    replace that element of ``base``'s vector)."""
-    base = base or Parameters()
-    kinds = {v.name: v.kind for v in PROBLEM.uncertainties}
-    priors = {v.name: v.prior for v in PROBLEM.uncertainties}
-    out: dict[str, dict[str, Any]] = {}
-    for name, value in values.items():
-        group, key, idx = split_name(name)
-        v = float(value)
-        lo, hi = priors.get(f"{group}.{key}") or (v, v)
-        if abs(v - lo) <= 1e-9 * (hi - lo) or abs(v - hi) <= 1e-9 * (hi - lo):   # sampling round-off only
-            v = lo if abs(v - lo) < abs(v - hi) else hi
-        table = out.setdefault(group, {})
-        if idx is not None:
-            vec = table.setdefault(key, list(getattr(getattr(base, group), key)))
-            vec[idx] = v
-        else:
-            table[key] = round(v) if kinds.get(name) == "integer" else v
-    return out
+# The rule that applies calibrated values to a scenario lives in the model (model/parameter_source.py),
+# so that model.simulate can apply the shipped posterior without importing calibration/.
+split_name = _ps.split_name
+overrides = _ps.overrides
+apply_unless_set = _ps.apply_unless_set
 
 
 def scenario_with(values: Mapping[str, Any], base: Scenario | None = None, until: int = 2027) -> Scenario:
@@ -118,17 +100,3 @@ def scenario_with(values: Mapping[str, Any], base: Scenario | None = None, until
 
 def default_parameters() -> Parameters:
     return Parameters()
-
-
-def apply_unless_set(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
-    """``scenario`` with the calibrated ``values`` applied to every parameter the scenario file
-    leaves at its hand-set default; a value the file sets itself wins."""
-    defaults, current = Parameters(), scenario.parameters
-    keep = {}
-    for name, v in values.items():
-        group, key, idx = split_name(name)
-        d = getattr(getattr(defaults, group), key)
-        c = getattr(getattr(current, group), key)
-        if (d[idx] == c[idx]) if idx is not None else (d == c):
-            keep[name] = v
-    return scenario_with(keep, base=scenario, until=scenario.until)

@@ -34,6 +34,8 @@ import numpy as np
 from model.indicators import TARGET_YEAR, TARGETS
 from model.labels_zh import PARAM_EN, PARAM_ZH
 from model.levers import Levers
+from model.parameter_source import ParameterSource
+from model.parameter_source import resolve as resolve_source
 from model.params import Parameters
 from model.scenario import BASE_YEAR, MAX_UNTIL, MIN_UNTIL, Scenario, ScenarioError, month_index
 from model.settings import SettingError, Spec, coerce, field_kinds, validated_replace
@@ -80,6 +82,8 @@ class Variable:
     constraint: str | None = None        # vectors: "increasing", "decreasing" or "simplex"
     size: int | None = None              # vectors: number of elements
     choices: tuple[Any, ...] | None = None   # categories: the allowed values
+    parameter_kind: str | None = None    # parameters: "calibrated", "sourced" or "deep uncertainty"
+    basis: str | None = None             # parameters: why that kind (source, judgement, reason)
 
     @property
     def key(self) -> str:
@@ -145,9 +149,10 @@ def _timings(levers: Sequence[Variable]) -> tuple[Variable, ...]:
         prior=None) for v in levers)
 
 
-def parameter_variables() -> tuple[Variable, ...]:
+def parameter_variables(with_kinds: bool = True) -> tuple[Variable, ...]:
     """Every behavioural parameter: ``uncertainty`` when it carries a prior, else ``constant``
-    (a sourced fact, fixed in studies unless a scenario overrides it)."""
+    (a sourced fact, fixed in studies unless a scenario overrides it); with ``with_kinds`` each carries
+    its ``parameter_kind`` and ``basis`` (:func:`parameter_kinds`)."""
     out = []
     for g in dataclasses.fields(Parameters):
         cls = type(getattr(Parameters(), g.name))
@@ -156,11 +161,60 @@ def parameter_variables() -> tuple[Variable, ...]:
             spec: Spec = f.metadata["spec"]
             role = "uncertainty" if spec.prior is not None else "constant"
             out.append(_variable(f"{g.name}.{f.name}", role, g.name, kinds[f.name], spec, f.default))
+    if with_kinds:
+        kind_of = parameter_kinds()
+        out = [dataclasses.replace(v, parameter_kind=kind_of[v.name][0], basis=kind_of[v.name][1]) for v in out]
     return tuple(out)
 
 
+PARAMETER_KINDS = ("calibrated", "sourced", "deep uncertainty")
+
+
+def parameter_kinds(calibrated: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:
+    """The kind of every behavioural parameter and its basis (see :mod:`model.uncertainties`):
+    ``{"group.name": (kind, basis)}``. ``calibrated`` names the calibrated set (default: the shipped
+    one, ``model/data/calibrated.json``; vector elements ``name[i]`` count for their vector).
+    A parameter the rule cannot classify raises ``ValueError`` naming it."""
+    from model.parameter_source import ParameterSourceError, load_calibrated, split_name
+    from model.uncertainties import DEEP, JUDGED
+
+    if calibrated is None:
+        try:
+            calibrated = load_calibrated().names
+        except ParameterSourceError:
+            calibrated = ()
+    cal = {".".join(split_name(n)[:2]) for n in calibrated}
+    out: dict[str, tuple[str, str]] = {}
+    unclassified = []
+    for v in parameter_variables(with_kinds=False):
+        if v.name in DEEP:
+            out[v.name] = ("deep uncertainty", DEEP[v.name][2])
+        elif v.name in cal:
+            out[v.name] = ("calibrated", "fitted to the targets (ABC-SMC); values from the shipped posterior")
+        elif v.source:
+            out[v.name] = ("sourced", v.source)
+        elif v.name in JUDGED:
+            out[v.name] = ("sourced", JUDGED[v.name])
+        else:
+            unclassified.append(v.name)
+    if unclassified:
+        raise ValueError(f"parameters without a kind: {', '.join(unclassified)}; give each a source in "
+                         "model/params.py or classify it in model/uncertainties.py (DEEP or JUDGED)")
+    return out
+
+
+def deep_uncertainties() -> tuple[Variable, ...]:
+    """The deep uncertainties (:data:`model.uncertainties.DEEP`) as variables whose ``low``/``high``
+    are the plausible range to explore and ``basis`` the reason: the scenario axes of futures."""
+    from model.uncertainties import DEEP
+
+    by = {v.name: v for v in parameter_variables()}
+    return tuple(dataclasses.replace(by[n], low=float(lo), high=float(hi), prior=(float(lo), float(hi)))
+                 for n, (lo, hi, _) in DEEP.items())
+
+
 def _uncertainties() -> tuple[Variable, ...]:
-    return tuple(v for v in parameter_variables() if v.role == "uncertainty")
+    return tuple(v for v in parameter_variables(with_kinds=False) if v.role == "uncertainty")
 
 
 OUTCOMES = (
@@ -245,8 +299,13 @@ class Problem:
         """Every column :func:`outcomes_of` returns: the outcomes, then ``<target>_met``."""
         return [o.name for o in self.outcomes] + [f"{t.id}_met" for t in self.targets]
 
-    def point(self, values: Mapping[str, Any], *, until: int = TARGET_YEAR, where: str = "point") -> Point:
+    def point(self, values: Mapping[str, Any], *, until: int = TARGET_YEAR, where: str = "point",
+              source: ParameterSource | str | None = None) -> Point:
         """Validate a point: ``{lever: value, "<lever>__start": month, "group.param": value}``.
+
+        Parameters the point does not name take their values from ``source`` (see
+        :mod:`model.parameter_source`; default the posterior central set, ``"hand-set"`` the
+        hand-set values): the one rule every entry point follows.
 
         Levers not named keep their defaults (end-2024 policy); a lever with a ``__start`` (a
         month index, 0 = 2025-01, or ``"YYYY-MM"``) keeps its default until that month. Values
@@ -281,13 +340,14 @@ class Problem:
         for month, vals in changes.items():
             clean = validated_replace(levers, vals, f"{where}: levers (from month {month})")
             changes[month] = {k: getattr(clean, k) for k in vals}
-        parameters = Parameters().with_overrides(params, f"{where}: parameters")
+        base = resolve_source(source).parameters()
+        parameters = base.with_overrides(params, f"{where}: parameters")
         return Point(levers, tuple(sorted(changes.items())), parameters)
 
     def scenario(self, values: Mapping[str, Any], *, until: int = TARGET_YEAR, name: str = "point",
-                 where: str = "point") -> Scenario:
+                 where: str = "point", source: ParameterSource | str | None = None) -> Scenario:
         """The validated :class:`~model.scenario.Scenario` of a point (see :meth:`point`)."""
-        p = self.point(values, until=until, where=where)
+        p = self.point(values, until=until, where=where, source=source)
         return Scenario(name=name, description="a point of the problem space", until=until,
                         levers=p.levers, changes=p.changes, parameters=p.parameters)
 

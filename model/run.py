@@ -26,6 +26,8 @@ import pandas as pd
 
 from model.levers import Levers
 from model.model import SteppeModel
+from model.parameter_source import ParameterSource
+from model.parameter_source import resolve as resolve_source
 from model.params import Parameters
 from model.scenario import Scenario
 from model.settings import SettingError, describe
@@ -40,6 +42,7 @@ class RunResult:
     scenario: Scenario
     seed: int
     scale: float
+    parameter_source: str = "hand-set values"    # which values the run used (ParameterSource.describe)
     _outcomes: dict[str, float] | None = field(default=None, repr=False)
 
     def outcomes(self) -> dict[str, float]:
@@ -51,7 +54,7 @@ class RunResult:
         return dict(self._outcomes)
 
 
-def collect(m: SteppeModel, tables: bool = True) -> RunResult:
+def collect(m: SteppeModel, tables: bool = True, parameter_source: str = "as given") -> RunResult:
     """The results of a finished model. ``tables=False`` leaves the county rows and lever costs
     empty (sweeps need only the league rows and targets)."""
     league = pd.DataFrame(m.recorder.league)
@@ -64,7 +67,8 @@ def collect(m: SteppeModel, tables: bool = True) -> RunResult:
     else:
         cost, counties = pd.DataFrame(), pd.DataFrame()
     return RunResult(league=league, counties=counties, targets=m.recorder.targets(),
-                     levers_cost=cost, scenario=m.config, seed=m.seed, scale=m.scale)
+                     levers_cost=cost, scenario=m.config, seed=m.seed, scale=m.scale,
+                     parameter_source=parameter_source)
 
 
 def point_of(levers: Levers | Mapping[str, Any] | None,
@@ -100,12 +104,19 @@ def point_of(levers: Levers | Mapping[str, Any] | None,
 def simulate(scenario: Scenario | None = None, seed: int = 0, scale: float = 1.0, *,
              levers: Levers | Mapping[str, Any] | None = None,
              parameters: Parameters | Mapping[str, Any] | None = None,
-             until: int | None = None) -> RunResult:
+             until: int | None = None, source: ParameterSource | str | None = None) -> RunResult:
     """Build the model, run its whole horizon and collect the outputs (no file is written).
 
     Give either a ``scenario`` or ``levers``/``parameters`` (unnamed ones keep their defaults;
     see :meth:`model.problem.Problem.point`); ``until`` is the last simulated year (default 2027,
-    or the scenario's). Bad values raise :class:`~model.settings.SettingError`."""
+    or the scenario's). Parameters neither the scenario nor ``parameters`` set take their values
+    from ``source`` (:mod:`model.parameter_source`): by default the shipped posterior's central
+    set, as ``steppe run``; ``"hand-set"`` for the hand-set values, ``"draws:K"`` for the first of
+    K posterior draws, or a :class:`ParameterSource`. ``result.parameter_source`` says which.
+    Bad values raise :class:`~model.settings.SettingError`."""
+    src = resolve_source(source)
+    if scenario is None and levers is None and parameters is None and until is None:
+        scenario = Scenario()
     if scenario is not None:
         if levers is not None or parameters is not None:
             raise SettingError("give either a scenario or levers/parameters, not both")
@@ -113,11 +124,19 @@ def simulate(scenario: Scenario | None = None, seed: int = 0, scale: float = 1.0
             from dataclasses import replace
 
             scenario = replace(scenario, until=until)
-    elif levers is not None or parameters is not None or until is not None:
+        scenario = src.apply(scenario)
+    else:
         from model.problem import PROBLEM
 
         scenario = PROBLEM.scenario(point_of(levers, parameters), until=2027 if until is None else until,
-                                    name="api", where="simulate()")
+                                    name="api", where="simulate()", source=src)
+    return run_scenario(scenario, seed, scale, parameter_source=src.describe())
+
+
+def run_scenario(scenario: Scenario, seed: int = 0, scale: float = 1.0, *,
+                 parameter_source: str = "as given") -> RunResult:
+    """Run a scenario exactly as given (no parameter source applied): what batches, sweeps and
+    calibration call after applying their own source. ``parameter_source`` is recorded."""
     m = SteppeModel(scenario, seed=seed, scale=scale)
     m.run()
-    return collect(m)
+    return collect(m, parameter_source=parameter_source)

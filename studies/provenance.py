@@ -1,21 +1,9 @@
 """Provenance of results: the hash of the model's source, which every store, study and posterior
-records (a module of its own so that calibration and the batch engine both use it without importing
-each other)."""
+records. It is computed in the model (:func:`model.parameter_source.model_source_hash`), which
+compares it with the model hash of the shipped calibrated values; re-exported here for studies."""
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
-from pathlib import Path
+from model.parameter_source import model_source_hash
 
-import model
-
-
-@cache
-def model_source_hash() -> str:
-    """sha256 over the sorted ``model/*.py`` files of the imported ``model`` package (names and
-    contents): two processes with the same hash run the same model."""
-    h = hashlib.sha256()
-    for path in sorted(Path(model.__file__).resolve().parent.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
+__all__ = ["model_source_hash"]
