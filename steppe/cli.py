@@ -31,6 +31,16 @@ def default_scenario() -> Path:
     return here if here.is_file() else REPO_SCENARIOS / "baseline.toml"
 
 
+PARAMETERS_HELP = ("where parameter values come from: central (default: the calibrated posterior's central set), "
+                   "hand-set (the values in model/params.py) or draws:K (K posterior draws; run r uses set r mod K)")
+
+
+def _parameter_source_arg(text: str) -> str:
+    if text in ("central", "hand-set") or (text.startswith("draws:") and text[6:].isdigit() and int(text[6:]) >= 1):
+        return text
+    raise argparse.ArgumentTypeError(f"--parameters {text!r}: allowed central, hand-set, draws:K (K >= 1)")
+
+
 def _bounded(kind: type, low: float, high: float, what: str):
     def parse(text: str):
         try:
@@ -45,20 +55,30 @@ def _bounded(kind: type, low: float, high: float, what: str):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from model.outputs import prepare_output, target_table, write_outputs
-    from model.run import simulate
+    from model.run import run_scenario
 
-    path = Path(args.scenario) if args.scenario else default_scenario()
-    scenario = load_scenario(path, until=args.until)
+    if args.from_store:
+        from studies.batch import stored_run
+
+        if args.scenario:
+            raise BatchError("give either a scenario file or --from-store STORE RUN, not both")
+        scenario, args.seed, args.scale, used = stored_run(*args.from_store)
+        path = Path(args.from_store[0]) / "manifest.json"
+    else:
+        path = Path(args.scenario) if args.scenario else default_scenario()
+        scenario = load_scenario(path, until=args.until)
     if args.out == "":
         raise OutputError("--out is empty; give the name of a new folder", 2)
     out = Path(args.out) if args.out is not None else Path("results") / scenario.name
-    scenario, used, _ = _with_posterior(scenario, None if args.prior else (args.posterior or ""))
+    if not args.from_store:
+        scenario, used = _with_source(scenario, "hand-set" if args.prior else args.parameters, args.posterior,
+                                      args.seed)
     staging = prepare_output(out, args.force)       # before the run: a bad --out fails at once
     try:
         start = time.perf_counter()
         print(f"running {scenario.name} ({path}) to end-{scenario.until}, seed {args.seed}, "
               f"scale {args.scale:g}, {used} -> {out} ...", file=sys.stderr)
-        result = simulate(scenario, seed=args.seed, scale=args.scale)
+        result = run_scenario(scenario, seed=args.seed, scale=args.scale, parameter_source=used)
         written = write_outputs(result, out, force=args.force, staging=staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -66,6 +86,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"\n{len(written)} files in {out} ({time.perf_counter() - start:.1f} s): "
           + ", ".join(p.name for p in written), file=sys.stderr)
     return 0
+
+
+def _with_source(scenario, parameters: str | None, posterior: str | None, seed: int):
+    """The scenario with the values of the parameter source (``--parameters``: the posterior
+    central set by default) applied where the file leaves a parameter at its hand-set value, and
+    the phrase saying which values were used."""
+    from studies.batch import parameter_source
+
+    source = parameter_source(parameters, posterior, seed)
+    return source.apply(scenario), source.describe()
 
 
 def _with_posterior(scenario, posterior: str | None):
@@ -137,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="agents per household or firm (0.1: one agent per ten)")
     run.add_argument("--until", type=_bounded(int, MIN_UNTIL, MAX_UNTIL, "--until"), default=None,
                      help="last simulated year (default: the scenario's, else 2027)")
+    run.add_argument("--from-store", nargs=2, metavar=("STORE", "RUN"), default=None,
+                     help="re-run run RUN (SCENARIO/REP) of a batch store exactly: its scenario text, seed, "
+                     "scale and parameter values as the store recorded them")
+    run.add_argument("--parameters", default=None, metavar="SOURCE", type=_parameter_source_arg,
+                     help=PARAMETERS_HELP)
     pg = run.add_mutually_exclusive_group()
     pg.add_argument("--prior", action="store_true",
                     help="use the hand-set parameter values, not the calibrated posterior's central set")
@@ -181,10 +216,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
     _check_workers("--workers", args.workers)
     _check_workers("--dask-local", args.dask_local)
     design = Design.from_files(args.scenarios, args.reps, args.seed, args.scale, args.until,
-                               args.counties, args.posterior_draws, args.posterior)
+                               args.counties, args.posterior_draws, args.posterior, args.parameters)
     print(f"batch: {len(design.scenarios)} scenario(s) × {design.reps} replication(s) = "
           f"{len(design.scenarios) * design.reps} runs, base seed {design.base_seed}, scale "
-          f"{design.scale:g} -> {args.out}", file=sys.stderr)
+          f"{design.scale:g}, {design.source.describe()} -> {args.out}", file=sys.stderr)
     summary = run_batch(design, args.out, workers=args.workers, dask_address=args.dask,
                         dask_local=args.dask_local, dask_timeout=args.dask_timeout,
                         progress=False if args.no_progress else None,
@@ -254,10 +289,13 @@ def add_batch_commands(sub: argparse._SubParsersAction) -> None:
                    help="last simulated year for every scenario (default: each scenario's)")
     b.add_argument("--counties", action="store_true", help="also store one row per county and month")
     b.add_argument("--posterior-draws", type=_bounded(int, 0, MAX_REPS, "--posterior-draws"), default=0,
-                   metavar="K", help="draw K parameter sets from the calibrated posterior; replication r "
-                   "of every scenario uses set r %% K (default 0: hand-set parameters)")
+                   metavar="K", help="same as --parameters draws:K: K parameter sets from the calibrated "
+                   "posterior; replication r of every scenario uses set r %% K")
+    b.add_argument("--parameters", default=None, metavar="SOURCE", type=_parameter_source_arg,
+                   help=PARAMETERS_HELP)
     b.add_argument("--posterior", metavar="DIR", default=None,
-                   help="posterior folder for --posterior-draws (default: the shipped calibration/posterior)")
+                   help="posterior folder for --parameters (default: the shipped calibrated values, "
+                   "model/data/calibrated.json)")
     ex = b.add_mutually_exclusive_group()
     ex.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
                     help=f"local worker processes (default: all cores, here {default_workers()})")

@@ -31,7 +31,8 @@ import pandas as pd
 
 import model
 from model.model import MAX_SCALE, MAX_SEED, MIN_SCALE
-from model.run import simulate
+from model.parameter_source import HAND_SET, ParameterSource
+from model.run import run_scenario
 from model.scenario import Scenario, load_scenario
 from studies.engines import DaskEngine, PoolEngine, SerialEngine, make_engine
 from studies.errors import BatchError, BatchInterrupted
@@ -46,6 +47,30 @@ SEED_RULE = ("seed of replication r = SeedSequence([base_seed, r]).generate_stat
 MAX_REPS = 10_000_000
 M_MMAP_THRESHOLD = -3   # glibc mallopt parameter
 SEEDS_IN_MANIFEST = 1000   # the manifest lists the seeds of the first replications only
+
+
+def parameter_source(parameters: ParameterSource | str | None = None, posterior: str | None = None,
+                     seed: int = 0) -> ParameterSource:
+    """The parameter source of a batch or study: ``parameters`` (default the posterior central set;
+    ``"hand-set"``; ``"draws:K"``, drawn from ``seed``) of the shipped calibrated values, or of the
+    posterior folder ``posterior`` (checked against this model; refused when fitted on another)."""
+    from model.parameter_source import ParameterSourceError, resolve
+
+    try:
+        if posterior is None or parameters == "hand-set":
+            return resolve(parameters, seed=seed)
+        from calibration.posterior import PosteriorError, load_posterior
+
+        kind = "central" if parameters is None else str(parameters)
+        draws = 0
+        if kind.startswith("draws:"):
+            kind, draws = "draws", int(kind.split(":", 1)[1])
+        try:
+            return load_posterior(posterior).source(kind, draws, seed)
+        except PosteriorError as exc:
+            raise BatchError(str(exc)) from None
+    except (ParameterSourceError, ValueError) as exc:
+        raise BatchError(str(exc)) from None
 
 
 def rep_seed(base_seed: int, rep: int) -> int:
@@ -76,16 +101,20 @@ class Design:
     scale: float = 1.0
     until: int | None = None
     counties: bool = False
-    posterior: dict[str, Any] | None = None              # what the manifest records about it
+    posterior: dict[str, Any] | None = None              # the parameter source's record (manifest)
     parameter_sets: tuple[dict[str, float], ...] = ()    # replication r uses set r % K
+    source: ParameterSource = HAND_SET                   # where the parameter values come from
 
     @classmethod
     def from_files(cls, paths: Sequence[str | Path], reps: int, base_seed: int = 0,
                    scale: float = 1.0, until: int | None = None, counties: bool = False,
-                   posterior_draws: int = 0, posterior: str | None = None) -> Design:
-        """Load and check every scenario file; names (file stems) must be unique. With
-        ``posterior_draws`` K > 0, K parameter sets are drawn from the posterior (the shipped one
-        unless ``posterior`` names a folder) and replication r of every scenario uses set r % K."""
+                   posterior_draws: int = 0, posterior: str | None = None,
+                   parameters: ParameterSource | str | None = None) -> Design:
+        """Load and check every scenario file; names (file stems) must be unique. Parameters come
+        from ``parameters`` (:mod:`model.parameter_source`: default the posterior central set;
+        ``"hand-set"``; ``"draws:K"``); ``posterior_draws`` K > 0 is ``"draws:K"``: K sets drawn
+        from the posterior (the shipped one unless ``posterior`` names a folder) from the base
+        seed, and replication r of every scenario uses set r % K."""
         if not paths:
             raise BatchError("give at least one scenario file")
         if not 1 <= reps <= MAX_REPS:
@@ -104,29 +133,21 @@ class Design:
                 raise BatchError(f"two scenarios are named {sc.name!r} ({seen[sc.name]} and {path}); "
                                  "names must be unique within a batch")
             seen[sc.name] = str(path)
-        post, sets = None, ()
         if posterior_draws:
-            from calibration.posterior import PosteriorError, draw, load_posterior
-
-            try:
-                loaded = load_posterior(posterior)
-            except PosteriorError as exc:
-                raise BatchError(str(exc)) from None
-            sets = tuple(draw(loaded, posterior_draws, base_seed))
-            post = {**loaded.describe(), "draws": posterior_draws, "draw_seed": base_seed,
-                    "rule": "replication r of every scenario uses parameter set r % draws"}
+            parameters = f"draws:{posterior_draws}"
+        source = parameter_source(parameters, posterior, base_seed)
+        post = source.record()
         return cls(scenarios, tuple(str(p) for p in paths), reps, base_seed, scale, until, counties,
-                   post, sets)
+                   post, source.sets if source.kind == "draws" else (), source)
 
     def scenario_for(self, spec: RunSpec) -> Scenario:
         """The scenario of a run, with its replication's posterior parameter set if any (a value
         the scenario file sets itself wins)."""
-        sc = self.scenarios[spec.index]
-        if not self.parameter_sets:
-            return sc
-        from calibration.space import apply_unless_set
+        return self.source.apply(self.scenarios[spec.index], spec.rep)
 
-        return apply_unless_set(sc, self.parameter_sets[spec.rep % len(self.parameter_sets)])
+    def parameter_set(self, spec: RunSpec) -> int:
+        """The index of the value set a run uses in the manifest's ``parameters.sets`` (-1: none)."""
+        return spec.rep % len(self.source.sets) if self.source.sets else -1
 
     def runs(self) -> list[RunSpec]:
         """Every run, scenario by scenario."""
@@ -138,13 +159,64 @@ class Design:
         """What must match for a batch to resume into an existing store (``until``, the option,
         is recorded; each scenario's effective horizon is what is compared)."""
         return {
-            "scenarios": [{"name": sc.name, "sha256": sc.digest, "until": sc.until, "file": f}
+            "scenarios": [{"name": sc.name, "sha256": sc.digest, "until": sc.until, "file": _shown_file(f)}
                           for sc, f in zip(self.scenarios, self.files, strict=True)],
             "reps": self.reps, "base_seed": self.base_seed, "scale": self.scale,
             "until": self.until, "counties": self.counties, "seed_rule": SEED_RULE,
             "model_sha256": model_source_hash(), "model_version": package_version(),
-            **({"posterior": self.posterior} if self.posterior else {}),
+            "parameters": self.source.record(),
         }
+
+
+def _shown_file(path: str) -> str:
+    """A scenario file as manifests record it: relative to the working folder when inside it, else
+    its name (manifests hold no absolute path)."""
+    p = Path(path)
+    if not p.is_absolute():
+        return str(p)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return p.name
+
+
+def stored_run(store: str | Path, run_id: str) -> tuple[Scenario, int, float, str]:
+    """What re-runs stored run ``run_id`` of a batch store exactly: its scenario (the stored file
+    text with the run's parameter values applied), seed, scale and the parameter-source phrase."""
+    from model.parameter_source import from_record
+    from model.scenario import ScenarioError, parse_scenario
+    from model.settings import SettingError
+
+    path = Path(store) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BatchError(f"{path}: cannot be read as a batch manifest ({exc})") from None
+    design = manifest.get("design") or {}
+    if design.get("model_sha256") != model_source_hash():
+        raise BatchError(f"{path}: key 'design.model_sha256' is {str(design.get('model_sha256'))[:12]}, but this "
+                         f"model's source hashes to {model_source_hash()[:12]}: the store's runs cannot be "
+                         "re-run exactly with this model version")
+    name, sep, rep_text = run_id.rpartition("/")
+    texts = manifest.get("scenario_texts") or {}
+    if not sep or name not in texts or not rep_text.isdigit():
+        known = ", ".join(f"{n}/0" for n in texts) or "none"
+        raise BatchError(f"{path}: no run {run_id!r} in this store; run ids are SCENARIO/REP (e.g. {known})")
+    rep = int(rep_text)
+    if rep >= int(design.get("reps", 0)):
+        raise BatchError(f"{path}: run {run_id!r}: the batch has replications 0 to {int(design.get('reps', 0)) - 1}")
+    entry = next(e for e in design["scenarios"] if e["name"] == name)
+    import tomllib
+
+    try:
+        data = {**tomllib.loads(texts[name]), "until": entry.get("until")}
+        sc = parse_scenario(texts[name], data, name, f"{path} (scenario {name})")
+    except (ScenarioError, SettingError, tomllib.TOMLDecodeError) as exc:
+        raise BatchError(str(exc)) from None
+    record = design.get("parameters") or {"kind": "hand-set"}
+    source = from_record(record)
+    seed = rep_seed(int(design["base_seed"]), rep)
+    return source.apply(sc, rep), seed, float(design["scale"]), source.describe()
 
 
 # -- the unit of work ------------------------------------------------------------------------
@@ -184,11 +256,14 @@ def _undo_fixed_mmap_threshold() -> None:
         ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, 16 * 2**20)
 
 
-def run_one(scenario: Scenario, spec: RunSpec, scale: float, counties: bool) -> dict[str, Any]:
-    """Simulate one run and return its tables (plain DataFrames, pickled back to the client)."""
+def run_one(scenario: Scenario, spec: RunSpec, scale: float, counties: bool, parameter_set: int = -1,
+            source: str = "as given") -> dict[str, Any]:
+    """Simulate one run of a scenario whose parameters are final (the source already applied) and
+    return its tables (plain DataFrames, pickled back to the client). ``parameter_set`` (the index
+    of the run's value set in the manifest, -1 for none) and ``source`` are recorded."""
     _undo_fixed_mmap_threshold()
     start = time.perf_counter()
-    result = simulate(scenario, seed=spec.seed, scale=scale)
+    result = run_scenario(scenario, seed=spec.seed, scale=scale, parameter_source=source)
     ids = {"run_id": spec.run_id, "scenario": spec.scenario, "rep": spec.rep, "seed": spec.seed}
     return {
         "league": _with_ids(result.league, ids),
@@ -196,6 +271,7 @@ def run_one(scenario: Scenario, spec: RunSpec, scale: float, counties: bool) -> 
         "costs": _with_ids(result.levers_cost, ids),
         "counties": _with_ids(result.counties, ids) if counties else None,
         "run": {**ids, "scenario_sha256": scenario.digest, "model_sha256": model_source_hash(),
+                "parameter_set": parameter_set, "parameter_source": source,
                 "wall_s": time.perf_counter() - start,
                 "worker": f"{socket.gethostname()}:{os.getpid()}", "finished_at": utc_now()},
     }
@@ -340,7 +416,8 @@ def _drive(engine: SerialEngine | PoolEngine | DaskEngine, design: Design, todo:
                     exhausted = True
                     break
                 pending[engine.submit(run_one, design.scenario_for(spec), spec, design.scale,
-                                      design.counties)] = spec
+                                      design.counties, design.parameter_set(spec),
+                                      design.source.describe())] = spec
             if not pending:
                 return
             done, _ = engine.wait(set(pending), timeout=1.0)
@@ -429,9 +506,10 @@ def run_batch(design: Design, out: str | Path, *, workers: int | None = None,
             error = BatchError(f"run {exc.spec.run_id} (seed {exc.spec.seed}) failed: "
                                f"{type(exc.exc).__name__}: {exc.exc}{_hint(exc.exc)}. The "
                                f"{sink.stored + skipped} runs finished so far are stored; run the "
-                               "same command again to retry, or reproduce this run alone with "
-                               f"`steppe run {design.files[exc.spec.index]} --seed {exc.spec.seed} "
-                               f"--scale {design.scale:g}{until}`")
+                               "same command again to retry, or reproduce this run alone (same "
+                               f"scenario, seed, scale{' and horizon' if until else ''} and parameter values, "
+                               f"{design.source.describe()}) with `steppe run --from-store {out} "
+                               f"{exc.spec.run_id}`")
         except Exception:
             with contextlib.suppress(StoreError):
                 sink.flush()

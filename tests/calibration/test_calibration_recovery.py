@@ -29,7 +29,7 @@ def synthetic_targets(truth: dict[str, float], scale: float, seeds: range) -> Ta
     proto = [Target(id=i, kind="figure", label=i, table="league", column=c, statistic=s,
                     window=("2025-01", "2027-12"), tolerance=1.0, source="synthetic", note="synthetic",
                     observed=0.0) for i, c, s in shapes]
-    runs = [measure_run(proto, simulate(scenario_with(truth), seed=s, scale=scale)) for s in seeds]
+    runs = [measure_run(proto, simulate(scenario_with(truth), seed=s, scale=scale, source="hand-set")) for s in seeds]
     out = []
     for t in proto:
         v = np.array([r[t.id] for r in runs])
