@@ -6,7 +6,7 @@ VENV := .venv
 PYTHON ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
 	"$$p" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-.PHONY: demo app test test-slow bench lint clean figures figures-check
+.PHONY: demo app test test-slow test-release bench lint clean figures figures-check
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python >= 3.12 not found (install python3.12)"; exit 1; }
@@ -30,6 +30,9 @@ test: $(VENV)/.installed
 
 test-slow: $(VENV)/.installed
 	$(VENV)/bin/pytest -q -m slow
+
+test-release: $(VENV)/.installed   # after rebuilding the shipped posterior on this model
+	$(VENV)/bin/pytest -q -m release
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_model.py

@@ -3,7 +3,8 @@
     python experiments/calibrate_posterior.py [--budget 25m] [--workers N]
 
 Runs `steppe calibrate --out results/calibration` (resumable: run it again after an interruption)
-and copies the posterior, its manifest and the report into calibration/posterior/. Needed after
+and copies the posterior, its manifest and the report into calibration/posterior/, then exports the
+calibrated values the model reads (model/data/calibrated.json). Needed after
 every change of the model's source: tests/calibration/test_calibration_posterior.py fails while the shipped
 posterior's model hash differs from the model's.
 """
@@ -45,4 +46,9 @@ if __name__ == "__main__":
     for name in REPORT:
         if (out / "report" / name).is_file():
             shutil.copy2(out / "report" / name, dest / "report" / name)
-    print(f"shipped posterior updated in {dest}", file=sys.stderr)
+    # The model reads the shipped calibrated values from model/data/calibrated.json (it imports
+    # nothing from calibration/): export them from the posterior just shipped.
+    from calibration.posterior import export_calibrated, load_posterior
+
+    written = export_calibrated(load_posterior(dest))
+    print(f"shipped posterior updated in {dest}; calibrated values exported to {written}", file=sys.stderr)

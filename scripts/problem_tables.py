@@ -82,17 +82,39 @@ def parameters_table() -> str:
            "under `[parameters.<group>]`, in the Python API as `\"group.name\"`. Vectors may carry a "
            "constraint: `increasing`/`decreasing` ladders, `simplex` shares summing to 1 "
            "(`model.problem.vector_from_unit` maps unit-cube draws to valid vectors).\n"]
+    from model.problem import deep_uncertainties
+    from model.uncertainties import JUDGED
+
+    params = doc["parameters"]
+    n_cal = sum(v["parameter_kind"] == "calibrated" for v in params)
+    n_deep = sum(v["parameter_kind"] == "deep uncertainty" for v in params)
+    n_src = sum(v["parameter_kind"] == "sourced" and v["name"] not in JUDGED for v in params)
+    n_judged = sum(v["parameter_kind"] == "sourced" and v["name"] in JUDGED for v in params)
+    out.append(
+        "\n## Kinds of parameter\n\nEvery parameter has exactly one kind (`model/uncertainties.py` states the "
+        "rule; `steppe params` shows it): **calibrated** (fitted; values from the shipped posterior, "
+        "`model/data/calibrated.json`), **sourced** (fixed at its hand-set value, with its basis: a source, or "
+        "the modeller's judgement named as such) or **deep uncertainty** (nothing available constrains it: a "
+        "plausible range with the reason, kept as a scenario axis, never calibrated; "
+        "`model.problem.deep_uncertainties()`).\n\n"
+        f"| kind | parameters |\n|---|---|\n| calibrated | {n_cal} |\n| sourced: a source (FACTS, seed) | {n_src} |\n"
+        f"| sourced: the modeller's judgement | {n_judged} |\n| deep uncertainty | {n_deep} |\n"
+        f"| total | {len(params)} |\n\n### Deep uncertainties\n\n| parameter | hand-set | range | reason |\n"
+        "|---|---|---|---|\n")
+    for v in deep_uncertainties():
+        out.append(f"| `{v.name}` | {_num(v.default)} | {_num(v.low)}–{_num(v.high)} | {_cell(v.basis)} |\n")
     groups: dict[str, list[dict[str, Any]]] = {}
-    for v in doc["parameters"]:
+    for v in params:
         groups.setdefault(v["group"], []).append(v)
     for group, rows in groups.items():
-        out.append(f"\n## `{group}`\n\n| parameter | role | kind | default | range | unit | "
-                   "constraint | description | 中文 | source |\n|---|---|---|---|---|---|---|---|---|---|\n")
+        out.append(f"\n## `{group}`\n\n| parameter | kind of uncertainty | role | kind | default | range | unit | "
+                   "constraint | description | 中文 | source or basis |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
         for v in rows:
-            out.append(f"| `{v['name'].split('.', 1)[1]}` | {v['role']} | {v['kind']} | "
+            basis = v["source"] if v["parameter_kind"] == "sourced" and v["source"] else v["basis"]
+            out.append(f"| `{v['name'].split('.', 1)[1]}` | {v['parameter_kind']} | {v['role']} | {v['kind']} | "
                        f"{_num(v['default'])} | {_range(v)} | {_cell(v['unit'])} | "
                        f"{v['constraint'] or ''} | {_cell(v['label_en'])} | {_cell(v['label_zh'])} | "
-                       f"{_cell(v['source'])} |\n")
+                       f"{_cell(basis)} |\n")
     return "".join(out)
 
 

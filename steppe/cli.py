@@ -145,9 +145,20 @@ def cmd_params(args: argparse.Namespace) -> int:
 
         _print_json(parameters_document())
         return 0
+    from model.problem import parameter_kinds
+
+    kinds = parameter_kinds()
+    counts: dict[str, int] = {}
     for f in fields(Parameters):
         print(f"[parameters.{f.name}]")
-        _print_settings(type(getattr(Parameters(), f.name)), "  ")
+        for row in describe(type(getattr(Parameters(), f.name))):
+            kind, basis = kinds[f"{f.name}.{row['name']}"]
+            counts[kind] = counts.get(kind, 0) + 1
+            rng = "" if row["low"] is None else f"[{row['low']:g}, {row['high']:g}]"
+            prior = f"; prior {row['prior']}" if row["prior"] else ""
+            print(f"  {row['name']:<42} {kind:<16} {row['default']!s:>14}  {rng:<22} {row['unit']:<22} "
+                  f"{row['zh']} {row['doc']} ({basis}{prior})")
+    print("kinds: " + ", ".join(f"{k} {n}" for k, n in counts.items()) + " (see docs/PARAMETERS.md)")
     return 0
 
 

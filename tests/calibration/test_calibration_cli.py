@@ -54,7 +54,7 @@ def test_unknown_held_out_target_writes_nothing(tmp_path, capsys):
 
 def test_run_uses_the_posterior_unless_prior(tmp_path, capsys):
     assert main(["run", "--scale", "0.02", "--out", str(tmp_path / "post")]) == 0
-    assert "calibrated parameters" in capsys.readouterr().err
+    assert "posterior central set of " in capsys.readouterr().err
     assert main(["run", "--scale", "0.02", "--prior", "--out", str(tmp_path / "prior")]) == 0
     a = pd.read_csv(tmp_path / "post" / "league.csv")
     b = pd.read_csv(tmp_path / "prior" / "league.csv")
@@ -82,7 +82,8 @@ def test_batch_posterior_draws_keep_common_random_numbers(tmp_path):
     assert main(["batch", scen, str(copy), "--reps", "2", "--posterior-draws", "2", "--scale", "0.02",
                  "--workers", "1", "--no-progress", "--out", str(out)]) == 0
     m = json.loads((out / "manifest.json").read_text())
-    assert m["design"]["posterior"]["draws"] == 2 and len(m["design"]["posterior"]["posterior_sha256"]) == 64
+    rec = m["design"]["parameters"]
+    assert rec["draws"] == 2 and len(rec["posterior_sha256"]) == 64 and len(rec["sets"]) == 2
     lg = pd.read_parquet(out / "league")
     # identical scenarios with the same replication share seed and parameter set: identical runs
     def one(name, rep):

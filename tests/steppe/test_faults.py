@@ -462,7 +462,7 @@ def test_ctrl_c_during_a_run_leaves_nothing(tmp_path, monkeypatch, capsys):
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(model.run, "simulate", interrupted)
+    monkeypatch.setattr(model.run, "run_scenario", interrupted)
     assert main(run(tmp_path, "--out", str(tmp_path / "res"))) == 130
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1] == "interrupted; nothing was written"

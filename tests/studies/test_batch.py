@@ -3,6 +3,8 @@ killed midway and restarted storing every run exactly once, Ctrl-C and failing r
 
 from __future__ import annotations
 
+import re
+
 import os
 import signal
 import subprocess
@@ -250,8 +252,12 @@ def test_a_failing_run_hint_repeats_until(tmp_path, scen, monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(batch, "run_one", broken)
-    with pytest.raises(BatchError, match=r"--scale 0\.05 --until 2026`"):
+    with pytest.raises(BatchError, match=r"steppe run --from-store \S+ (\S+)`") as info:
         run_batch(design(scen[:1], 1, until=2026), tmp_path / "out", workers=1, progress=False)
+    run_id = re.search(r"--from-store \S+ (\S+)`", str(info.value)).group(1)
+    # the hint reproduces the run: same horizon, seed and scale
+    scenario, seed, scale, _ = batch.stored_run(tmp_path / "out", run_id)
+    assert scenario.until == 2026 and scale == 0.05 and seed == batch.rep_seed(0, 0)
 
 
 def test_two_scenarios_with_one_name_are_refused(tmp_path, scen):
