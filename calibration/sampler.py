@@ -73,7 +73,7 @@ class OrderedSampler(Sampler):
         return [p for part in out for p in part]  # type: ignore[union-attr]
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False,
-                                ana_vars=None):  # noqa: ARG002
+                                ana_vars=None):
         import cloudpickle
 
         payload = cloudpickle.dumps(simulate_one)

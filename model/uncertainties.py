@@ -209,3 +209,11 @@ JUDGED: dict[str, str] = {
     "datacentres.payback_years": screened(0.25, "A_compute_growth"),
     "datacentres.link_cost_cny_per_year": COST,
 }
+
+# The calibrated parameters without a source: their basis when a rebuilt calibration does not select
+# them (the screening picks the calibrated set anew each time).
+for _n in ("counties.connect_cost_cny_per_household", "counties.users_for_full_renewal", "herders.literacy_mean",
+           "datacentres.invest_share_per_quarter"):
+    JUDGED.setdefault(_n, "modeller's judgement, fixed, when not in the calibrated set (the shipped calibration "
+                          "of 2026-12-01 calibrated it)")
+

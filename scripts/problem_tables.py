@@ -107,8 +107,9 @@ def parameters_table() -> str:
     for v in params:
         groups.setdefault(v["group"], []).append(v)
     for group, rows in groups.items():
-        out.append(f"\n## `{group}`\n\n| parameter | kind of uncertainty | role | kind | default | range | unit | "
-                   "constraint | description | 中文 | source or basis |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+        out.append(f"\n## `{group}`\n\n| parameter | kind of uncertainty | role | kind | default | range | "
+                   "unit | constraint | description | 中文 | source or basis |\n"
+                   "|---|---|---|---|---|---|---|---|---|---|---|\n")
         for v in rows:
             basis = v["source"] if v["parameter_kind"] == "sourced" and v["source"] else v["basis"]
             out.append(f"| `{v['name'].split('.', 1)[1]}` | {v['parameter_kind']} | {v['role']} | {v['kind']} | "

@@ -7,11 +7,11 @@ import hashlib
 import time
 
 import pytest
+from test_calibration_recovery import TRUTH, synthetic_targets
 
 from calibration.abc import Progress, Runner, Settings, run_abc
 from calibration.sampler import particle_seed
 from calibration.space import scalar_space
-from test_calibration_recovery import TRUTH, synthetic_targets
 
 
 def posterior_hash(tmp_path, runner: Runner, seed: int = 5) -> tuple[str, dict]:

@@ -3,9 +3,8 @@ killed midway and restarted storing every run exactly once, Ctrl-C and failing r
 
 from __future__ import annotations
 
-import re
-
 import os
+import re
 import signal
 import subprocess
 import sys

@@ -65,7 +65,7 @@ def test_batch_records_the_source_and_each_run_reruns_exactly_from_the_store(tmp
     assert sorted(runs["parameter_set"]) == [0, 0, 1, 1]           # 2 scenarios x reps 0, 1
     league = store.read("league")
     for run_id in ("base/1", f"{paths[1].stem}/0"):
-        scenario, seed, scale, phrase = stored_run(out, run_id)
+        scenario, seed, scale, _phrase = stored_run(out, run_id)
         again = run_scenario(scenario, seed=seed, scale=scale).league
         stored = league[league["run_id"] == run_id].drop(columns=["run_id", "scenario", "rep", "seed"])
         pd.testing.assert_frame_equal(stored.reset_index(drop=True), again.reset_index(drop=True),
