@@ -1,5 +1,8 @@
-"""Which parameters the app's runs use: K parameter sets drawn from the calibrated posterior (the
-default), or the hand-set priors' defaults.
+"""Which parameters the app's runs use, by the one parameter rule (:mod:`model.parameter_source`):
+the calibrated posterior's central set (``draws = 0``, as every entry point's default), K parameter
+sets drawn from it, or the hand-set values. The shipped values are read from
+``model/data/calibrated.json`` (a stale file is used and named "stale"); a posterior folder named by
+``STEPPE_POSTERIOR`` or ``path`` is loaded and checked against the model.
 
 Replication r of every package uses parameter set r mod K, applied with
 :func:`calibration.space.apply_unless_set` (a value a package sets itself wins), with the same
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from app.messages import t
-from calibration.posterior import SHIPPED, Posterior, PosteriorError, draw, load_posterior
+from calibration.posterior import SHIPPED, Posterior, PosteriorError, load_posterior
 
 POSTERIOR_ENV = "STEPPE_POSTERIOR"
 DEFAULT_DRAWS = 10
@@ -35,7 +38,8 @@ class Parameters:
         """What the results depend on: the posterior file's hash, K and the draw seed."""
         if self.info is None:
             return ("prior",)
-        return (self.info["posterior_sha256"], self.info["draws"], self.info["draw_seed"])
+        return (self.info["posterior_sha256"], self.info["draws"], self.info["draw_seed"],
+                self.info.get("kind", "draws"))
 
 
 PRIORS = Parameters()
@@ -61,18 +65,31 @@ def load(path: str | Path | None = None) -> Posterior:
 
 
 def choose(draws: int, seed: int, prior: bool = False, path: str | Path | None = None) -> Parameters:
-    """``draws`` parameter sets from the posterior, drawn from ``seed``; or the priors."""
+    """``draws`` parameter sets from the posterior, drawn from ``seed``; ``draws = 0`` the central
+    set (the default of every entry point); or the hand-set values (``prior``)."""
     if prior:
         return PRIORS
-    if not 1 <= draws <= MAX_DRAWS:
-        raise PosteriorError(f"posterior draws {draws} is out of range; allowed [1, {MAX_DRAWS}]")
-    post = load(path)
-    sets = tuple(draw(post, draws, seed))
-    m = post.manifest
-    info = {**post.describe(), "draws": draws, "draw_seed": seed,
-            "runs": _runs(m.get("runs")), "ess": m.get("posterior_ess"),
-            "rule": "replication r of every package uses parameter set r mod draws"}
-    return Parameters(sets, info)
+    if not 0 <= draws <= MAX_DRAWS:
+        raise PosteriorError(f"posterior draws {draws} is out of range; allowed [0 (the central set), {MAX_DRAWS}]")
+    if path is None and not os.environ.get(POSTERIOR_ENV):
+        from model.parameter_source import ParameterSourceError, load_calibrated
+
+        try:
+            cal = load_calibrated()
+        except ParameterSourceError as exc:
+            raise PosteriorError(str(exc)) from None
+        src = cal.source("draws" if draws else "central", draws, seed)
+        info = {"path": cal.origin, "posterior_sha256": cal.posterior_sha256, "model_sha256": cal.model_sha256,
+                "rows": len(cal.table), "created": None, "runs": None, "ess": None}
+    else:
+        post = load(path)
+        src = post.source("draws" if draws else "central", draws, seed)
+        m = post.manifest
+        info = {**post.describe(), "runs": _runs(m.get("runs")), "ess": m.get("posterior_ess")}
+    info.update({"draws": draws, "draw_seed": seed, "kind": src.kind, "description": src.describe(),
+                 "rule": "replication r of every package uses parameter set r mod draws" if draws else
+                 "every run uses the central set"})
+    return Parameters(src.sets, info)
 
 
 def _runs(runs: Any) -> int | None:
@@ -89,6 +106,8 @@ def describe(info: dict[str, Any] | None, lang: str) -> str:
     """One line for the page and the report: the posterior's manifest, or the hand-set priors."""
     if info is None:
         return t("posterior_priors", lang)
+    if info.get("kind") == "central":
+        return str(info["description"])
     created = str(info.get("created") or "–").replace("T", " ").rstrip("Z")
     ess = info.get("ess")
     return t("posterior_line", lang, model=str(info.get("model_sha256") or "–")[:12], created=created,

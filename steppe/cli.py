@@ -509,9 +509,9 @@ def add_app_commands(sub: argparse._SubParsersAction) -> None:
                    help="agents per household or firm (default 0.2)")
     r.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0, help="base seed")
     r.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
-    r.add_argument("--posterior-draws", type=_bounded(int, 1, 200, "--posterior-draws"), default=10, metavar="K",
+    r.add_argument("--posterior-draws", type=_bounded(int, 0, 200, "--posterior-draws"), default=0, metavar="K",
                    help="parameter sets drawn from the calibrated posterior; replication r of every package "
-                        "uses set r mod K (default 10)")
+                        "uses set r mod K (default 0: the posterior's central set, as every entry point)")
     r.add_argument("--prior", action="store_true",
                    help="use the hand-set priors instead of the calibrated posterior")
     r.add_argument("--posterior", default=None, metavar="DIR",

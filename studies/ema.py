@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.parameter_source import ParameterSource
+from model.parameter_source import resolve as resolve_source
 from model.problem import PROBLEM, Variable, vector_from_unit
 from studies.batch import rep_seed
 
@@ -105,12 +107,13 @@ def _plain(value: Any) -> Any:
 
 
 def run_experiment(*, seed: int, scale: float, until: int, names: dict[str, str],
-                   **values: Any) -> dict[str, float]:
+                   source: ParameterSource | None = None, **values: Any) -> dict[str, float]:
     """One replication of one EMA experiment: the outcomes of the run (module level so that
     EMA's multiprocessing evaluator can pickle it)."""
     from studies.sweep import run_chunk
 
-    scenario = PROBLEM.scenario(_point(values, names), until=until, name="ema", where="EMA experiment")
+    scenario = PROBLEM.scenario(_point(values, names), until=until, name="ema", where="EMA experiment",
+                                source=source)
     (result,) = run_chunk([("ema", "ema", 0, int(seed), scenario)], scale, False)
     return {k: v for k, v in result["row"].items() if k in set(PROBLEM.outcome_names())}
 
@@ -125,15 +128,20 @@ def mean_of_replications(values: Sequence[float]) -> float:
 def ema_model(name: str = "digital_steppe", *, levers: Sequence[str] | None = None,
               uncertainties: Sequence[str] | None = None, outcomes: Sequence[str] | None = None,
               timings: bool = False, vectors: bool = False, reps: int = 1, base_seed: int = 0,
-              scale: float = 0.1, until: int = 2027) -> Any:
+              scale: float = 0.1, until: int = 2027, source: ParameterSource | str | None = None) -> Any:
     """An EMA Workbench ``ReplicatorModel`` of the problem.
 
     ``levers``/``uncertainties`` (problem names, ``"group.param"`` for parameters) default to every
     lever and every scalar uncertain parameter; ``timings`` adds each chosen lever's ``__start``;
     ``vectors`` adds the vector uncertainties (as unit-cube coordinates) when ``uncertainties`` is
     not given. Outcomes default to every outcome of :data:`model.problem.PROBLEM` plus the
-    ``T*_met`` flags, each averaged over the ``reps`` replications."""
+    ``T*_met`` flags, each averaged over the ``reps`` replications. Parameters an experiment does not
+    set take their values from ``source`` (:mod:`model.parameter_source`; default the posterior
+    central set, as every entry point; ``"hand-set"``); ``model.parameter_source`` names it."""
     ema = _ema()
+    src = resolve_source(source)
+    if src.kind == "draws":
+        raise ValueError("source: an EMA experiment runs with one parameter set; give 'central' or 'hand-set'")
     lever_vars = [PROBLEM.variable(n) for n in levers] if levers is not None else list(PROBLEM.levers)
     if timings:
         lever_vars += [PROBLEM.variable(f"{v.name}__start") for v in lever_vars if v.role == "lever"]
@@ -142,7 +150,8 @@ def ema_model(name: str = "digital_steppe", *, levers: Sequence[str] | None = No
     else:
         unc_vars = [v for v in PROBLEM.uncertainties if vectors or v.kind != "vector"]
     names = {ema_name(v.name): v.name for v in (*lever_vars, *unc_vars)}
-    model = ema.ReplicatorModel(name, function=functools.partial(run_experiment, names=names))
+    model = ema.ReplicatorModel(name, function=functools.partial(run_experiment, names=names, source=src))
+    model.parameter_source = src.describe()
     model.uncertainties = [p for v in unc_vars for p in _parameters(v)]
     model.levers = [p for v in lever_vars for p in _parameters(v)]
     model.constants = [ema.Constant("scale", float(scale)), ema.Constant("until", int(until))]

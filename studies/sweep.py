@@ -41,6 +41,8 @@ import pandas as pd
 
 from model.indicators import TARGET_YEAR
 from model.model import MAX_SCALE, MAX_SEED, MIN_SCALE, SteppeModel
+from model.parameter_source import ParameterSource
+from model.parameter_source import resolve as resolve_source
 from model.problem import PROBLEM, outcomes_from
 from model.scenario import MAX_UNTIL, MIN_UNTIL, Scenario
 from model.settings import SettingError
@@ -130,7 +132,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _points(points: pd.DataFrame, until: int) -> tuple[list[str], list[Any], list[Scenario], list[str]]:
+def _points(points: pd.DataFrame, until: int, source: ParameterSource | None = None
+            ) -> tuple[list[str], list[Any], list[Scenario], list[str]]:
     """Validate every row: point keys (text ids naming the runs), point ids, scenarios and the
     variable columns."""
     if not isinstance(points, pd.DataFrame):
@@ -157,7 +160,7 @@ def _points(points: pd.DataFrame, until: int) -> tuple[list[str], list[Any], lis
             if isinstance(v, float) and math.isnan(v):
                 raise SettingError(f"{where}.{k}: NaN is not allowed; give a value or drop the column "
                                    "(unnamed variables keep their defaults)")
-        scenarios.append(PROBLEM.scenario(rec, until=until, name=key, where=where))
+        scenarios.append(PROBLEM.scenario(rec, until=until, name=key, where=where, source=source))
     return keys, ids, scenarios, columns
 
 
@@ -167,7 +170,7 @@ def _digest(record: dict[str, Any]) -> str:
 
 
 def _design(keys: list[str], records: list[dict[str, Any]], reps: int, base_seed: int, scale: float,
-            until: int, monthly: bool) -> dict[str, Any]:
+            until: int, monthly: bool, source: ParameterSource) -> dict[str, Any]:
     return {
         "kind": "sweep",
         "scenarios": [{"name": k, "sha256": _digest(r), "until": until}
@@ -175,6 +178,7 @@ def _design(keys: list[str], records: list[dict[str, Any]], reps: int, base_seed
         "reps": reps, "base_seed": base_seed, "scale": scale, "until": until, "counties": False,
         "tables": ["league"] if monthly else [], "seed_rule": SEED_RULE,
         "model_sha256": model_source_hash(), "model_version": package_version(),
+        "parameters": source.record(),
     }
 
 
@@ -213,7 +217,7 @@ def evaluate(points: pd.DataFrame, *, reps: int = 1, base_seed: int = 0, scale: 
              until: int = 2027, out: str | Path | None = None, workers: int | None = None,
              dask_address: str | None = None, dask_local: int | None = None,
              monthly: bool = False, progress: bool | None = None,
-             chunk_size: int | None = None) -> pd.DataFrame:
+             chunk_size: int | None = None, source: ParameterSource | str | None = None) -> pd.DataFrame:
     """Run every point of ``points`` ``reps`` times; one row per (point, replication).
 
     Columns: the point's columns, ``point_id`` (the column given, else the row position),
@@ -221,11 +225,18 @@ def evaluate(points: pd.DataFrame, *, reps: int = 1, base_seed: int = 0, scale: 
     point order, replications in order within a point. ``workers`` (default: every core; 1 runs
     in this process), ``dask_address`` or ``dask_local`` choose the executor as for batches.
     With ``out`` the runs are stored there (and read back from there: a second call with the same
-    arguments computes nothing); ``monthly`` also stores the monthly league rows. Bad points
+    arguments computes nothing); ``monthly`` also stores the monthly league rows. Parameters a
+    point does not name take their values from ``source`` (:mod:`model.parameter_source`; default
+    the posterior central set, as every entry point; ``"hand-set"``), which the store's manifest
+    records (``design.parameters``) and ``frame.attrs["parameter_source"]`` names. Bad points
     raise :class:`~model.settings.SettingError` naming the row and variable before any run."""
     _check_args(reps, base_seed, scale, until)
     reps, base_seed, scale, until = int(reps), int(base_seed), float(scale), int(until)
-    keys, ids, scenarios, columns = _points(points, until)
+    src = resolve_source(source)
+    if src.kind == "draws":
+        raise SettingError("source: a sweep runs each point with one parameter set; give 'central' or "
+                           "'hand-set' (posterior draws: steppe batch --parameters draws:K)")
+    keys, ids, scenarios, columns = _points(points, until, src)
     records = points[columns].to_dict("records")
     seeds = [rep_seed(base_seed, r) for r in range(reps)]
     jobs: list[Job] = [(keys[i], _plain(ids[i]), r, seeds[r], scenarios[i])
@@ -233,7 +244,7 @@ def evaluate(points: pd.DataFrame, *, reps: int = 1, base_seed: int = 0, scale: 
     model_hash = model_source_hash()
     store = None
     if out is not None:
-        design = _design(keys, records, reps, base_seed, scale, until, monthly)
+        design = _design(keys, records, reps, base_seed, scale, until, monthly, src)
         store = ResultStore.create_or_resume(out, design, _manifest(design, records, keys), {})
     rows: list[dict[str, Any]] = []
     try:
@@ -249,7 +260,9 @@ def evaluate(points: pd.DataFrame, *, reps: int = 1, base_seed: int = 0, scale: 
     finally:
         if store is not None:
             store.close()
-    return _result_frame(frame, points, columns, keys)
+    result = _result_frame(frame, points, columns, keys)
+    result.attrs["parameter_source"] = src.describe()
+    return result
 
 
 def _run_jobs(jobs: list[Job], scale: float, monthly: bool, model_hash: str, store: ResultStore | None,

@@ -145,3 +145,19 @@ def test_page_shows_the_posterior_it_uses(tmp_path, monkeypatch, small_posterior
     assert at.number_input(key="posterior_draws@zh").value == 10
     line = describe(choose(10, 0, path=small_posterior).info, "zh")
     assert t("posterior_used", "zh", what=line) in [c.value for c in at.caption]
+
+
+def test_draws_zero_is_the_central_set_every_entry_point_uses(monkeypatch):
+    """The one parameter rule: the app's central set is model.simulate's default."""
+    import warnings
+
+    from app.posterior import POSTERIOR_ENV, choose, describe
+    from model.parameter_source import default_source
+
+    monkeypatch.delenv(POSTERIOR_ENV, raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        src = default_source()
+        p = choose(0, seed=3)
+    assert p.sets == src.sets and p.info["kind"] == "central"
+    assert describe(p.info, "en") == src.describe()

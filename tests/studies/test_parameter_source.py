@@ -78,3 +78,20 @@ def test_batch_default_is_the_central_set(tmp_path):
     paths = write_scenarios(tmp_path / "sc", {"base": 'description = "b"\n'})
     d = design(paths, 1, scale=0.05)
     assert d.source.kind == "central" and d.key()["parameters"]["description"] == default_source().describe()
+
+
+def test_sweep_and_ema_use_the_same_default_and_say_so():
+    from studies.batch import rep_seed
+    from studies.ema import ema_model
+    from studies.sweep import evaluate
+
+    pts = pd.DataFrame({"promotion_centres": [2]})
+    out = evaluate(pts, scale=0.05, workers=1, progress=False)
+    assert out.attrs["parameter_source"] == default_source().describe()
+    direct = simulate(levers={"promotion_centres": 2}, seed=rep_seed(0, 0), scale=0.05).outcomes()
+    assert out.loc[0, "T4"] == pytest.approx(direct["T4"], nan_ok=True)
+    assert out.loc[0, "firm_adoption_share"] == pytest.approx(direct["firm_adoption_share"])
+    hand = evaluate(pts, scale=0.05, workers=1, progress=False, source="hand-set")
+    assert hand.attrs["parameter_source"] == "hand-set values"
+    m = ema_model(levers=["promotion_centres"], uncertainties=["herders.bass_q_per_year"])
+    assert m.parameter_source == default_source().describe()
