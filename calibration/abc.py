@@ -27,7 +27,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -410,9 +410,13 @@ def predictive(targets: Sequence[Target], params: list[dict[str, float]], settin
 
 
 def check_table(targets: Sequence[Target], prior_pred: pd.DataFrame, post_pred: pd.DataFrame,
-                held_out: Sequence[str]) -> pd.DataFrame:
+                held_out: Sequence[str], like: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Each target: observed value or band, 90% prior and posterior predictive intervals, share
-    of runs in which it holds, and whether the observation lies in the posterior interval."""
+    of runs in which it holds; ``covered`` (band overlap: the posterior interval meets the band
+    observed ± tolerance) beside ``point_covered`` (the observed value itself inside the posterior
+    interval; None for a band or bound); and for each frame of ``like`` (e.g. the hand-set point,
+    the calibrated parameters from their priors with the rest as in the posterior runs) the share
+    of its runs in which the target holds (``<name>_holds_share``)."""
     rows = []
     for t in targets:
         lo_obs, hi_obs = t.interval()
@@ -426,6 +430,10 @@ def check_table(targets: Sequence[Target], prior_pred: pd.DataFrame, post_pred: 
             row[f"{name}_q05"], row[f"{name}_median"], row[f"{name}_q95"] = (float(x) for x in q)
             row[f"{name}_holds_share"] = float(np.mean([t.holds(x) for x in frame[t.id]]))
         row["covered"] = bool(row["posterior_q05"] <= hi_obs and row["posterior_q95"] >= lo_obs)
+        row["point_covered"] = (None if t.observed is None else
+                                bool(row["posterior_q05"] <= t.observed <= row["posterior_q95"]))
+        for name, frame in (like or {}).items():
+            row[f"{name}_holds_share"] = float(np.mean([t.holds(x) for x in frame[t.id]]))
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -140,9 +140,30 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
         post_pts = resample(post, settings.predictive_runs, settings.seed)
         prior_pred = predictive(targets.measured, prior_pts, settings, runner, "prior predictive")
         post_pred = predictive(targets.measured, post_pts, settings, runner, "posterior predictive")
+        # Like for like: (a) the hand-set point (every parameter at its hand-set value, chance varying)
+        # and (b) the calibrated parameters drawn from their priors, the rest hand-set as in the
+        # posterior runs; (c) is the posterior predictive above.
+        say(f"like-for-like checks: {settings.predictive_runs} runs at the hand-set point and "
+            f"{settings.predictive_runs} with the calibrated parameters from their priors")
+        rng_b = np.random.default_rng([settings.seed, 8])
+        sub_prior_pts = [dict(zip(sub.names, row, strict=True))
+                         for row in sub.sample(settings.predictive_runs, rng_b)]
+        hand_pred = predictive(targets.measured, [{}] * settings.predictive_runs, settings, runner, "hand-set point")
+        sub_prior_pred = predictive(targets.measured, sub_prior_pts, settings, runner, "calibrated from priors")
     finally:
         runner.close()
-    checks = check_table(targets.measured, prior_pred, post_pred, settings.held_out)
+    checks = check_table(targets.measured, prior_pred, post_pred, settings.held_out,
+                         like={"handset": hand_pred, "calibrated_prior": sub_prior_pred})
+    fitted_rows = checks[checks["role"] == "fitted"]
+    like_for_like = {
+        "note": "mean over fitted targets of the share of runs in which each holds: (a) the hand-set point, "
+                "(b) the calibrated parameters drawn from their priors with the rest hand-set as in the "
+                "posterior runs, (c) the posterior predictive; (prior) every parameter from its prior",
+        "handset": round(float(fitted_rows["handset_holds_share"].mean()), 3),
+        "calibrated_from_priors": round(float(fitted_rows["calibrated_prior_holds_share"].mean()), 3),
+        "posterior": round(float(fitted_rows["posterior_holds_share"].mean()), 3),
+        "all_from_priors": round(float(fitted_rows["prior_holds_share"].mean()), 3)}
+    point = checks[checks["point_covered"].notna()]
     ident = identifiability(sub, post)
     wall = time.monotonic() - start
     manifest = {
@@ -162,6 +183,7 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
         "fixed_parameters": [n for n in space.names if n not in chosen],
         "fixed_note": "parameters not calibrated keep their hand-set values (model/params.py) in projections",
         "runs": {"this_session": runner.runs, "abc": facts["abc_runs"],
+                 "like_for_like": 2 * settings.predictive_runs,
                  "screening": 0 if screening.empty else int(settings.morris_trajectories * (len(space.names) + 1)),
                  "predictive": 2 * settings.predictive_runs, "scale_check": 2 * settings.scale_check_runs,
                  "note": "stages cached in work/ by an earlier session (screening, scale check) are not "
@@ -173,7 +195,12 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
         "posterior_ess": round(float(1 / np.sum(np.square(post["weight"].to_numpy()))), 1),
         "coverage": {"targets": int(checks["covered"].sum()), "of": len(checks),
                      "fitted": int(checks.query("role == 'fitted'")["covered"].sum()),
-                     "of_fitted": int((checks["role"] == "fitted").sum())},
+                     "of_fitted": int((checks["role"] == "fitted").sum()),
+                     "meaning": "band overlap: the 90% posterior predictive interval meets observed ± tolerance"},
+        "point_coverage": {"targets": int(point["point_covered"].astype(bool).sum()), "of": len(point),
+                           "meaning": "the observed value (targets with a point value) inside the 90% "
+                                      "posterior predictive interval"},
+        "like_for_like": like_for_like,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": platform.python_version(),
     }
@@ -286,6 +313,8 @@ def write_report(folder: Path, space: Space, post: pd.DataFrame, checks: pd.Data
     if not screening.empty:
         screening.to_csv(folder / "screening.csv")
     c = manifest["coverage"]
+    pc = manifest.get("point_coverage", {})
+    lf = manifest.get("like_for_like", {})
     text = [
         "# Calibration report",
         "",
@@ -297,9 +326,14 @@ def write_report(folder: Path, space: Space, post: pd.DataFrame, checks: pd.Data
         f"{manifest['targets_sha256'][:12]}. Posterior: {manifest['posterior_rows']} particles, effective "
         f"sample size {manifest['posterior_ess']}.",
         "",
-        f"Posterior predictive coverage: the observed value or band meets the 90% posterior predictive "
+        f"Band overlap: the observed value's tolerance band meets the 90% posterior predictive "
         f"interval for {c['fitted']} of {c['of_fitted']} fitted targets ({c['targets']} of {c['of']} with "
-        "the held-out targets and the checks). The prior predictive draws every parameter from its prior; "
+        f"the held-out targets and the checks). Point coverage: the observed value itself lies inside the "
+        f"interval for {pc.get('targets', '–')} of {pc.get('of', '–')} targets with a point value. Like for like "
+        f"(mean share of runs in which a fitted target holds): hand-set point {lf.get('handset', '–')}, "
+        f"calibrated parameters from their priors (rest hand-set) {lf.get('calibrated_from_priors', '–')}, "
+        f"posterior {lf.get('posterior', '–')} (every parameter from its prior: "
+        f"{lf.get('all_from_priors', '–')}). The prior predictive draws every parameter from its prior; "
         "the posterior predictive draws the calibrated ones from the posterior and keeps the rest at their "
         "hand-set values, as projections do. Checks (status \"check\") hold in every prior draw and are not "
         "fitted.",
@@ -308,7 +342,8 @@ def write_report(folder: Path, space: Space, post: pd.DataFrame, checks: pd.Data
         "",
         _md_table(checks[["target", "kind", "role", "observed", "prior_q05", "prior_median", "prior_q95",
                           "prior_holds_share", "posterior_q05", "posterior_median", "posterior_q95",
-                          "posterior_holds_share", "covered"]]),
+                          "posterior_holds_share", "covered", "point_covered",
+                          *[c for c in ("handset_holds_share", "calibrated_prior_holds_share") if c in checks]]]),
         "",
         "![predictive](predictive.png)",
         "",

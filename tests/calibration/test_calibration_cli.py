@@ -29,6 +29,12 @@ def test_calibrate_writes_posterior_manifest_and_report(tmp_path, capsys):
         assert (out / "report" / name).is_file(), name
     checks = pd.read_csv(out / "report" / "checks.csv")
     assert bool(checks.set_index("target").loc["A_compute_growth", "held_out"])
+    # like for like: hand-set point, calibrated parameters from their priors, posterior; point coverage
+    lf = m["like_for_like"]
+    assert all(0 <= lf[k] <= 1 for k in ("handset", "calibrated_from_priors", "posterior", "all_from_priors"))
+    assert {"point_covered", "handset_holds_share", "calibrated_prior_holds_share"} <= set(checks.columns)
+    assert m["point_coverage"]["of"] == int(checks["point_covered"].notna().sum())
+    assert "Point coverage" in (out / "report" / "report.md").read_text()
     # the same command again resumes: no new ABC generation is needed, the posterior is rewritten
     assert main(args) == 0
     assert "resuming ABC-SMC" in capsys.readouterr().err
