@@ -69,7 +69,9 @@ class Posterior:
 
 
 def load_posterior(path: str | Path | None = None, check_model: bool = True) -> Posterior:
-    """Read and check a posterior folder (default: the shipped one)."""
+    """Read and check a posterior folder (default: the shipped one). A folder fitted on another model
+    version is refused; the shipped one is then used with a :class:`StaleCalibrationWarning` (its
+    runs say "stale"), until it is rebuilt."""
     from calibration.space import scalar_space
 
     folder = Path(path) if path is not None else SHIPPED
@@ -85,7 +87,17 @@ def load_posterior(path: str | Path | None = None, check_model: bool = True) -> 
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         got = manifest.get("format") if isinstance(manifest, dict) else None
         raise PosteriorError(f"{mf}: key 'format' is {got!r}; expected {FORMAT!r}")
-    if check_model and manifest.get("model_sha256") != model_hash():
+    if check_model and manifest.get("model_sha256") != model_hash() and path is None:
+        # The shipped posterior between a model change and its rebuild: used, and named stale, as the
+        # model's own default source does (model/parameter_source.py); a folder one names is refused.
+        import warnings
+
+        from model.parameter_source import StaleCalibrationWarning
+
+        warnings.warn(f"{shown_path(mf)}: the shipped posterior was fitted on model "
+                      f"{str(manifest.get('model_sha256'))[:12]}, not this model ({model_hash()[:12]}); "
+                      "rebuild it (python experiments/calibrate_posterior.py)", StaleCalibrationWarning, stacklevel=2)
+    elif check_model and manifest.get("model_sha256") != model_hash():
         raise PosteriorError(
             f"{mf}: key 'model_sha256' is {str(manifest.get('model_sha256'))[:12]}, but this model's source "
             f"hashes to {model_hash()[:12]}: the posterior was calibrated on another model version. Rebuild "

@@ -64,10 +64,12 @@ def summary(manifest: dict, checks: pd.DataFrame, ident: pd.DataFrame) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", nargs="*", help="output folder (default results/experiments/calibration_report)")
-    ap.add_argument("--posterior", type=Path, default=ROOT / "calibration" / "posterior")
+    ap.add_argument("--posterior", type=Path, default=None,
+                    help="posterior folder (default: the shipped one, used even when stale, as runs use it)")
     args = ap.parse_args(argv)
     out = out_dir("calibration_report", args.out)
     post = load_posterior(args.posterior).frame
+    args.posterior = args.posterior or ROOT / "calibration" / "posterior"
     manifest = json.loads((args.posterior / "manifest.json").read_text(encoding="utf-8"))
     report = args.posterior / "report"
     checks = pd.read_csv(report / "checks.csv")
