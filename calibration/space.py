@@ -95,7 +95,8 @@ def scenario_with(values: Mapping[str, Any], base: Scenario | None = None, until
     base = base or Scenario()
     params = base.parameters.with_overrides(overrides(values, base.parameters), "calibration parameters")
     return Scenario(name=base.name, description=base.description, until=until, levers=base.levers,
-                    changes=base.changes, parameters=params, source_text=base.source_text)
+                    changes=base.changes, parameters=params, source_text=base.source_text,
+                    parameters_set=base.parameters_set)
 
 
 def default_parameters() -> Parameters:

@@ -268,16 +268,18 @@ def overrides(values: Mapping[str, Any], base: Parameters | None = None) -> dict
     """``{"group.param": value}`` -> ``{group: {param: value}}`` (integers rounded; vector elements
     replace that element of ``base``'s vector; values within 1e-9 of a prior bound snapped to it)."""
     from model.params import Parameters
-    from model.problem import parameter_variables
+    from model.settings import field_kinds
 
     base = base or Parameters()
-    info = {v.name: v for v in parameter_variables(with_kinds=False)}
     out: dict[str, dict[str, Any]] = {}
     for name, value in values.items():
         group, key, idx = split_name(name)
         v = float(value)
-        var = info.get(f"{group}.{key}")
-        lo, hi = (var.prior if var is not None and var.prior else None) or (v, v)
+        cls = type(getattr(base, group, None))
+        fld = getattr(cls, "__dataclass_fields__", {}).get(key)
+        prior = fld.metadata["spec"].prior if fld is not None else None
+        is_int = fld is not None and field_kinds(cls)[key] is int
+        lo, hi = prior or (v, v)
         if abs(v - lo) <= 1e-9 * (hi - lo) or abs(v - hi) <= 1e-9 * (hi - lo):   # sampling round-off only
             v = lo if abs(v - lo) < abs(v - hi) else hi
         table = out.setdefault(group, {})
@@ -285,13 +287,14 @@ def overrides(values: Mapping[str, Any], base: Parameters | None = None) -> dict
             vec = table.setdefault(key, list(getattr(getattr(base, group), key)))
             vec[idx] = v
         else:
-            table[key] = round(v) if var is not None and var.kind == "integer" else v
+            table[key] = round(v) if is_int else v
     return out
 
 
 def apply_unless_set(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
-    """``scenario`` with ``values`` applied to every parameter the scenario leaves at its hand-set
-    value; a value the scenario sets itself wins."""
+    """``scenario`` with ``values`` applied to every parameter the scenario does not set itself: a
+    value its file names (``scenario.parameters_set``) wins, even when it repeats the hand-set
+    value; for a scenario built in code, a parameter away from its hand-set value counts as set."""
     from dataclasses import replace
 
     from model.params import Parameters
@@ -300,8 +303,11 @@ def apply_unless_set(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
         return scenario
     defaults, current = Parameters(), scenario.parameters
     keep = {}
+    named = set(scenario.parameters_set)
     for name, v in values.items():
         group, key, idx = split_name(name)
+        if f"{group}.{key}" in named:
+            continue
         d = getattr(getattr(defaults, group), key)
         c = getattr(getattr(current, group), key)
         if (d[idx] == c[idx]) if idx is not None else (d == c):

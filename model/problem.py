@@ -34,13 +34,12 @@ import numpy as np
 from model.indicators import TARGET_YEAR, TARGETS
 from model.labels_zh import PARAM_EN, PARAM_ZH
 from model.levers import Levers
-from model.parameter_source import ParameterSource
-from model.parameter_source import resolve as resolve_source
 from model.params import Parameters
 from model.scenario import BASE_YEAR, MAX_UNTIL, MIN_UNTIL, Scenario, ScenarioError, month_index
 from model.settings import SettingError, Spec, coerce, field_kinds, validated_replace
 
 if TYPE_CHECKING:
+    from model.parameter_source import ParameterSource
     from model.run import RunResult
 
 Kind = Literal["real", "integer", "boolean", "category", "date", "vector"]
@@ -340,6 +339,8 @@ class Problem:
         for month, vals in changes.items():
             clean = validated_replace(levers, vals, f"{where}: levers (from month {month})")
             changes[month] = {k: getattr(clean, k) for k in vals}
+        from model.parameter_source import resolve as resolve_source
+
         base = resolve_source(source).parameters()
         parameters = base.with_overrides(params, f"{where}: parameters")
         return Point(levers, tuple(sorted(changes.items())), parameters)
@@ -348,8 +349,9 @@ class Problem:
                  where: str = "point", source: ParameterSource | str | None = None) -> Scenario:
         """The validated :class:`~model.scenario.Scenario` of a point (see :meth:`point`)."""
         p = self.point(values, until=until, where=where, source=source)
+        named = tuple(sorted(k for k in values if isinstance(k, str) and "." in k))
         return Scenario(name=name, description="a point of the problem space", until=until,
-                        levers=p.levers, changes=p.changes, parameters=p.parameters)
+                        levers=p.levers, changes=p.changes, parameters=p.parameters, parameters_set=named)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (JSON-ready)."""

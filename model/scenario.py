@@ -66,6 +66,9 @@ class Scenario:
     changes: tuple[tuple[int, dict[str, Any]], ...] = ()
     parameters: Parameters = field(default_factory=Parameters)
     source_text: str = ""
+    # "group.name" of every parameter the file sets itself: a parameter source never overrides these
+    # (model/parameter_source.py), even where the file repeats the hand-set value
+    parameters_set: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """A scenario built in code is checked as a file's is (levers and parameters check
@@ -230,9 +233,10 @@ def parse_scenario(text: str, data: dict[str, Any], name: str, where: str) -> Sc
         parameters = Parameters().with_overrides(raw_params, f"{where}: parameters")
     except SettingError as exc:
         raise ScenarioError(str(exc)) from None
+    named = tuple(sorted(f"{g}.{k}" for g, table in raw_params.items() if isinstance(table, dict) for k in table))
     return Scenario(name=name, description=description, until=until,
                     levers=levers, changes=tuple(changes), parameters=parameters,
-                    source_text=text)
+                    source_text=text, parameters_set=named)
 
 
 def load_scenario(path: str | Path, until: int | None = None) -> Scenario:

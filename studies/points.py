@@ -131,9 +131,10 @@ def scenario_toml(data: dict[str, Any], description: str, name: str | None = Non
 
 # -- evaluation ------------------------------------------------------------------------------
 def _outcomes(scenario: Scenario, seed: int, scale: float, yearly: bool) -> dict[str, float]:
-    from model.run import simulate
+    from model.run import run_scenario
 
-    result = simulate(scenario, seed=seed, scale=scale)
+    # the scenario already holds its parameter source's values (point_scenario, with_parameters)
+    result = run_scenario(scenario, seed=seed, scale=scale)
     out = outcomes_of(result)
     if yearly:
         dec = result.league[result.league["month"] == 12]
@@ -218,7 +219,8 @@ def with_parameters(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
         params = scenario.parameters.with_overrides(groups, f"{scenario.name}: parameters")
     except SettingError as exc:
         raise StudyError(str(exc)) from None
-    return dataclasses.replace(scenario, parameters=params)
+    named = tuple(sorted({*scenario.parameters_set, *values}))
+    return dataclasses.replace(scenario, parameters=params, parameters_set=named)
 
 
 class Timer:

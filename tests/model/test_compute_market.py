@@ -106,9 +106,11 @@ def test_t6_is_defined_when_nothing_new_is_built():
 
 def test_capacity_without_demand_shows_idle_capacity_losses_and_public_cost():
     cwd = load_scenario(ROOT / "scenarios" / "capacity_without_demand.toml")
+    # At the hand-set values, where this mechanism check was designed: at the posterior central set
+    # (investors expand up to 0.6 of capacity a quarter) the baseline itself defers and cancels more.
     for seed in (0, 1):
-        base = simulate(scenario(""), seed=seed, scale=0.1).league.iloc[-1]
-        over = simulate(cwd, seed=seed, scale=0.1).league.iloc[-1]
+        base = simulate(scenario(""), seed=seed, scale=0.1, source="hand-set").league.iloc[-1]
+        over = simulate(cwd, seed=seed, scale=0.1, source="hand-set").league.iloc[-1]
         assert over["compute_capacity_p"] > 5 * base["compute_capacity_p"]
         assert over["compute_utilisation"] < 0.7 * base["compute_utilisation"]
         assert over["compute_rent_cny_per_p_month"] < 0.7 * base["compute_rent_cny_per_p_month"]
