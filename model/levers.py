@@ -76,6 +76,12 @@ class Levers(Settings):
         0.8, "share", "Minimum green-power share of new data-centre capacity",
         low=0, high=1, zh="新建数据中心绿电比例要求", source="seed 003 line 19; FACTS (regional rule 2024)",
     )
+    dc_green_approval: bool = setting(
+        False, "on/off", "Approve a new data centre only if its green-power share meets the requirement "
+        "(own green supply, or green-power trading and certificates for the rest, at the investor's cost)",
+        zh="绿电占比作为新建数据中心审批条件", source="seed 003 line 19 (新建数据中心绿电占比达到80%以上; "
+        "绿色电力交易、绿证交易); FACTS data-centre rules (2024). Public cost: none (administrative)",
+    )
     link_beijing: bool = setting(
         False, "on/off", "Direct compute-network link to the Beijing-Tianjin-Hebei hub",
         zh="与京津冀算力枢纽网络直连", source="seed 003 line 18",
@@ -96,6 +102,12 @@ class Levers(Settings):
     public_data_opening: float = setting(
         0.2, "share of categories", "Share of public-data categories opened for use",
         low=0, high=1, zh="公共数据开放比例", source="seed 000 (626 categories published); seed 003",
+    )
+    dataset_commissions_per_industry_per_year: float = setting(
+        0.0, "datasets/industry/year", "High-quality datasets commissioned from platform or leading firms in "
+        "each of the plan's eight industries (each needs a capable host; it can fail quality acceptance)",
+        low=0, high=4, zh="重点行业高质量数据集建设（每行业每年）", source="seed 003 line 32 (每个行业至少建设1个"
+        "高质量数据集; 现代能源、工业制造、文化旅游、农牧业、医疗卫生、交通运输、生态环保、气象水利)",
     )
     authorised_operation_pilots: int = setting(
         0, "pilots", "Public-data authorised-operation pilots launched (count in force; each operates once set up)",
