@@ -7,7 +7,8 @@ the league. Each month:
 - demand: China's AI compute demand reaches Xilingol through a base share, direct network
   links and the league's rent against the national rent, which follows national supply and demand
   (a yearly change, a deep uncertainty); the price elasticity is below 1, so a cheaper league rent
-  fills some idle capacity but earns less; local firms add their demand (compute vouchers raise it). Demand goes to sites in proportion to capacity times an
+  fills some idle capacity but earns less; local firms add their demand (compute vouchers raise
+  it). Demand goes to sites in proportion to capacity times an
   attraction that falls with latency (distance to Beijing); a site that is full passes its excess
   on to sites with room;
 - rent clears: it rises when demand exceeds the normal utilisation of capacity and falls when
