@@ -30,13 +30,15 @@ class Target:
     strict: bool = False      # "over" (超) rather than "at least" (以上)
 
 
-# The targets as seed 003 line 12 words them (到2027年，基本建立"生采存算用易治安"数据产业链，
-# 数据产业规模年均增长率20%以上，形成6个以上高质量数据集；建立内蒙古数据交易中心锡盟服务基地，形成数据产品30个以上，积累10个以上创新应用场景和案例；
-# 积极打造算力产业聚集区，智能算力规模超5万P), with lines 16-17 (南部4万P, 边缘超1万P), 19 (新建数据中心绿电占比
-# 达到80%以上) and 35 (至少完成1个公共数据授权运营试点). T2 counts every high-quality dataset formed in the league
-# (6个以上); which of the plan's eight industries have one (line 32) is reported as ``dataset_industries_covered``,
-# not a condition of T2. T6 counts green power bought by trading or certificates, as line 19 allows
-# (鼓励通过...绿色电力交易、绿证交易等不断提升数据中心绿电占比); the own green share is reported beside it.
+# The targets as seed 003 line 12 words them:
+#   到2027年，基本建立"生采存算用易治安"数据产业链，数据产业规模年均增长率20%以上，
+#   形成6个以上高质量数据集；建立内蒙古数据交易中心锡盟服务基地，形成数据产品30个以上，
+#   积累10个以上创新应用场景和案例；积极打造算力产业聚集区，智能算力规模超5万P
+# with lines 16-17 (南部4万P, 边缘超1万P), 19 (新建数据中心绿电占比达到80%以上) and 35
+# (至少完成1个公共数据授权运营试点). T2 counts every high-quality dataset formed in the league
+# (6个以上); which of the plan's eight industries have one (line 32) is reported as
+# ``dataset_industries_covered``, not a condition of T2. T6 counts green power bought by trading or
+# certificates, as line 19 allows (绿色电力交易、绿证交易); the own green share is reported beside it.
 TARGETS = (
     Target("T1", "Data-industry scale growth, 2025-2027 average", "数据产业规模年均增长率", 20.0,
            "%/year"),
