@@ -82,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
         res = go(plan + f"\n[parameters.datacentres]\nbuild_months = {months}\n")
         last = [r.league.iloc[-1] for r in res]
         print(f"  build_months {months:>2}: T5 {summary([r.targets['T5']['value'] for r in res])}  "
-              f"met {met_share(res, 'T5')}; unfinanced {summary([x['compute_unfinanced_p_cum'] for x in last])}")
+              f"met {met_share(res, 'T5')}; unfinanced {summary([x['compute_unfinanced_p_cum'] for x in last])}; "
+              f"south {summary([x['compute_south_p'] for x in last])}; "
+              f"edge {summary([x['compute_edge_p'] for x in last])}; "
+              f"private decided {summary([x['compute_private_p_cum'] for x in last])}")
     return 0
 
 

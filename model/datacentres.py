@@ -146,6 +146,7 @@ class ComputeMarket:
     cancelled_p: float = 0.0      # cumulative P of private pipeline cancelled
     planned_p: float = 0.0        # cumulative P of publicly led builds decided
     unfinanced_p: float = 0.0     # cumulative P of publicly led builds co-investors did not finance
+    private_p: float = 0.0        # cumulative P of private builds decided
 
 
 def china_demand_p(p: DataCentreParams, month: int) -> float:
@@ -238,6 +239,7 @@ def invest_quarter(sites: list[DataCentre], market: ComputeMarket, p: DataCentre
         s.expected_return, s.chosen_green, s.expected_utilisation = r, green + certified, u_exp
         build = probe * max(0.0, sigmoid((r - hurdle) / p.return_spread) - sigmoid(-2.0)) / (1 - sigmoid(-2.0))
         if build > 1e-6:
+            market.private_p += build
             s.pipeline.append(Build(month + p.build_months, build, green, certified, False, build * capex,
                                     build * capex))
         private = [b for b in s.pipeline if not b.public_led]

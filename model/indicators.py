@@ -242,6 +242,7 @@ class Recorder:
             "green_share_new_certified": _share(new_certified, new) if new > 1e-9 else float("nan"),
             "compute_planned_p_cum": m.market.planned_p,
             "compute_unfinanced_p_cum": m.market.unfinanced_p,
+            "compute_private_p_cum": m.market.private_p,
             "compute_national_rent_cny_per_p_month": national_rent_cny_per_p_month(p.datacentres, m.month),
             "green_share_new_is_offer": float(new <= 1e-9),
             "pue": m.fleet_pue(),
