@@ -43,9 +43,6 @@ DEEP: dict[str, tuple[float, float, str]] = {
         "has Inner Mongolia's 87,000-116,000 P only); the range spans a pilot hall to a large campus."),
     "datacentres.initial_edge_p": (
         0, 3000, "End-2024 intelligent compute at the edge: no published figure; may be near zero."),
-    "datacentres.green_enforcement": (
-        0.1, 1.0, "How strictly the 80% green-power rule (seed 003 line 19) will be enforced is a policy "
-        "choice of others, not observable before 2027."),
     "datacentres.latency_elasticity": (
         0.0, 3.0, "No data on how much distance to Beijing weighs in siting AI workloads (training is "
         "latency-tolerant, inference is not); the mix is unknown."),
@@ -61,6 +58,12 @@ DEEP: dict[str, tuple[float, float, str]] = {
     "herders.training_literacy_gain": (
         0.1, 0.6, "Share of the literacy gap a herder training course closes: no evaluation of the league's "
         "courses; the lever's effect rests on it."),
+    "datacentres.approval_months": (
+        0, 12, "Months from a publicly led build's decision to the start of construction (siting, energy and grid "
+        "approval): no record for the league; a build-time component like build_months."),
+    "dataeconomy.dataset_build_months": (
+        3, 18, "Months a commissioned dataset takes to pass quality acceptance: no dataset has yet been "
+        "commissioned in the league; no record to estimate it from."),
     "counties.opening_quality_boost": (
         0.0, 1.5, "How much opening public-data categories renews shared data: no data (the opening lever "
         "is new); the lever's effect rests on it."),
@@ -197,7 +200,6 @@ JUDGED: dict[str, str] = {
     "talent.amenity_pastoral": screened(1.9, "Tdivide_widens"),
     "datacentres.initial_green_share": SCREENED_NONE,
     "datacentres.green_firming_cny_per_kwh": SCREENED_NONE,
-    "datacentres.green_penalty_cny_per_kwh": SCREENED_NONE,
     "datacentres.green_available_share": SCREENED_NONE,
     "datacentres.rent_cny_per_p_month": screened(1.8, "A_compute_growth"),
     "datacentres.it_kw_per_p": SCREENED_NONE,
