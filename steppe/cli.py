@@ -622,6 +622,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command. Bad input ends with one ``error:`` line and exit status 2, a fault of the
     system (read-only or full disk, no permission) with status 1, Ctrl-C or SIGTERM with 130;
     never a traceback (``STEPPE_DEBUG=1`` shows it for unexpected errors)."""
+    import warnings
+
+    from model.parameter_source import StaleCalibrationWarning
+
+    # every command prints its parameter source, which says "stale" itself: no second warning line
+    warnings.filterwarnings("ignore", category=StaleCalibrationWarning)
     args = build_parser().parse_args(argv)
     try:
         previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
