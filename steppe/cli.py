@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_batch_commands(sub)
     add_study_commands(sub)
     add_calibrate_command(sub)
+    add_robustness_command(sub)
     add_app_commands(sub)
     return parser
 
@@ -308,7 +309,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
           f"{' in ' + str(study.n_factors) + ' groups' if args.groups else ''} ({len(skipped)} vector "
           f"parameters skipped), {study.runs_per_rep()} points × {args.reps} rep(s), scale {args.scale:g} "
           f"-> {args.out}", file=sys.stderr)
-    report = run_study(study, args.out, workers=args.workers, progress=not args.no_progress)
+    _check_workers("--workers", args.workers)
+    _check_workers("--dask-local", args.dask_local)
+    report = run_study(study, args.out, workers=args.workers, progress=not args.no_progress,
+                       dask_address=args.dask, dask_local=args.dask_local)
     print(summary_text(report, study))
     for note in report.notes:
         print(f"warning: {note}", file=sys.stderr)
@@ -329,7 +333,10 @@ def cmd_paths(args: argparse.Namespace) -> int:
     study = PathsStudy(levers=args.levers or PathsStudy().levers, portfolios=args.portfolios, draws=draws,
                        draw_source=source, reps=args.reps, seed=args.seed, scale=args.scale, p=args.p,
                        trials=args.trials, timing=not args.no_timing, packages=not args.no_packages)
-    report = run_paths(study, args.out, workers=args.workers, progress=not args.no_progress)
+    _check_workers("--workers", args.workers)
+    _check_workers("--dask-local", args.dask_local)
+    report = run_paths(study, args.out, workers=args.workers, progress=not args.no_progress,
+                       dask_address=args.dask, dask_local=args.dask_local)
     t = report.table
     print(f"{len(t)} portfolios, {report.runs} runs in {report.wall_s:.1f} s -> {report.out}")
     print("highest probability of meeting each target: "
@@ -344,6 +351,17 @@ def cmd_paths(args: argparse.Namespace) -> int:
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """--workers | --dask ADDRESS | --dask-local N, as for `steppe batch` (studies run on the sweep engine)."""
+    ex = parser.add_mutually_exclusive_group()
+    ex.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
+                    help=f"local worker processes (default: all cores, here {default_workers()})")
+    ex.add_argument("--dask", metavar="ADDRESS", default=None,
+                    help="run on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786)")
+    ex.add_argument("--dask-local", type=_bounded(int, 1, 4096, "--dask-local"), metavar="N",
+                    default=None, help="start a Dask LocalCluster of N worker processes on loopback")
 
 
 def add_study_commands(sub: argparse._SubParsersAction) -> None:
@@ -368,9 +386,10 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
     s.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
                    help="agents per household or firm (default 0.2, the scale calibration validated)")
-    s.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None)
+    add_executor_options(s)
     s.add_argument("--no-progress", action="store_true")
-    s.add_argument("--out", required=True, help="output folder (new, or a study of the same design)")
+    s.add_argument("--out", required=True, help="output folder (new, or a study of the same design); an "
+                   "interrupted study is resumed by the same command")
     s.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser("paths", help="lever portfolios that reach the 2027 targets, PRIM/CART, least-cost "
@@ -394,10 +413,66 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
     p.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
                    help="agents per household or firm (default 0.2, the scale calibration validated)")
-    p.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None)
+    add_executor_options(p)
     p.add_argument("--no-progress", action="store_true")
-    p.add_argument("--out", required=True, help="output folder (must not exist)")
+    p.add_argument("--out", required=True, help="output folder (must not exist); an interrupted study is "
+                   "resumed by the same command")
     p.set_defaults(func=cmd_paths)
+# -- robustness under deep uncertainty (studies/robustness.py, issue 18) -----------------------
+def cmd_robustness(args: argparse.Namespace) -> int:
+    from studies.robustness import RobustnessStudy, run_robustness, summary_text
+
+    study = RobustnessStudy(levers=args.levers or RobustnessStudy().levers, portfolios=args.portfolios,
+                            packages=list(args.packages), posterior_draws=args.posterior_draws,
+                            futures=args.futures, deep=list(args.deep or []), reps=args.reps, seed=args.seed,
+                            scale=args.scale, timing=not args.no_timing, ceilings_mcny=list(args.ceilings or []))
+    _check_workers("--workers", args.workers)
+    _check_workers("--dask-local", args.dask_local)
+    report = run_robustness(study, args.out, workers=args.workers, progress=not args.no_progress,
+                            dask_address=args.dask, dask_local=args.dask_local)
+    print(f"{len(report.table)} portfolios, {report.runs} runs in {report.wall_s:.1f} s -> {report.out}; "
+          f"deep uncertainties from the {report.deep_source}")
+    print(summary_text(report))
+    print("\nmost robust within each budget ceiling (scenario files in scenarios/):")
+    for _, r in report.at_ceilings.iterrows():
+        print(f"  <= {r['ceiling_mcny']:g} M CNY: {r['name']}")
+    print("\nvulnerability (PRIM over the futures):")
+    for line in report.sentences:
+        print("  " + line)
+    return 0
+
+
+def add_robustness_command(sub: argparse._SubParsersAction) -> None:
+    """Register ``robustness``."""
+    r = sub.add_parser("robustness", help="portfolios × futures under deep uncertainty: satisficing, regret, "
+                       "cost, vulnerability (PRIM/CART)", description="Evaluate lever portfolios and library "
+                       "packages in futures (posterior draws × a Latin hypercube over the deep uncertainties), "
+                       "with common random numbers. See docs/STUDIES.md.")
+    r.add_argument("--levers", nargs="+", default=None, metavar="NAME", help="levers to vary (default all)")
+    r.add_argument("--portfolios", type=_bounded(int, 0, 10**6, "--portfolios"), default=200,
+                   help="Latin-hypercube portfolios (0: the packages only)")
+    r.add_argument("--packages", nargs="*", default=["full_plan_003", "baseline"], metavar="NAME",
+                   help="library packages (scenarios/NAME.toml) evaluated beside them")
+    r.add_argument("--posterior-draws", type=_bounded(int, 0, 10**5, "--posterior-draws"), default=10,
+                   metavar="K", help="calibrated parameter sets from the posterior (0: hand-set values)")
+    r.add_argument("--futures", type=_bounded(int, 1, 10**5, "--futures"), default=10, metavar="L",
+                   help="Latin-hypercube points over the deep uncertainties, crossed with the draws")
+    r.add_argument("--deep", nargs="+", default=None, metavar="NAME",
+                   help="deep uncertainties (group.parameter, over its prior); default the problem's list")
+    r.add_argument("--reps", type=_bounded(int, 1, 1000, "--reps"), default=1)
+    r.add_argument("--ceilings", nargs="+", type=_bounded(float, 1e-6, 1e9, "--ceilings"), default=None,
+                   metavar="MCNY", help="budget ceilings, million CNY (default: cost terciles and the top)")
+    r.add_argument("--no-timing", action="store_true", help="levers start in 2025 (no start-year axis)")
+    r.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
+    r.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
+                   help="agents per household or firm (default 0.2, the scale calibration validated)")
+    add_executor_options(r)
+    r.add_argument("--no-progress", action="store_true")
+    r.add_argument("--out", required=True, help="output folder (must not exist); an interrupted study is "
+                   "resumed by the same command")
+    r.set_defaults(func=cmd_robustness)
+
+
 # -- the app and its report (issue 11) ---------------------------------------------------------
 def cmd_app(args: argparse.Namespace) -> int:
     from app.server import serve

@@ -31,7 +31,6 @@ import json
 import math
 import os
 import shutil
-import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -43,7 +42,7 @@ import pandas as pd
 
 from model.problem import GROUP_ZH, PROBLEM, Variable
 from studies.batch import model_source_hash, package_version
-from studies.points import StudyError, Timer, evaluate
+from studies.points import StudyError, Timer, adopt_store, evaluate, store_path
 
 METHODS = ("morris", "sobol")
 OVER = ("prior", "levers", "posterior")
@@ -480,8 +479,13 @@ def check_budget(study: Study) -> None:
 
 
 def run_study(study: Study, out: str | Path, *, workers: int | None = None,
-              progress: bool = False) -> Report:
-    """Sample, run (or reuse the stored runs of the same design), analyse, write ``out``."""
+              progress: bool = False, dask_address: str | None = None,
+              dask_local: int | None = None) -> Report:
+    """Sample, run (or reuse the stored runs of the same design), analyse, write ``out``.
+
+    The runs go through the sweep engine (a local pool, or Dask with ``dask_address`` /
+    ``dask_local``) into a resumable store (:func:`studies.points.store_path`): an interrupted
+    study is finished by the same call, bit for bit what an uninterrupted one gives."""
     out = Path(out)
     check_budget(study)
     stored = _check_existing(out, study)
@@ -491,9 +495,9 @@ def run_study(study: Study, out: str | Path, *, workers: int | None = None,
     points.insert(0, "point_id", np.arange(len(points)))
     with Timer() as t:
         if stored is None:
-            bar = _progress_printer(len(points)) if progress else None
             runs = evaluate(points, reps=study.reps, base_seed=study.seed, scale=study.scale,
-                            until=study.until, workers=workers, yearly=study.yearly, progress=bar)
+                            until=study.until, workers=workers, yearly=study.yearly, progress=progress,
+                            out=store_path(out), dask_address=dask_address, dask_local=dask_local)
         else:
             runs = stored
     y = outcome_frame(runs, study.outcomes)
@@ -523,28 +527,19 @@ def run_study(study: Study, out: str | Path, *, workers: int | None = None,
         (tmp / "warnings.txt").write_text("".join(n + "\n" for n in notes), encoding="utf-8")
         figures(study, table, tmp)
         if out.exists():
+            adopt_store(out / "store", tmp)
             old = out.parent / f".{out.name}.old-{os.getpid()}"
             out.rename(old)
             tmp.rename(out)
             shutil.rmtree(old)
         else:
+            adopt_store(store_path(out), tmp)
             tmp.rename(out)
     except BaseException:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp)
         raise
     return Report(out, table, notes, len(runs), t.seconds, rec)
-
-
-def _progress_printer(total: int):
-    step = max(1, total // 20)
-    last = [0]
-
-    def show(done: int, n: int) -> None:
-        if done == n or done // step != last[0] // step:
-            print(f"  {done}/{n} points", file=sys.stderr, flush=True)
-        last[0] = done
-    return show
 
 
 def summary_text(report: Report, study: Study, top: int = 5) -> str:
