@@ -303,9 +303,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     study = Study(args.method, args.over, inputs, check_outcomes(args.outcomes, args.yearly),
                   args.budget if args.budget is not None else (20 if args.method == "morris" else 512),
                   reps=args.reps, seed=args.seed, scale=args.scale, groups=args.groups,
-                  second_order=args.second_order, yearly=args.yearly, skipped=skipped)
+                  second_order=args.second_order, yearly=args.yearly, skipped=skipped, under=args.under)
     check_budget(study)
-    print(f"sensitivity: {args.method} over {args.over}, {len(inputs)} inputs"
+    study.policy_label()              # an unknown --under is refused before anything is written
+    print(f"sensitivity: {args.method} over {args.over} {study.policy_label()}, {len(inputs)} inputs"
           f"{' in ' + str(study.n_factors) + ' groups' if args.groups else ''} ({len(skipped)} vector "
           f"parameters skipped), {study.runs_per_rep()} points × {args.reps} rep(s), scale {args.scale:g} "
           f"-> {args.out}", file=sys.stderr)
@@ -370,8 +371,12 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
                        description="Global sensitivity of the end-2027 outcomes to the behavioural "
                        "parameters (their priors or the posterior) or to the levers. See docs/STUDIES.md.")
     s.add_argument("--method", choices=("morris", "sobol"), required=True)
-    s.add_argument("--over", choices=("prior", "levers", "posterior"), default="prior",
-                   help="inputs and ranges: parameter priors (default), lever ranges, or the posterior")
+    s.add_argument("--over", choices=("prior", "levers", "posterior", "deep"), default="prior",
+                   help="inputs and ranges: parameter priors (default), lever ranges, the posterior, or the "
+                   "deep uncertainties")
+    s.add_argument("--under", metavar="SCENARIO", default=None,
+                   help="hold this scenario's levers (a library package such as full_plan_003, or a TOML "
+                   "file) while the parameters vary; default: 2024 policy, labelled as such")
     s.add_argument("--inputs", nargs="+", default=None, metavar="NAME",
                    help="only these inputs (lever names or group.parameter names)")
     s.add_argument("--outcomes", nargs="+", default=None, metavar="NAME",
