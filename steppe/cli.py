@@ -154,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_study_commands(sub)
     add_calibrate_command(sub)
     add_robustness_command(sub)
+    add_emulate_command(sub)
     add_app_commands(sub)
     return parser
 
@@ -476,6 +477,51 @@ def add_robustness_command(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--out", required=True, help="output folder (must not exist); an interrupted study is "
                    "resumed by the same command")
     r.set_defaults(func=cmd_robustness)
+
+
+def cmd_emulate(args: argparse.Namespace) -> int:
+    from studies.emulator import EmulatorStudy, run_emulator, summary_text
+    from studies.sensitivity import select_inputs
+
+    inputs, _ = select_inputs(args.over, args.inputs)
+    study = EmulatorStudy(inputs, under=args.under, train=args.train, rounds=args.rounds, batch=args.batch,
+                          validate=args.validate, sobol_n=args.sobol_n, search=args.search, reps=args.reps,
+                          seed=args.seed, scale=args.scale)
+    _check_workers("--workers", args.workers)
+    _check_workers("--dask-local", args.dask_local)
+    report = run_emulator(study, args.out, workers=args.workers, dask_address=args.dask,
+                          dask_local=args.dask_local, progress=not args.no_progress)
+    print(f"emulator of {len(inputs)} inputs from {report.runs} simulation runs, {report.wall_s:.1f} s "
+          f"-> {report.out}")
+    print(summary_text(report))
+    return 0
+
+
+def add_emulate_command(sub: argparse._SubParsersAction) -> None:
+    """Register ``emulate``."""
+    e = sub.add_parser("emulate", help="a Gaussian-process emulator of the 2027 outcomes: adaptive training, "
+                       "held-out validation, Sobol with 10^5 evaluations, portfolio search re-run by simulation",
+                       description="See docs/STUDIES.md.")
+    e.add_argument("--over", choices=("deep", "levers", "prior", "posterior"), default="deep",
+                   help="inputs and ranges (default: the deep uncertainties)")
+    e.add_argument("--inputs", nargs="+", default=None, metavar="NAME", help="only these inputs")
+    e.add_argument("--under", metavar="SCENARIO", default=None,
+                   help="hold this scenario's levers while parameters vary (e.g. full_plan_003)")
+    e.add_argument("--train", type=_bounded(int, 2, 10**5, "--train"), default=64, help="initial runs")
+    e.add_argument("--rounds", type=_bounded(int, 0, 100, "--rounds"), default=2, help="adaptive rounds")
+    e.add_argument("--batch", type=_bounded(int, 1, 10**4, "--batch"), default=16, help="runs per round")
+    e.add_argument("--validate", type=_bounded(int, 5, 10**5, "--validate"), default=32, help="held-out runs")
+    e.add_argument("--sobol-n", type=_bounded(int, 1, 10**8, "--sobol-n"), default=100_000,
+                   help="at least this many emulator evaluations for Sobol (default 100,000)")
+    e.add_argument("--search", type=_bounded(int, 0, 1000, "--search"), default=0,
+                   help="with --over levers: portfolios to find on the emulator and re-run by simulation")
+    e.add_argument("--reps", type=_bounded(int, 1, 1000, "--reps"), default=1)
+    e.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
+    e.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2)
+    add_executor_options(e)
+    e.add_argument("--no-progress", action="store_true")
+    e.add_argument("--out", required=True, help="output folder (must not exist)")
+    e.set_defaults(func=cmd_emulate)
 
 
 # -- the app and its report (issue 11) ---------------------------------------------------------
