@@ -35,8 +35,8 @@ from studies.sweep import evaluate
 def brute(n: int, scale: float, repeat: int) -> None:
     """Median wall seconds of one sweep of n runs on 1 worker, 2 workers and a 2-worker LocalCluster."""
     rng = np.random.default_rng(0)
-    points = pd.DataFrame({"datacentres.build_months": rng.integers(6, 25, n),
-                           "datacentres.price_elasticity": rng.uniform(0.2, 1.5, n)})
+    inputs, _ = select_inputs("deep", ["datacentres.build_months", "datacentres.price_elasticity"])
+    points = pd.DataFrame({i.name: rng.uniform(i.low, i.high, n) for i in inputs})
     setups = {"1 local worker": {"workers": 1}, "2 local workers": {"workers": 2},
               "Dask LocalCluster, 2 workers": {"dask_local": 2}}
     times: dict[str, float] = {}
@@ -64,11 +64,16 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--brute", type=int, default=96, help="runs of the brute-force comparison (0: skip)")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--no-emulator", action="store_true", help="only the brute-force comparison")
     args = ap.parse_args()
     with open("/proc/loadavg") as f:
         load = f.read().split()[0]
     print(f"emulator benchmark, {datetime.now():%Y-%m-%d %H:%M}, {platform.node()}, scale {args.scale:g}, "
           f"load average at start {load}")
+    if args.no_emulator:
+        print("brute force:")
+        brute(args.brute, args.scale, args.repeat)
+        return
     inputs, _ = select_inputs("deep")
     study = EmulatorStudy(inputs, under="full_plan_003", train=args.train, rounds=args.rounds, batch=args.batch,
                           validate=args.validate, sobol_n=args.sobol_n, scale=args.scale)

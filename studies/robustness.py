@@ -322,7 +322,7 @@ def box_sentence(target: str, box: pd.DataFrame, x: pd.DataFrame, stats: dict[st
     for name, r in box.iterrows():
         v = variable(str(name))
         what = f"{v.label_en.rstrip('.')} ({name})"
-        unit = f" {v.unit}" if v.unit and v.unit not in ("-", "share") else ""
+        unit = f" {v.unit}" if v.unit and v.unit not in ("-", "share", "0-1") else ""
         lo_data, hi_data = float(x[name].min()), float(x[name].max())
         lo, hi = float(r["min"]), float(r["max"])
         low_cut, high_cut = lo > lo_data, hi < hi_data
