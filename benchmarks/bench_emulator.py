@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from studies.emulator import EmulatorStudy, run_emulator, summary_text
+from studies.points import evaluate  # types each value (integers rounded), then the sweep engine
 from studies.sensitivity import select_inputs
-from studies.sweep import evaluate
 
 
 def brute(n: int, scale: float, repeat: int) -> None:
