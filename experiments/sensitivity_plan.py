@@ -3,7 +3,7 @@ under full_plan_003 (where T1 and T5 are in play) and, labelled as such, under 2
 
     python experiments/sensitivity_plan.py [OUTDIR] [--r R] [--budget N] [--scale X] [--workers N]
 
-Default: Morris r = 20 and Sobol N = 1024 over the deep uncertainties (studies.robustness:
+Default: Morris r = 20 and Sobol N = 1024 over the deep uncertainties (studies.deep:
 the problem's list, or the provisional one until it declares it), seed 0, scale 0.2, under
 full_plan_003 and under the baseline: 2 × (20 (k + 1) + 1024 (k + 2)) runs (15,576 for k = 5).
 Cached in results/studies/<method>_deep_<policy>; resumable. Writes <method>_<policy>_indices.csv

@@ -43,6 +43,7 @@ from model.problem import PROBLEM
 from model.scenario import BASE_YEAR, load_scenario
 from studies.batch import model_source_hash, package_version
 from studies.points import (
+    REPO_SCENARIOS,
     START,
     StudyError,
     Timer,
@@ -57,7 +58,6 @@ from studies.points import (
 
 TARGET_IDS = tuple(t.id for t in PROBLEM.targets)
 DRAW_SOURCES = ("default", "prior", "posterior")
-REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 MAX_FRONT_FILES = 12
 POPULATION = 16
 QP_MAX = 0.05       # restrictions of a PRIM box with a larger quasi-p value are dropped

@@ -20,6 +20,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from model.scenario import BASE_YEAR, Scenario
 from model.settings import SettingError
 from studies.errors import BatchError
 
+REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"     # the library's packages
 YEARLY_COLUMNS = ("herder_platform_share", "firm_adoption_share", "talent_adequacy",
                   "data_industry_cny_per_year", "compute_capacity_p", "datasets", "cases",
                   "data_products_listed", "chain_links", "public_cost_cny_cum")

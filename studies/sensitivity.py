@@ -13,7 +13,7 @@
   policy lever over its allowed range (on/off levers as 0/1, switched on above 0.5);
   ``posterior`` is every calibrated parameter over the 1%-99% weighted quantiles of the
   posterior (needs ``calibration.posterior``); ``deep`` is the deep uncertainties over their
-  ranges (:func:`studies.robustness.deep_uncertainties`). Vector parameters (ladders and shares, whose
+  ranges (:func:`studies.deep.deep_uncertainties`). Vector parameters (ladders and shares, whose
   elements are tied by order or by summing to one) are left out and listed in ``skipped.csv``:
   varying one element alone would break the constraint or let the check refuse the run.
   Integer inputs are sampled continuously and rounded at run time.
@@ -140,7 +140,7 @@ class Study:
 def under_scenario(name: str | None, until: int = 2027) -> Any:
     """A library package by name (``scenarios/NAME.toml``) or a scenario file; None: the baseline."""
     from model.scenario import Scenario, ScenarioError, load_scenario
-    from studies.paths import REPO_SCENARIOS
+    from studies.points import REPO_SCENARIOS
 
     if name is None:
         return Scenario(until=until)
@@ -205,7 +205,7 @@ def select_inputs(over: str, names: Sequence[str] | None = None) -> tuple[list[I
             low, high = (0.0, 1.0) if v.kind == "boolean" else (v.low, v.high)
             candidates[v.name] = _input(v, low, high)
     elif over == "deep":
-        from studies.robustness import deep_uncertainties
+        from studies.deep import deep_uncertainties
 
         for d in deep_uncertainties()[0]:
             candidates[d.name] = _input(PROBLEM.variable(d.name), d.low, d.high)

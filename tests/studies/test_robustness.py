@@ -12,6 +12,7 @@ import studies.sweep as sweep
 from model.scenario import load_scenario
 from steppe.cli import main
 from studies import robustness as rb
+from studies.deep import PROVISIONAL_DEEP_UNCERTAINTIES, deep_uncertainties
 from studies.errors import BatchInterrupted
 from studies.points import StudyError, store_path
 
@@ -20,19 +21,19 @@ TWO = ["ai_plus_programmes_per_year", "dc_planned_build_p_per_year"]
 
 def test_deep_uncertainties_come_from_the_problem_when_declared_else_the_provisional_list(monkeypatch):
     monkeypatch.delattr(model.problem, "deep_uncertainties", raising=False)
-    deep, source = rb.deep_uncertainties()
-    assert [d.name for d in deep] == list(rb.PROVISIONAL_DEEP_UNCERTAINTIES) and "provisional" in source
+    deep, source = deep_uncertainties()
+    assert [d.name for d in deep] == list(PROVISIONAL_DEEP_UNCERTAINTIES) and "provisional" in source
     bm = next(d for d in deep if d.name == "datacentres.build_months")
     assert (bm.low, bm.high, bm.kind) == (6.0, 24.0, "integer")
     monkeypatch.setattr(model.problem, "deep_uncertainties",
                         lambda: ["datacentres.price_elasticity", ("datacentres.build_months", 9, 18)], raising=False)
-    deep, source = rb.deep_uncertainties()
+    deep, source = deep_uncertainties()
     assert source == "model.problem.deep_uncertainties()"
     assert [(d.name, d.low, d.high) for d in deep][1] == ("datacentres.build_months", 9.0, 18.0)
     with pytest.raises(StudyError, match="not a scalar behavioural parameter"):
-        rb.deep_uncertainties(["enterprises.sector_shares"])
+        deep_uncertainties(["enterprises.sector_shares"])
     with pytest.raises(StudyError, match="unknown"):
-        rb.deep_uncertainties(["datacentres.nope"])
+        deep_uncertainties(["datacentres.nope"])
 
 
 def test_futures_cross_draws_with_a_latin_hypercube_inside_the_ranges():

@@ -12,8 +12,8 @@ from model.problem import PROBLEM, outcomes_of
 from model.run import simulate
 from steppe.cli import main
 from studies import sensitivity as sa
+from studies.deep import deep_uncertainties
 from studies.points import StudyError, with_parameters
-from studies.robustness import deep_uncertainties
 
 DEEP2 = ["datacentres.build_months", "datacentres.price_elasticity"]
 
