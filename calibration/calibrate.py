@@ -42,7 +42,7 @@ from calibration.abc import (
     screen,
     select,
 )
-from calibration.posterior import FORMAT, model_hash
+from calibration.posterior import FORMAT, model_hash, write_posterior
 from calibration.space import Space, scalar_space
 from calibration.targets import Target, TargetSet, load_targets
 
@@ -180,9 +180,7 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
     report = out / "report"
     report.mkdir(parents=True, exist_ok=True)
     write_report(report, sub, post, checks, ident, screening, scale_tab, manifest, targets)
-    _atomic_write(out / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
-    _atomic_write(out / "manifest.json",
-                  lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"))
+    manifest = write_posterior(out, post, manifest)
     if manifest["posterior_ess"] < 0.1 * len(post):
         say(f"warning: the posterior's effective sample size is {manifest['posterior_ess']} of {len(post)} "
             "particles (weights concentrated on a few): draws repeat the same sets; give a larger --budget "
