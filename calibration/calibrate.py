@@ -138,15 +138,17 @@ def check_request(settings: Settings, targets: TargetSet) -> None:
     the names that are."""
     space = scalar_space()
     if settings.parameters:
-        from model.problem import PROBLEM
+        from dataclasses import fields
+
+        from model.params import Parameters
 
         known = set(space.names)
-        every = {v.name for v in PROBLEM.uncertainties}
+        every = {f"{g.name}.{f.name}" for g in fields(Parameters) for f in fields(getattr(Parameters(), g.name))}
         for name in settings.parameters:
             if name in known:
                 continue
-            why = ("is a vector or has no calibration prior (a sourced, fixed value)" if name in every or
-                   any(n.startswith(name + "[") for n in every) else "is not a parameter of this model")
+            why = ("is a vector or has no calibration prior (a sourced, fixed value)" if name in every
+                   else "is not a parameter of this model")
             raise CalibrationError(f"--parameters: {name!r} {why}; calibratable parameters: {', '.join(space.names)}")
     fitted = [t.id for t in targets.active]
     for name in settings.held_out:

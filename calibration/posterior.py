@@ -112,11 +112,6 @@ def load_posterior(path: str | Path | None = None, check_model: bool = True) -> 
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         got = manifest.get("format") if isinstance(manifest, dict) else None
         raise PosteriorError(f"{mf}: key 'format' is {got!r}; expected {FORMAT!r}")
-    if check_model and manifest.get("model_sha256") != model_hash():
-        raise PosteriorError(
-            f"{mf}: key 'model_sha256' is {str(manifest.get('model_sha256'))[:12]}, but this model's source "
-            f"hashes to {model_hash()[:12]}: the posterior was calibrated on another model version. Rebuild "
-            "it (python experiments/calibrate_posterior.py, or steppe calibrate) or run with --prior")
     wanted = manifest.get("posterior_sha256")
     if not isinstance(wanted, str) or len(wanted) != 64:
         raise PosteriorError(f"{mf}: no key 'posterior_sha256' (the checksum of posterior.parquet), so the table "
@@ -126,6 +121,11 @@ def load_posterior(path: str | Path | None = None, check_model: bool = True) -> 
     if got != wanted:
         raise PosteriorError(f"{pq}: damaged or changed since it was written: its sha256 is {got[:12]}, the "
                              f"manifest's posterior_sha256 is {wanted[:12]}; restore the file or calibrate again")
+    if check_model and manifest.get("model_sha256") != model_hash():
+        raise PosteriorError(
+            f"{mf}: key 'model_sha256' is {str(manifest.get('model_sha256'))[:12]}, but this model's source "
+            f"hashes to {model_hash()[:12]}: the posterior was calibrated on another model version. Rebuild "
+            "it (python experiments/calibrate_posterior.py, or steppe calibrate) or run with --prior")
     try:
         frame = pd.read_parquet(pq)
     except Exception as exc:

@@ -252,8 +252,8 @@ def _store_check(store: ResultStore, args: argparse.Namespace) -> int:
     for p in state.problems:
         print(f"problem: {p}")
     bad = set(state.damaged_parts) | (set(state.uncommitted) if args.set_aside else set())
-    if args.set_aside and bad:
-        moved = store.set_aside(bad)
+    if args.set_aside and (bad or state.stray):
+        moved = store.set_aside(bad, state.stray)
         print(f"moved {len(moved)} file(s) to {store.root / '_set_aside'}; repeat the batch command "
               "to recompute their runs")
         return 0
