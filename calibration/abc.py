@@ -291,6 +291,31 @@ def _quiet_worker() -> None:
     _QUIET[:] = [os.getpid()]
 
 
+@contextlib.contextmanager
+def _workers_end_quietly():
+    """While pyabc forks its workers: Ctrl-C and SIGTERM interrupt the driver (KeyboardInterrupt)
+    and end a forked worker at once, without a traceback (the handler is inherited at the fork,
+    so there is no window before the worker's first simulation)."""
+    import signal
+
+    driver = os.getpid()
+
+    def handler(signum: int, frame: object) -> None:
+        if os.getpid() != driver:
+            os._exit(128 + signum)
+        raise KeyboardInterrupt
+
+    try:
+        saved = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:              # not the main thread: leave signals alone
+        saved = {}
+    try:
+        yield
+    finally:
+        for s, h in saved.items():
+            signal.signal(s, h)
+
+
 @dataclass
 class Distance:
     """The pyabc distance: RMS of normalised misses (the observed data live in the targets)."""
@@ -417,7 +442,8 @@ def run_abc(space: Space, targets: TargetSet, settings: Settings, runner: Runner
                 kw["min_acceptance_rate"] = settings.population / max(gen_cap, settings.population)
             before_t = history.max_t
             before = history.total_nr_simulations if history.max_t >= 0 else 0
-            history = abc.run(**kw)
+            with _workers_end_quietly():
+                history = abc.run(**kw)
             after = history.total_nr_simulations if history.max_t >= 0 else 0
             spent += after - before
             if history.max_t == before_t:      # stopped inside the generation: its runs were spent too

@@ -117,7 +117,8 @@ def check_out(out: str | Path, force: bool, key: dict[str, Any]) -> Path:
     finished = bool(names & {"posterior.parquet", "manifest.json", "report"})
     state = out / "work" / STATE
     try:
-        same = state.is_file() and json.loads(state.read_text()).get("key") == json.loads(json.dumps(key))
+        same = (json.loads(state.read_text()).get("key") == json.loads(json.dumps(key)) if state.is_file()
+                else names == {"work"})        # a work folder not yet stamped: this calibration's start
     except (OSError, ValueError):
         same = False
     if same or not names:

@@ -525,7 +525,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     finally:
         for left in (staging, *staging.parent.glob(f".{staging.name}.tmp-*")):
             left.unlink(missing_ok=True)
-    print(t("cli_written", say, path=args.out, n=len(pkgs), reps=args.reps,
+    print(t("cli_written", lang, path=args.out, n=len(pkgs), reps=args.reps,
             seconds=time.perf_counter() - start), file=sys.stderr)
     return 0
 

@@ -853,3 +853,41 @@ STORE_CASES = [
 def test_store_hygiene_faults(case, tmp_path, batch_store, capsys, monkeypatch):
     shutil.copytree(batch_store, tmp_path / "st")
     _check(case, tmp_path, capsys, monkeypatch)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_during_calibrate_with_workers_is_one_line(tmp_path):
+    """Ctrl-C in a terminal reaches the whole process group: the driver and pyabc's two workers.
+    It used to print two ~60-line worker tracebacks; now one line, exit 130, no process left."""
+    import signal
+    import time
+
+    cmd = [sys.executable, "-m", "steppe", "calibrate", "--out", str(tmp_path / "cal"), "--scale", "0.02",
+           "--population", "10", "--predictive-runs", "2", "--scale-check-runs", "2", "--workers", "2",
+           "--parameters", "talent.adequacy_initial,herders.literacy_mean", "--budget", "2000"]
+    import pandas as pd
+
+    (tmp_path / "cal" / "work").mkdir(parents=True)      # a cached scale check: straight to the ABC stage
+    pd.DataFrame({"target": ["W1_depth_slow"], "mean_abs_diff_tol": [0.0]}).to_parquet(
+        tmp_path / "cal" / "work" / "scale_check.parquet")
+    proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        for line in proc.stderr:
+            if "calibrating 2 parameters" in line:
+                break
+            assert time.monotonic() < deadline
+        time.sleep(3.0)                       # pyabc's workers are running the first population
+        os.killpg(proc.pid, signal.SIGINT)
+        rest = proc.stderr.read()
+        assert proc.wait(30) == 130
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
+    assert rest.strip().splitlines() == [f"interrupted; what was computed is kept in {tmp_path / 'cal'}/work: run "
+                                         "the same command again to go on"]
+    deadline = time.monotonic() + 10
+    while group_members(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not group_members(proc.pid)
