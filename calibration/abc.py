@@ -415,7 +415,7 @@ def run_abc(space: Space, targets: TargetSet, settings: Settings, runner: Runner
     saved = logger.handlers[:]
     logger.handlers = [handler]
     t0 = time.monotonic()
-    spent, cut = 0, False
+    spent, cut, calls = 0, False, 0
     try:
         # One generation per call, each given at most the runs left (pyabc's max_eval): a budget is a
         # ceiling. A generation that would need more is stopped there and discarded (pyabc keeps
@@ -442,6 +442,12 @@ def run_abc(space: Space, targets: TargetSet, settings: Settings, runner: Runner
                 kw["min_acceptance_rate"] = settings.population / max(gen_cap, settings.population)
             before_t = history.max_t
             before = history.total_nr_simulations if history.max_t >= 0 else 0
+            if calls:
+                # a fresh ABCSMC loaded from the database, as a resumed calibration is: one object run
+                # twice would set its next epsilon from its first calibration sample again
+                abc = _abc(space, targets, settings, runner)
+                history = abc.load(f"sqlite:///{db}", history.id)
+            calls += 1
             with _workers_end_quietly():
                 history = abc.run(**kw)
             after = history.total_nr_simulations if history.max_t >= 0 else 0
