@@ -186,6 +186,11 @@ def _check_runs(runs: int, what: str, allowed: bool) -> None:
                          "give smaller numbers, or add --many-runs to start it anyway")
 
 
+def _check_out_given(out: str) -> None:
+    if not out.strip():
+        raise OutputError("--out is empty; give the name of a new folder", 2)
+
+
 def _check_draws(draws: int, reps: int, posterior: str | None) -> None:
     """--posterior without --posterior-draws would be ignored: refuse it. More draws than
     replications: only the first ``reps`` sets are used (replication r uses set r mod K); say so."""
@@ -328,6 +333,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                   reps=args.reps, seed=args.seed, scale=args.scale, groups=args.groups,
                   second_order=args.second_order, yearly=args.yearly, skipped=skipped)
     check_budget(study)
+    _check_out_given(args.out)
     _check_workers("--workers", args.workers)
     _check_runs(study.runs_per_rep() * args.reps, f"sensitivity: {study.runs_per_rep():,} points × {args.reps} rep(s)",
                 args.many_runs)
@@ -356,6 +362,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
     study = PathsStudy(levers=args.levers or PathsStudy().levers, portfolios=args.portfolios, draws=draws,
                        draw_source=source, reps=args.reps, seed=args.seed, scale=args.scale, p=args.p,
                        trials=args.trials, timing=not args.no_timing, packages=not args.no_packages)
+    _check_out_given(args.out)
     _check_workers("--workers", args.workers)
     n_pkg = len(list(REPO_SCENARIOS.glob("*.toml"))) if study.packages else 0
     _check_runs((args.portfolios + args.trials + n_pkg) * max(draws, 1) * args.reps,
@@ -503,14 +510,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     from app.posterior import choose
     from calibration.posterior import PosteriorError
 
+    if args.prior and (args.posterior is not None or args.posterior_draws is not None):
+        pairs = (("--posterior", args.posterior), ("--posterior-draws", args.posterior_draws))
+        given = " and ".join(o for o, v in pairs if v is not None)
+        print(f"note: --prior: the hand-set parameters are used, so {given} is ignored", file=sys.stderr)
+    draws = 10 if args.posterior_draws is None else args.posterior_draws
     try:
-        params = choose(args.posterior_draws, args.seed, prior=args.prior, path=args.posterior)
+        params = choose(draws, args.seed, prior=args.prior, path=args.posterior)
     except PosteriorError as exc:
         print(f"error: {CLI_TEXT['posterior'][say].format(detail=exc)}", file=sys.stderr)
         return 2
     if params.info is not None:
-        print(f"parameters: {args.posterior_draws} set(s) drawn from the posterior {params.info['path']}",
+        print(f"parameters: {draws} set(s) drawn from the posterior {params.info['path']}",
               file=sys.stderr)
+        if draws > args.reps:
+            print(f"note: --posterior-draws {draws} with --reps {args.reps}: replication r uses parameter set r "
+                  f"mod {draws}, so only {args.reps} of the {draws} sets are used", file=sys.stderr)
     out = Path(args.out)
     staging = _report_staging(out, args.force)
     start = time.perf_counter()
@@ -551,7 +566,7 @@ def add_app_commands(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--lang", choices=("zh", "en"), default=None,
                    help="report language (default zh); error lines follow --lang, else the locale, else English")
     r.add_argument("--force", action="store_true", help="replace an existing report file")
-    r.add_argument("--posterior-draws", type=_bounded(int, 1, 200, "--posterior-draws"), default=10, metavar="K",
+    r.add_argument("--posterior-draws", type=_bounded(int, 1, 200, "--posterior-draws"), default=None, metavar="K",
                    help="parameter sets drawn from the calibrated posterior; replication r of every package "
                         "uses set r mod K (default 10)")
     r.add_argument("--prior", action="store_true",

@@ -752,6 +752,8 @@ STUDY_CASES = [
          ("--posterior 'calibration/posterior' is used only with --posterior-draws K",), _not_written("b")),
     Case("paths --posterior-draws 100000", lambda t: ["paths", "--posterior-draws", "100000", "--out", str(t / "p")],
          2, ("parameter set(s) × 3 rep(s) = ", "more than 50,000", "--many-runs"), _not_written("p")),
+    Case("paths --out ''", lambda t: ["paths", "--out", ""], 2, ("--out is empty",)),
+    Case("sensitivity --out ''", lambda t: ["sensitivity", "--method", "morris", "--out", ""], 2, ("--out is empty",)),
     Case("paths --workers 500", lambda t: ["paths", "--workers", "500", "--out", str(t / "p")], 2,
          ("--workers 500 is more than 4 × the",), _not_written("p")),
     Case("sensitivity sobol, a million points",
