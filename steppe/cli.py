@@ -444,6 +444,10 @@ def cmd_app(args: argparse.Namespace) -> int:
     from app.server import AddressError, serve
 
     _check_workers("--workers", args.workers)
+    if args.packages_dir is not None and (not args.packages_dir.strip() or (
+            os.path.exists(args.packages_dir) and not os.path.isdir(args.packages_dir))):
+        return _error(f"--packages-dir {args.packages_dir!r}: not a folder; give the folder where the app saves "
+                      "scenario files (it is made if missing)", 2)
     try:
         return serve(args.host, args.port, args.packages_dir, args.workers)
     except AddressError as exc:
@@ -616,8 +620,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     kw = {}
     if args.budget is not None:
         kw["budget_runs"], kw["budget_minutes"] = args.budget
-    if args.parameters:
+    if args.parameters is not None:
         kw["parameters"] = tuple(p.strip() for p in args.parameters.split(",") if p.strip())
+        if not kw["parameters"]:
+            return _error(f"--parameters {args.parameters!r} names no parameter; give names separated by commas, "
+                          "e.g. talent.adequacy_initial,herders.literacy_mean (or leave it out to screen them)", 2)
     settings = Settings(scale=args.scale, seed=args.seed, population=args.population,
                         held_out=tuple(args.hold_out or ()), predictive_runs=args.predictive_runs,
                         scale_check_runs=args.scale_check_runs, **kw)

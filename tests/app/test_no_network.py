@@ -157,7 +157,9 @@ def test_app_host_and_workers_are_checked_before_starting(capsys, monkeypatch):
              (["app", "--host", "example.com"], "host names are not looked up"),
              (["app", "--host", "10.254.254.254"], "cannot listen on 10.254.254.254:8501: it is not an address of "
                                                    "this machine"),
-             (["app", "--workers", "500"], "--workers 500 is more than 4 × the 2 cores")]
+             (["app", "--workers", "500"], "--workers 500 is more than 4 × the 2 cores"),
+             (["app", "--packages-dir", __file__], "--packages-dir"),
+             (["app", "--packages-dir", ""], "not a folder")]
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()

@@ -539,6 +539,8 @@ CALIBRATE_CASES = [
     Case("calibrate --parameters without a prior", lambda t: _cal("--out", str(t / "c"), "--parameters",
                                                                   "herders.household_size_persons"), 2,
          ("'herders.household_size_persons' is a vector or has no calibration prior",), _not_written("c")),
+    Case("calibrate --parameters ',,'", lambda t: _cal("--out", str(t / "c"), "--parameters", ",,"), 2,
+         ("--parameters ',,' names no parameter",), _not_written("c")),
     Case("calibrate --hold-out a pending target", lambda t: _cal("--out", str(t / "c"), "--hold-out",
                                                                  "A_digital_share_gdp"), 2,
          ("the target is 'pending', never fitted", "fitted targets: W1_depth_slow"), _not_written("c")),
