@@ -169,7 +169,9 @@ def stage_runs(settings: Settings, work: Path, started_abc: bool) -> dict[str, i
             else 2 * settings.scale_check_runs,
             "screening": 0 if settings.parameters or (work / "screening.parquet").is_file()
             else settings.morris_trajectories * (n_params + 1),
-            "ABC (at least)": settings.population * (1 if started_abc else 2),
+            # a calibration sample (population runs), then a generation at about the half acceptance of
+            # the median epsilon schedule (2 x population runs)
+            "ABC (at least)": settings.population * (2 if started_abc else 3),
             "predictive checks": 2 * settings.predictive_runs}
 
 
@@ -178,7 +180,8 @@ def check_budget(settings: Settings, need: dict[str, int]) -> None:
         parts = ", ".join(f"{k} {v}" for k, v in need.items() if v)
         raise CalibrationError(
             f"--budget {settings.budget_runs} runs is less than this calibration needs: {parts} (the ABC needs a "
-            f"calibration sample and one generation of --population {settings.population}); give --budget "
+            f"calibration sample and one generation of --population {settings.population} at about half "
+            f"acceptance); give --budget "
             f"{sum(need.values())} or more, or a smaller --population or --predictive-runs")
 
 
