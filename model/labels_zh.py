@@ -32,7 +32,7 @@ PARAM_ZH: dict[str, str] = {
     "herders.platform_initial_share": "2024年末已联网户的平台采用率",
     "herders.trace_initial_share": "2024年末平台用户中使用溯源/电商的比例",
     "herders.bass_p_per_year": "创新系数（外部影响）",
-    "herders.bass_q_per_year": "模仿系数（已采用联系人比例）",
+    "herders.bass_q_per_year": "模仿系数（人口层面；对联系人乘以网络修正系数）",
     "herders.trace_p_per_year": "溯源创新系数",
     "herders.trace_q_per_year": "溯源模仿系数",
     "herders.literacy_exponent": "采用风险率对数字素养的幂次",

@@ -107,10 +107,16 @@ class HerderParams(Settings):
         0.03, "1/year", "Innovation (external influence) rate", prior=(0.005, 0.06),
         source="FACTS: Bass meta-analysis p ~ 0.03 (often < 0.01)")
     bass_q_per_year: float = setting(
-        0.38, "1/year", "Imitation rate (share of adopting ties)", prior=(0.2, 0.6),
-        source="FACTS: Bass meta-analysis q ~ 0.38 (0.3-0.5)")
+        0.38, "1/year", "Population-level imitation rate (on the adopting share of the population); on a "
+        "household's ties it acts times the network factor of model.networks.bass_tie_factor (about 1.17 "
+        "at the defaults), so that the league curve docks with the population-level Bass curve",
+        prior=(0.2, 0.6),
+        source="FACTS: Bass meta-analysis q ~ 0.38 (0.3-0.5), population level; network factor fitted by "
+        "experiments/bass_network_fit.py")
     trace_p_per_year: float = setting(0.02, "1/year", "Traceability innovation rate", prior=(0.0, 0.06))
-    trace_q_per_year: float = setting(0.30, "1/year", "Traceability imitation rate", prior=(0.1, 0.5))
+    trace_q_per_year: float = setting(
+        0.30, "1/year", "Traceability population-level imitation rate (on the ties times the same network "
+        "factor as bass_q_per_year)", prior=(0.1, 0.5))
     literacy_exponent: float = setting(
         1.0, "-", "Adoption hazard scales with literacy to this power", prior=(0.5, 2.0))
     device_cost_cny: float = setting(
