@@ -778,8 +778,24 @@ def test_study_request_faults(case, tmp_path, capsys, monkeypatch):
     _check(case, tmp_path, capsys, monkeypatch)
 
 
+def _posterior_for_this_model(folder: Path) -> Path:
+    """Three parameter sets inside the priors, written for the current model (not the shipped
+    posterior, which a model change makes stale until it is rebuilt)."""
+    import pandas as pd
+
+    from calibration.posterior import FORMAT, model_hash, write_posterior
+    from calibration.space import scalar_space
+
+    v = scalar_space().variables[0]
+    lo, hi = v.prior
+    write_posterior(folder, pd.DataFrame({v.name: [lo + f * (hi - lo) for f in (0.2, 0.5, 0.8)], "weight": 1.0}),
+                    {"format": FORMAT, "model_sha256": model_hash()})
+    return folder
+
+
 def test_more_posterior_draws_than_replications_is_noted(tmp_path, capsys):
-    assert main(batch(tmp_path, "--reps", "1", "--posterior-draws", "5", "--workers", "1",
+    post = _posterior_for_this_model(tmp_path / "post")
+    assert main(batch(tmp_path, "--reps", "1", "--posterior-draws", "5", "--workers", "1", "--posterior", str(post),
                       "--out", str(tmp_path / "b"))) == 0
     assert "note: --posterior-draws 5 with --reps 1: replication r uses parameter set r mod 5, so only 1 of the " \
            "5 sets are used" in capsys.readouterr().err
