@@ -801,8 +801,11 @@ def test_more_posterior_draws_than_replications_is_noted(tmp_path, capsys):
            "5 sets are used" in capsys.readouterr().err
 
 
-def test_ctrl_c_during_sensitivity_says_nothing_was_stored(tmp_path, capsys, monkeypatch):
+def test_ctrl_c_during_sensitivity_keeps_the_runs_for_the_same_command(tmp_path, capsys, monkeypatch):
+    """A study's runs go to a resumable store beside --out (issue 18): Ctrl-C says how many are
+    stored, --out is not created, and the same command finishes the study."""
     import studies.sweep
+    from studies.points import store_path
 
     calls = []
     real = studies.sweep.run_chunk
@@ -814,13 +817,17 @@ def test_ctrl_c_during_sensitivity_says_nothing_was_stored(tmp_path, capsys, mon
         return real(*a, **k)
 
     monkeypatch.setattr(studies.sweep, "run_chunk", interrupted)
-    code = main(["sensitivity", "--method", "morris", "--budget", "4", "--scale", SCALE, "--workers", "1",
-                 "--inputs", "herders.literacy_mean", "talent.adequacy_initial", "--no-progress",
-                 "--out", str(tmp_path / "s")])
+    args = ["sensitivity", "--method", "morris", "--budget", "4", "--scale", SCALE, "--workers", "1",
+            "--inputs", "herders.literacy_mean", "talent.adequacy_initial", "--no-progress",
+            "--out", str(tmp_path / "s")]
+    code = main(args)
     err = capsys.readouterr().err
     assert code == 130, err
-    assert "no run was stored" in err and "run(s) stored" not in err
-    assert not (tmp_path / "s").exists() or not list((tmp_path / "s").rglob("*.parquet"))
+    assert "run(s) stored; call again to compute the rest" in err
+    assert not (tmp_path / "s").exists() and list(store_path(tmp_path / "s").rglob("*.parquet"))
+    monkeypatch.setattr(studies.sweep, "run_chunk", real)
+    assert main(args) == 0
+    assert (tmp_path / "s" / "morris_indices.csv").is_file() and not store_path(tmp_path / "s").exists()
 
 
 # -- the Python API and scenario files -------------------------------------------------------
