@@ -104,6 +104,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                   "en": "{value} is out of range; allowed [{low}, {high}]"},
     "err_integer": {"zh": "{value} 不是整数", "en": "{value} is not a whole number"},
     "err_number": {"zh": "“{value}” 不是数字", "en": "“{value}” is not a number"},
+    "err_empty_value": {"zh": "请填写数值", "en": "Enter a number"},
     "err_empty_name": {"zh": "名称不能为空", "en": "The name cannot be empty"},
     "err_name_long": {"zh": "名称过长（最多 {max} 个字符）", "en": "The name is too long (at most {max} characters)"},
     "err_file_name": {"zh": "文件名不能为空，不能含有 / 或 \\，也不能以“.”开头",
@@ -147,10 +148,11 @@ MESSAGES: dict[str, dict[str, str]] = {
               "target (negative: short of it), “progress” the median as a percentage of the target."},
     "reference": {"zh": "参照", "en": "reference"},
     "diff_caption": {
-        "zh": "各组合减去参照组合（第1列：{ref}），逐次配对（同一随机种子）：中位数与90%区间；"
-              "达成概率之差以百分点计。",
+        "zh": "各组合减去参照组合（第1列：{ref}），逐次配对（同一随机种子）：配对差值的中位数与90%区间；"
+              "区间包含0者标为“无可检测差异”。达成次数：参照 → 该组合。",
         "en": "Each package minus the reference (column 1: {ref}), paired by replication (same "
-              "seed): median and 90% interval; change in P(met) in percentage points."},
+              "seed): median and 90% range of the paired differences; a range that includes 0 is marked "
+              "“no detectable difference”. Runs meeting the target: reference → package."},
     "diff_value": {"zh": "差值中位数（90%区间）", "en": "Median difference (90% interval)"},
     "diff_p": {"zh": "达成概率变化", "en": "Change in P(met)"},
     "public_cost": {"zh": "公共成本", "en": "Public cost"},
@@ -161,14 +163,45 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lever": {"zh": "政策工具", "en": "Lever"},
     "year": {"zh": "年份", "en": "Year"},
     "total": {"zh": "合计", "en": "Total"},
-    "cost_per_progress": {"zh": "单位进展的额外成本（相对参照）",
-                          "en": "Extra cost per unit of progress (vs reference)"},
-    "cost_per_progress_caption": {
-        "zh": "额外公共成本中位数除以该目标的配对差值中位数；差值不为正时不计算。",
-        "en": "Median extra public cost divided by the median paired gain on the target; not "
-              "computed where the gain is not positive."},
-    "per_unit": {"zh": "每单位{unit}", "en": "per {unit}"},
-    "no_gain": {"zh": "无进展", "en": "no gain"},
+    "cost_met": {"zh": "成本与达成次数（相对参照）", "en": "Cost against targets met (vs reference)"},
+    "cost_met_caption": {
+        "zh": "每个组合的公共成本、与参照逐次配对的额外成本，以及各目标的达成次数（达成次数/运行次数）。"
+              "不计算“每单位进展的成本”：进展在随机波动之内时，这一比值没有意义。",
+        "en": "Each package's public cost, its extra cost over the reference paired by run, and the runs "
+              "meeting each target (runs met / runs). No cost per unit of progress is computed: where the "
+              "gain is within the noise such a ratio means nothing."},
+    "extra_cost": {"zh": "额外成本（配对，90%区间）", "en": "Extra cost (paired, 90% range)"},
+    "package": {"zh": "组合", "en": "Package"},
+    "p_met_k": {"zh": "达成次数", "en": "Runs meeting it"},
+    "k_of_n": {"zh": "{n} 次中 {k} 次", "en": "{k} of {n} runs"},
+    "to": {"zh": "至", "en": "to"},
+    "and": {"zh": "、", "en": " and "},
+    "points": {"zh": "{v} 个百分点", "en": "{v} pp"},
+    "k_to_k": {"zh": "{n} 次中 {kb} → {k} 次", "en": "{kb} → {k} of {n} runs"},
+    "no_detectable": {"zh": "无可检测差异", "en": "no detectable difference"},
+    "vs_reference": {"zh": "比参照", "en": "vs reference"},
+    "few_reps": {"zh": "只有 {reps} 次重复（少于 {min} 次）：达成概率以 1/{reps} 为步长变化，"
+                       "结论不稳，请增加重复次数。",
+                 "en": "Only {reps} replications (fewer than {min}): probabilities move in steps of 1/{reps} "
+                       "and the conclusions are fragile; run more replications."},
+    "conclusion": {"zh": "结论", "en": "Conclusion"},
+    "concl_best": {"zh": "{names} 最有把握：8 项目标中有 {m} 项在至少 {share} 的运行中达成（{tids}）。",
+                   "en": "{names} is most likely to meet the targets: {m} of {total} met in at least {share} "
+                         "of runs ({tids})."},
+    "concl_none_likely": {"zh": "没有一个组合能在至少 {share} 的运行中达成任何一项目标。",
+                          "en": "No package meets any target in at least {share} of runs."},
+    "concl_each": {"zh": "各组合在至少 {share} 的运行中达成的目标：{list}。",
+                   "en": "Targets each package meets in at least {share} of runs: {list}."},
+    "concl_missed": {"zh": "没有组合能在至少 {share} 的运行中达成：{list}（括号内为最好的组合）。",
+                     "en": "No package meets these in at least {share} of runs: {list} (best package in brackets)."},
+    "concl_all_reached": {"zh": "每项目标都至少有一个组合在 {share} 以上的运行中达成。",
+                          "en": "Every target is met in at least {share} of runs by some package."},
+    "concl_cost": {"zh": "2025—2027年公共成本（中位数）：{list}。", "en": "Public cost 2025–2027 (median): {list}."},
+    "concl_uncertain": {"zh": "不确定之处：{reps} 次重复、规模 {scale:g}；与参照无可检测差异的目标：{undetected}。",
+                        "en": "Uncertain: {reps} replications at scale {scale:g}; targets with no detectable "
+                              "difference from the reference: {undetected}."},
+    "export_xlsx": {"zh": "下载表格（Excel）", "en": "Download tables (Excel)"},
+    "report_pdf_failed": {"zh": "无法生成 PDF：{reason}", "en": "Cannot make the PDF: {reason}"},
     "paths_caption": {"zh": "各组合的中位数（线）与90%区间（带），虚线为目标。",
                       "en": "Median (line) and 90% band of each package; dashed: the target."},
     "counties_caption": {"zh": "2027年底各旗县（市、区）政府所在地，颜色为各次重复的中位数。",
@@ -184,11 +217,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "note_levers": {"zh": "{name} 与参照不同的政策工具：{levers}。",
                     "en": "{name} differs from the reference in: {levers}."},
     "note_same_levers": {"zh": "{name} 的政策工具与参照相同。", "en": "{name} has the same levers as the reference."},
-    "note_moved": {"zh": "{tid} {label}：中位数由 {base} 变为 {value}（{diff}，90%区间 {lo}～{hi}），"
-                         "达成概率 {pb} → {p}。",
-                   "en": "{tid} {label}: median {base} → {value} ({diff}; 90% interval {lo} to {hi}), "
-                         "P(met) {pb} → {p}."},
-    "note_unmoved": {"zh": "未受影响的目标：{tids}。", "en": "Targets not moved: {tids}."},
+    "note_moved": {"zh": "{tid} {label}：配对差值中位数 {diff}（90%区间 {lo} 至 {hi}），达成 {pb} → {p}。",
+                   "en": "{tid} {label}: median paired difference {diff} (90% range {lo} to {hi}), "
+                         "met in {pb} → {p}."},
+    "note_unmoved": {"zh": "无可检测差异的目标：{tids}。", "en": "No detectable difference: {tids}."},
     "note_cost": {"zh": "公共成本中位数 {cost}（参照 {base}），增加最多的是：{lever}。",
                   "en": "Median public cost {cost} (reference {base}); the largest increase: {lever}."},
     "note_cost_same": {"zh": "公共成本中位数 {cost}（参照 {base}）。",
@@ -286,6 +318,15 @@ def target_label(tid: str, lang: str) -> str:
         if tg.id == tid:
             return tg.label_zh if lang == "zh" else tg.label_en
     raise KeyError(tid)
+
+
+def display_title(title: str, origin: str, lang: str) -> str:
+    """A package's name in ``lang``: a library scenario still under its library title (in either
+    language) shows that title in ``lang``; any other name is the user's and is kept."""
+    zh_en = SCENARIO_TITLES.get(origin)
+    if zh_en is not None and title.strip() in zh_en:
+        return zh_en[0] if lang == "zh" else zh_en[1]
+    return title
 
 
 def scenario_title(name: str, lang: str) -> str:

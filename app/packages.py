@@ -86,11 +86,59 @@ def _fmt(x: float) -> str:
     return f"{x:,.6g}" if abs(x) < 1e6 else f"{x:,.0f}"
 
 
+# What a number field accepts besides digits: thousands separators (ASCII or full-width comma,
+# spaces, apostrophes), which are removed before parsing; nothing else is interpreted.
+THOUSANDS = re.compile(r"[,，\s'_]")
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def parse_number(text: Any) -> Any:
+    """The number typed in a field: an int when it is written as a whole number, a float when
+    it has a fraction or exponent; anything else (empty, words, "1.2.3") is returned unchanged
+    as text, for :func:`check_value` to refuse. Nothing is rounded or clamped."""
+    if isinstance(text, bool) or not isinstance(text, str):
+        return text
+    raw = THOUSANDS.sub("", text.strip())
+    if not NUMBER.fullmatch(raw):
+        return text
+    if re.fullmatch(r"[+-]?\d+", raw):
+        return int(raw)
+    return float(raw)
+
+
+def show_number(value: Any) -> str:
+    """A number as a field shows it: every digit, thousands separators from 10,000 on."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    return repr(value)
+
+
+def check_number(value: Any, lang: str, low: float | None = None, high: float | None = None,
+                 integer: bool = False) -> str | None:
+    """A message when a parsed field value is empty, not a number, a fraction where a whole
+    number is required, or outside [low, high]; else None."""
+    if isinstance(value, str) and not value.strip():
+        return t("err_empty_value", lang)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return t("err_number", lang, value=value)
+    if integer and float(value) != int(value):
+        return t("err_integer", lang, value=_fmt(value))
+    if low is not None and high is not None and not low <= value <= high:
+        return t("err_range", lang, value=_fmt(value), low=_fmt(low), high=_fmt(high))
+    return None
+
+
 def check_value(name: str, value: Any, lang: str) -> str | None:
     """A message when ``value`` is not allowed for lever ``name``, else None. Nothing is clamped."""
     v = LEVERS[name]
     if v.kind == "boolean":
         return None if isinstance(value, bool) else t("err_number", lang, value=value)
+    if isinstance(value, str) and not value.strip():
+        return t("err_empty_value", lang)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return t("err_number", lang, value=value)
     if v.kind == "integer" and float(value) != int(value):

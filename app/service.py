@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from app import figures, report, results
+from app import figures, report, results, workbook
 from app.packages import run_key, to_scenario
 from app.runner import Job, Request, RunService
 
@@ -68,6 +68,8 @@ class AppService(RunService):
         if key not in self._reports:
             if fmt == "pdf":
                 data = report.pdf_report(comp, lang, self.figures(comp, lang))
+            elif fmt == "xlsx":
+                data = workbook.xlsx(comp, lang)
             else:
                 data = report.html_report(comp, lang, self.figures(comp, lang)).encode("utf-8")
             self._reports[key] = data

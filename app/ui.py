@@ -413,6 +413,11 @@ def results_panel(current: Request | None) -> None:
         st.warning(t("stale", L))
     st.caption(t("run_meta", L, reps=comp.reps, n=len(comp.ids), scale=comp.scale, seed=comp.base_seed))
     st.caption(t("posterior_used", L, what=app_posterior.describe(comp.provenance["posterior"], L)))
+    if comp.reps < results.MIN_REPS_ADVISED:
+        st.warning(t("few_reps", L, reps=comp.reps, min=results.MIN_REPS_ADVISED))
+    with st.container(key="conclusion"):
+        st.subheader(t("conclusion", L))
+        st.markdown("\n".join(f"{k}. {line}" for k, line in enumerate(results.conclusion(comp, L), start=1)))
     pngs = service().figures(comp, L)
     st.html(f"<style>{report.TABLE_CSS}</style>")   # style only: applies to the page
     tabs = st.tabs([t(k, L) for k in ("tab_targets", "tab_diff", "tab_costs", "tab_paths", "tab_counties",
@@ -422,15 +427,15 @@ def results_panel(current: Request | None) -> None:
         table(results.targets_table(comp, L), "targets-table")
         st.image(pngs["progress"])
     with tabs[1]:
-        st.caption(t("diff_caption", L, ref=comp.title(comp.reference)))
+        st.caption(t("diff_caption", L, ref=comp.title(comp.reference, L)))
         table(results.diff_table(comp, L), "diff-table")
     with tabs[2]:
         st.subheader(t("cost_by_lever", L))
         table(results.cost_lever_table(comp, L), "cost-table")
         st.image(pngs["costs"])
-        st.subheader(t("cost_per_progress", L))
-        st.caption(t("cost_per_progress_caption", L))
-        table(results.cost_per_progress_table(comp, L), "cpp-table")
+        st.subheader(t("cost_met", L))
+        st.caption(t("cost_met_caption", L))
+        table(results.cost_met_table(comp, L), "cost-met-table")
     with tabs[3]:
         st.caption(t("paths_caption", L))
         st.image(pngs["trajectories"])
@@ -440,7 +445,7 @@ def results_panel(current: Request | None) -> None:
     with tabs[5]:
         st.caption(t("notes_caption", L))
         for pid, lines in results.notes(comp, L).items():
-            st.markdown(f"**{comp.title(pid)}**")
+            st.markdown(f"**{comp.title(pid, L)}**")
             for line in lines:
                 st.markdown(f"- {line}")
     with tabs[6]:
@@ -449,8 +454,15 @@ def results_panel(current: Request | None) -> None:
         svc = service()
         st.download_button(t("export_html", L), lambda: svc.report(comp, L, "html"), file_name=f"{stem}.html",
                            mime="text/html", key="dl_html")
-        st.download_button(t("export_pdf", L), lambda: svc.report(comp, L, "pdf"), file_name=f"{stem}.pdf",
-                           mime="application/pdf", key="dl_pdf")
+        try:
+            report.chromium()   # the PDF is printed by Chromium on click, once per comparison and language
+        except report.ReportError as exc:
+            show_error(t("report_pdf_failed", L, reason=str(exc)))
+        else:
+            st.download_button(t("export_pdf", L), lambda: svc.report(comp, L, "pdf"), file_name=f"{stem}.pdf",
+                               mime="application/pdf", key="dl_pdf")
+        st.download_button(t("export_xlsx", L), lambda: svc.report(comp, L, "xlsx"), file_name=f"{stem}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
         st.subheader(t("lever_settings", L))
         table(results.lever_settings_table(comp, L), "levers-table")
 
