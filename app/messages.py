@@ -85,11 +85,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "start_from": {"zh": "起点方案", "en": "Start from"},
     "saved_prefix": {"zh": "已保存", "en": "saved"},
     "lever_value": {"zh": "{label}（{unit}）", "en": "{label} ({unit})"},
-    "from_date": {"zh": "自此月起改为", "en": "Change from month"},
+    "from_date": {"zh": "自哪个月起改", "en": "From month"},
     "date_help": {"zh": "选“—”表示全程不变；选一个月份，则该工具自该月起改为右边的新值。",
                   "en": "“—”: no change during the run; pick a month and the lever takes the new value "
                         "on the right from that month on."},
-    "new_value": {"zh": "改为", "en": "New value"},
+    "new_value": {"zh": "该月起的值", "en": "value from that month"},
+    "new_value_placeholder": {"zh": "填写新值", "en": "enter the new value"},
+    "lever_help": {"zh": "允许范围 {range}，默认 {default}（{unit}）。数字可带千位分隔符，如 3,000,000。",
+                   "en": "Allowed {range}, default {default} ({unit}). Numbers may carry thousands separators, "
+                         "e.g. 3,000,000."},
     "changed_levers": {"zh": "与默认值不同的工具：{n} 项", "en": "Levers set away from default: {n}"},
     "save": {"zh": "保存为方案文件", "en": "Save as scenario file"},
     "file_name": {"zh": "文件名", "en": "File name"},
@@ -185,7 +189,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                  "en": "Only {reps} replications (fewer than {min}): probabilities move in steps of 1/{reps} "
                        "and the conclusions are fragile; run more replications."},
     "conclusion": {"zh": "结论", "en": "Conclusion"},
-    "concl_best": {"zh": "{names} 最有把握：8 项目标中有 {m} 项在至少 {share} 的运行中达成（{tids}）。",
+    "concl_best": {"zh": "{names} 最有把握：{total} 项目标中有 {m} 项在至少 {share} 的运行中达成（{tids}）。",
                    "en": "{names} is most likely to meet the targets: {m} of {total} met in at least {share} "
                          "of runs ({tids})."},
     "concl_none_likely": {"zh": "没有一个组合能在至少 {share} 的运行中达成任何一项目标。",

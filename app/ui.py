@@ -9,7 +9,6 @@ polls the job twice a second and reruns the page when it has finished.
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -108,20 +107,41 @@ def put_package(i: int, pkg: Package) -> None:
     put(_key(i, "notes"), pkg.notes)
     ss[_key(i, "parameters")] = pkg.parameters
     for name, value, date, new in pkg.lever_lines():
-        put(_key(i, name), as_kind(name, value))   # number inputs need int or float, not both
+        put(_key(i, name), field_text(name, value))
         put(_key(i, name, "date"), date or NO_DATE)
-        put(_key(i, name, "new"), as_kind(name, new if date else value))
+        # no dated change: the new-value box stays empty (never pre-filled with an old value)
+        put(_key(i, name, "new"), field_text(name, new) if date else ("" if LEVERS[name].kind != "boolean" else value))
+
+
+def field_text(name: str, value: Any) -> Any:
+    """A lever's value as its input shows it: a checkbox's bool, else the number's full text."""
+    return as_kind(name, value) if LEVERS[name].kind == "boolean" else packages.show_number(as_kind(name, value))
+
+
+def field_value(name: str, text: Any) -> Any:
+    """The lever value typed in an input: a number of the lever's kind when it parses (a whole
+    number stays as typed for :func:`packages.check_value` to judge), else the text itself, which
+    validation refuses with a message. Nothing is rounded, clamped or replaced by a default."""
+    if LEVERS[name].kind == "boolean":
+        return text
+    value = packages.parse_number(text)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if LEVERS[name].kind == "real":
+            return float(value)
+        if float(value).is_integer():
+            return int(value)
+    return value
 
 
 def get_package(i: int) -> Package:
     """The package column ``i`` shows now."""
     ss = st.session_state
-    levers = {n: val(_key(i, n), v.default) for n, v in LEVERS.items()}
+    levers = {n: field_value(n, val(_key(i, n), field_text(n, v.default))) for n, v in LEVERS.items()}
     changes = {}
     for n in LEVERS:
         date = val(_key(i, n, "date")) or NO_DATE
         if date != NO_DATE:
-            changes[n] = (date, val(_key(i, n, "new"), levers[n]))
+            changes[n] = (date, field_value(n, val(_key(i, n, "new"), "")))
     return Package(title=str(val(_key(i, "title"), "")), levers=levers, changes=changes,
                    notes=str(val(_key(i, "notes"), "")), parameters=ss.get(_key(i, "parameters"), {}),
                    origin=str(ss.get(_key(i, "base"), "")))
@@ -180,8 +200,8 @@ def init_state() -> None:
         start = DEFAULT_STARTS[i] if DEFAULT_STARTS[i] in lib else "baseline"
         ss[_key(i, "base")] = start
         load_start(i)
-    for k, v in {"n_packages": 2, "reps": 10, "scale": 0.2, "seed": 0,
-                 "posterior_draws": app_posterior.DEFAULT_DRAWS, "use_priors": False}.items():
+    for k, v in {"n_packages": 2, "reps": "10", "scale": "0.2", "seed": "0",
+                 "posterior_draws": str(app_posterior.DEFAULT_DRAWS), "use_priors": False}.items():
         put(k, v)
     ss["initialised"] = True
 
@@ -191,23 +211,36 @@ def toggle_lang() -> None:
 
 
 # -- widgets ------------------------------------------------------------------------------------
-def _step_format(name: str) -> tuple[Any, str]:
-    v = LEVERS[name]
-    if v.kind == "integer":
-        return 1, "%d"
-    span = (v.high or 1) - (v.low or 0)
-    if span <= 2:
-        return 0.01, "%.2f"
-    step = 10 ** max(0, math.floor(math.log10(span)) - 2)
-    return float(step), "%.0f"
-
-
-def lever_input(i: int, name: str, label: str, key: str, disabled: bool = False) -> Any:
+# Numbers are typed into text boxes, not number spinners: a spinner turns "abc" or an empty box
+# into 0 and 2.5 into 2 without a word; a text box keeps what was typed, and the page parses it
+# (thousands separators allowed) and refuses what is not a number of the right kind, in the
+# page's language, next to the field.
+def lever_input(i: int, name: str, label: str, key: str, disabled: bool = False, placeholder: str = "") -> Any:
     v = LEVERS[name]
     if v.kind == "boolean":
         return widget(st.checkbox, label, key, disabled=disabled)
-    step, fmt = _step_format(name)
-    return widget(st.number_input, label, key, step=step, format=fmt, disabled=disabled)
+    return widget(st.text_input, label, key, disabled=disabled, placeholder=placeholder or None,
+                  help=lever_help(name, lang()))
+
+
+def lever_help(name: str, lang_: str) -> str:
+    """The tooltip: allowed range, default and unit."""
+    v = LEVERS[name]
+    rng = f"[{packages.show_number(v.low)}, {packages.show_number(v.high)}]" if v.low is not None else ""
+    return t("lever_help", lang_, range=rng, default=packages.show_number(v.default), unit=unit_label(v.unit, lang_))
+
+
+def number_setting(label: str, key: str, low: float, high: float, integer: bool, range_msg: str,
+                   help: str | None = None, disabled: bool = False) -> tuple[Any, bool]:
+    """A run setting typed as text; (value, ok) with a message under the field when not ok."""
+    text = widget(st.text_input, label, key, help=help, disabled=disabled)
+    value = packages.parse_number(text)
+    msg = packages.check_number(value, lang(), integer=integer)
+    if msg is None and not low <= value <= high:
+        msg = range_msg
+    if not disabled:
+        show_error(msg)
+    return value, msg is None
 
 
 def show_error(msg: str | None) -> None:
@@ -240,9 +273,9 @@ def package_column(i: int) -> bool:
     for group, names in LEVER_GROUPS.items():
         errors = {}
         for n in names:
-            errors[n] = packages.check_value(n, val(_key(i, n)), L)
-            if val(_key(i, n, "date"), NO_DATE) != NO_DATE:
-                errors[f"{n}.change"] = packages.check_value(n, val(_key(i, n, "new")), L)
+            errors[n] = packages.check_value(n, pkg.levers[n], L)
+            if n in pkg.changes:
+                errors[f"{n}.change"] = packages.check_value(n, pkg.changes[n][1], L)
         n_err = sum(1 for m in errors.values() if m)
         set_here = sum(1 for n in names if n in pkg.differs_from_default())
         mark = (f" ⚠ {n_err}" if n_err else "") + (f" · {set_here}" if set_here else "")
@@ -253,13 +286,15 @@ def package_column(i: int) -> bool:
                 label = t("lever_value", L, label=lever_label(n, L), unit=unit_label(v.unit, L))
                 lever_input(i, n, label, _key(i, n))
                 show_error(errors[n])
-                a, b = st.columns([1, 1])
+                # "from month M, value V", in that order; the value box is empty until filled
+                a, b = st.columns([2, 3])
                 with a:
                     widget(st.selectbox, t("from_date", L), _key(i, n, "date"), options=[NO_DATE, *MONTHS],
                            help=t("date_help", L))
                 dated = val(_key(i, n, "date"), NO_DATE) != NO_DATE
                 with b:
-                    lever_input(i, n, t("new_value", L), _key(i, n, "new"), disabled=not dated)
+                    lever_input(i, n, t("new_value", L), _key(i, n, "new"), disabled=not dated,
+                                placeholder=t("new_value_placeholder", L) if dated else "")
                 show_error(errors.get(f"{n}.change"))
         ok = ok and n_err == 0
     widget(st.text_area, t("description", L), _key(i, "notes"), height=68)
@@ -318,19 +353,14 @@ def settings_panel() -> Request | None:
         st.button(t("switch_lang", L), key="lang_btn", on_click=toggle_lang, type="secondary")
         st.header(t("settings", L))
         widget(st.radio, t("n_packages", L), "n_packages", options=[2, 3, 4], horizontal=True)
-        reps = widget(st.number_input, t("reps", L), "reps", step=1, format="%d", help=t("reps_help", L))
-        ok = True
-        if not (isinstance(reps, int) and 1 <= reps <= MAX_REPS):
-            show_error(t("err_reps", L, low=1, high=MAX_REPS))
-            ok = False
-        scale = widget(st.number_input, t("scale", L), "scale", step=0.05, format="%.2f", help=t("scale_help", L))
-        if scale is None or not MIN_SCALE <= scale <= MAX_SCALE:
-            show_error(t("err_scale", L, low=MIN_SCALE, high=MAX_SCALE))
-            ok = False
-        seed = widget(st.number_input, t("seed", L), "seed", step=1, format="%d")
-        if not (isinstance(seed, int) and 0 <= seed <= MAX_SEED):
-            show_error(t("err_seed", L, high=MAX_SEED))
-            ok = False
+        reps, ok_reps = number_setting(t("reps", L), "reps", 1, MAX_REPS, True,
+                                       t("err_reps", L, low=1, high=MAX_REPS), help=t("reps_help", L))
+        if ok_reps and reps < results.MIN_REPS_ADVISED:
+            st.caption("⚠ " + t("few_reps", L, reps=int(reps), min=results.MIN_REPS_ADVISED))
+        scale, ok_scale = number_setting(t("scale", L), "scale", MIN_SCALE, MAX_SCALE, False,
+                                         t("err_scale", L, low=MIN_SCALE, high=MAX_SCALE), help=t("scale_help", L))
+        seed, ok_seed = number_setting(t("seed", L), "seed", 0, MAX_SEED, True, t("err_seed", L, high=MAX_SEED))
+        ok = ok_reps and ok_scale and ok_seed
         params = posterior_controls(int(seed) if ok else 0)
         ok = ok and params is not None
         run = st.button(t("run", L), key="run_btn", type="primary", use_container_width=True)
@@ -358,10 +388,10 @@ def posterior_controls(seed: int) -> app_posterior.Parameters | None:
     sets, or None (with a message) when the posterior cannot be used and the priors are not chosen."""
     L = lang()
     prior = widget(st.checkbox, t("use_priors", L), "use_priors")
-    k = widget(st.number_input, t("posterior_draws", L), "posterior_draws", step=1, format="%d",
-               help=t("posterior_draws_help", L), disabled=bool(prior))
-    if not prior and not (isinstance(k, int) and 1 <= k <= app_posterior.MAX_DRAWS):
-        show_error(t("err_draws", L, low=1, high=app_posterior.MAX_DRAWS))
+    k, ok = number_setting(t("posterior_draws", L), "posterior_draws", 1, app_posterior.MAX_DRAWS, True,
+                           t("err_draws", L, low=1, high=app_posterior.MAX_DRAWS),
+                           help=t("posterior_draws_help", L), disabled=bool(prior))
+    if not prior and not ok:
         return None
     try:
         params = app_posterior.choose(int(k or 1), seed, prior=bool(prior))

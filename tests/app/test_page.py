@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.messages import lever_label, t
-from app.packages import LEVERS
+from app.packages import LEVERS, show_number
 from app.server import MAIN
 
 
@@ -24,7 +24,7 @@ def at(tmp_path, monkeypatch):
 
 
 def _labels(app) -> list[str]:
-    return [w.label for w in app.number_input] + [w.label for w in app.checkbox]
+    return [w.label for w in app.text_input] + [w.label for w in app.checkbox]
 
 
 def test_chinese_by_default_and_one_click_to_english(at):
@@ -42,16 +42,18 @@ def test_chinese_by_default_and_one_click_to_english(at):
 def test_controls_come_from_the_lever_definitions(at):
     for name in LEVERS:
         for i in (0, 1):
-            widget = at.checkbox(key=f"p{i}_{name}@zh") if LEVERS[name].kind == "boolean" else \
-                at.number_input(key=f"p{i}_{name}@zh")
-            assert widget.value == LEVERS[name].default or i == 1
+            if LEVERS[name].kind == "boolean":
+                assert at.checkbox(key=f"p{i}_{name}@zh").value == LEVERS[name].default or i == 1
+            else:
+                shown = at.text_input(key=f"p{i}_{name}@zh").value
+                assert shown == show_number(LEVERS[name].default) or i == 1
     # column 2 starts from the capability package of the library
-    assert at.number_input(key="p1_promotion_centres@zh").value == 3
+    assert at.text_input(key="p1_promotion_centres@zh").value == "3"
     assert at.selectbox(key="p1_demonstration_projects_per_year_date@zh").value == "2026-07"
 
 
 def test_out_of_range_and_empty_name_get_a_message_next_to_the_field(at):
-    at.number_input(key="p1_promotion_centres@zh").set_value(99).run()
+    at.text_input(key="p1_promotion_centres@zh").set_value("99").run()
     errors = [e.value for e in at.error]
     assert t("err_range", "zh", value="99", low="0", high="30") in errors
     at.text_input(key="p0_title@zh").set_value("  ").run()
@@ -64,8 +66,8 @@ def test_out_of_range_and_empty_name_get_a_message_next_to_the_field(at):
 
 
 def test_a_small_run_shows_results_and_reuses_the_cache(at):
-    at.number_input(key="reps@zh").set_value(2)
-    at.number_input(key="scale@zh").set_value(0.03)
+    at.text_input(key="reps@zh").set_value("2")
+    at.text_input(key="scale@zh").set_value("0.03")
     at.run()
     at.button(key="run_btn").click().run()
     deadline = time.monotonic() + 300
@@ -83,14 +85,14 @@ def test_a_small_run_shows_results_and_reuses_the_cache(at):
 
 
 def test_edits_and_starts_survive_language_switches(at):
-    at.number_input(key="p1_promotion_centres@zh").set_value(7).run()
+    at.text_input(key="p1_promotion_centres@zh").set_value("7").run()
     at.text_input(key="p0_title@zh").set_value("我的基准").run()
     at.button(key="lang_btn").click().run()
-    assert at.number_input(key="p1_promotion_centres@en").value == 7
+    assert at.text_input(key="p1_promotion_centres@en").value == "7"
     assert at.text_input(key="p0_title@en").value == "我的基准"
     at.button(key="lang_btn").click().run()
     assert not at.exception
-    assert at.number_input(key="p1_promotion_centres@zh").value == 7
+    assert at.text_input(key="p1_promotion_centres@zh").value == "7"
     assert at.text_input(key="p0_title@zh").value == "我的基准"
     assert at.session_state["p1_base"] == "capability"
     assert at.selectbox(key="p1_base_zh").value.endswith("(capability)")
@@ -98,13 +100,45 @@ def test_edits_and_starts_survive_language_switches(at):
 
 def test_choosing_another_start_loads_it(at):
     at.selectbox(key="p1_base_zh").set_value("金融支持 (finance)").run()
-    assert at.number_input(key="p1_credit_quota_cny_per_year@zh").value == 200e6
+    assert at.text_input(key="p1_credit_quota_cny_per_year@zh").value == "200,000,000"
     assert at.text_input(key="p1_title@zh").value == "金融支持"
 
 
 def test_a_hidden_column_keeps_its_inputs(at):
     at.radio(key="n_packages@zh").set_value(3).run()
-    at.number_input(key="p2_promotion_centres@zh").set_value(9).run()
+    at.text_input(key="p2_promotion_centres@zh").set_value("9").run()
     at.radio(key="n_packages@zh").set_value(2).run()
     at.radio(key="n_packages@zh").set_value(3).run()
-    assert at.number_input(key="p2_promotion_centres@zh").value == 9
+    assert at.text_input(key="p2_promotion_centres@zh").value == "9"
+
+
+@pytest.mark.parametrize(("key", "typed", "zh", "en"), [
+    ("p1_promotion_centres", "abc", t("err_number", "zh", value="abc"), t("err_number", "en", value="abc")),
+    ("p1_promotion_centres", "", t("err_empty_value", "zh"), t("err_empty_value", "en")),
+    ("p1_promotion_centres", "2.5", t("err_integer", "zh", value="2.5"), t("err_integer", "en", value="2.5")),
+    ("reps", "2.5", t("err_integer", "zh", value="2.5"), t("err_integer", "en", value="2.5")),
+    ("reps", "", t("err_empty_value", "zh"), t("err_empty_value", "en")),
+    ("seed", "x1", t("err_number", "zh", value="x1"), t("err_number", "en", value="x1")),
+])
+def test_text_empty_and_fractions_are_refused_not_coerced(at, key, typed, zh, en):
+    at.text_input(key=f"{key}@zh").set_value(typed).run()
+    assert zh in [e.value for e in at.error]
+    at.button(key="run_btn").click().run()
+    assert t("fix_errors", "zh") in [e.value for e in at.error]
+    assert "job_id" not in at.session_state
+    at.button(key="lang_btn").click().run()
+    assert en in [e.value for e in at.error]
+    assert at.text_input(key=f"{key}@en").value == typed   # kept as typed, not replaced by 0 or a default
+
+
+def test_thousands_separators_and_a_dated_change_from_month_then_value(at):
+    at.text_input(key="p0_credit_quota_cny_per_year@zh").set_value("3,000,000").run()
+    assert not at.error
+    at.selectbox(key="p0_promotion_centres_date@zh").set_value("2026-06").run()
+    new = at.text_input(key="p0_promotion_centres_new@zh")
+    assert new.value == ""   # not pre-filled with the value from before the change
+    assert t("err_empty_value", "zh") in [e.value for e in at.error]
+    new.set_value("7").run()
+    assert not at.error
+    assert at.session_state["values"]["p0_promotion_centres_new"] == "7"
+    assert at.session_state["values"]["p0_credit_quota_cny_per_year"] == "3,000,000"
