@@ -113,6 +113,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "err_name_long": {"zh": "名称过长（最多 {max} 个字符）", "en": "The name is too long (at most {max} characters)"},
     "err_file_name": {"zh": "文件名不能为空，不能含有 / 或 \\，也不能以“.”开头",
                       "en": "A file name cannot be empty, contain / or \\, or start with “.”"},
+    "err_file_name_long": {"zh": "文件名过长：{n} 字节（UTF-8，含 .toml），"
+                                 "最多 {max} 字节（约 {max} 个英文字母或 85 个汉字）",
+                           "en": "The file name is too long: {n} bytes (UTF-8, with .toml); at most {max} bytes "
+                                 "(about {max} Latin letters or 85 Chinese characters)"},
     "err_exists": {"zh": "{path} 已存在；换个文件名，或勾选“覆盖同名文件”",
                    "en": "{path} exists; choose another name or tick “Overwrite”"},
     "err_write": {"zh": "无法写入 {path}：{reason}", "en": "Cannot write {path}: {reason}"},

@@ -294,10 +294,20 @@ def saved(folder: Path) -> dict[str, Path]:
     return {p.name: p for p in sorted(folder.glob("*.toml"))} if folder.is_dir() else {}
 
 
+MAX_FILE_NAME_BYTES = 255   # a file name's limit on Linux, macOS and Windows file systems (bytes of UTF-8)
+
+
+def _with_suffix(name: str) -> str:
+    n = name.strip()
+    return n if n.lower().endswith(".toml") else f"{n}.toml"
+
+
 def check_file_name(name: str, lang: str) -> str | None:
     n = name.strip()
     if not n or "/" in n or "\\" in n or n.startswith(".") or "\0" in n:
         return t("err_file_name", lang)
+    if len(_with_suffix(n).encode("utf-8")) > MAX_FILE_NAME_BYTES:
+        return t("err_file_name_long", lang, n=len(_with_suffix(n).encode("utf-8")), max=MAX_FILE_NAME_BYTES)
     return None
 
 
@@ -305,18 +315,25 @@ def save(pkg: Package, folder: Path, file_name: str, overwrite: bool, lang: str)
     """Write the package to ``folder/file_name`` (``.toml`` added when missing), atomically;
     an existing file is kept unless ``overwrite``. Raises :class:`PackageError`."""
     if check_file_name(file_name, lang) is not None:
+        encoded = len(_with_suffix(file_name).encode("utf-8"))
+        if encoded > MAX_FILE_NAME_BYTES and file_name.strip():
+            raise PackageError("err_file_name_long", n=encoded, max=MAX_FILE_NAME_BYTES)
         raise PackageError("err_file_name")
-    name = file_name.strip()
-    path = folder / (name if name.lower().endswith(".toml") else f"{name}.toml")
-    if path.exists() and not overwrite:
-        raise PackageError("err_exists", path=str(path))
+    path = folder / _with_suffix(file_name)
     text = to_toml(pkg)
+    tmp = None
     try:
+        if path.exists() and not overwrite:
+            raise PackageError("err_exists", path=str(path))
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".toml")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
+        tmp = None
     except OSError as exc:
         raise PackageError("err_write", path=str(path), reason=exc.strerror or str(exc)) from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)   # nothing half-written stays behind
     return path

@@ -307,8 +307,12 @@ def file_panel(i: int) -> None:
     L = lang()
     with st.expander(t("save", L) + " / " + t("load", L)):
         pkg = get_package(i)
+        # empty unless typed: the suggestion follows the package's current name (placeholder)
         default_name = f"{pkg.title.strip() or 'package'}.toml"
-        name = st.text_input(t("file_name", L), value=default_name, key=_key(i, "file"))
+        typed = st.text_input(t("file_name", L), key=_key(i, "file"), placeholder=default_name)
+        name = typed.strip() or default_name
+        if (msg := packages.check_file_name(name, L)) is not None:
+            show_error(msg)
         overwrite = st.checkbox(t("overwrite", L), key=_key(i, "overwrite"))
         if st.button(t("save", L), key=_key(i, "save_btn")):
             errors = packages.validate(pkg, L)
@@ -320,7 +324,7 @@ def file_panel(i: int) -> None:
                     st.success(t("saved_to", L, path=str(path)))
                 except PackageError as exc:
                     show_error(exc.text(L))
-        if not packages.validate(pkg, L):
+        if not packages.validate(pkg, L) and packages.check_file_name(name, L) is None:
             st.download_button(t("download_toml", L), packages.to_toml(pkg).encode("utf-8"),
                                file_name=name if name.strip().endswith(".toml") else f"{name.strip()}.toml",
                                mime="application/toml", key=_key(i, "download"))
