@@ -77,8 +77,12 @@ MESSAGES: dict[str, dict[str, str]] = {
                    "en": "Set the packages, then press “Run comparison” on the left."},
     "stale": {"zh": "输入已改动：下面的结果属于上一次运行。",
               "en": "Inputs changed: the results below are from the previous run."},
-    "unexpected": {"zh": "出现意外错误（{kind}）。请刷新页面；输入已保留。",
-                   "en": "Unexpected error ({kind}). Reload the page; your inputs are kept."},
+    "unexpected": {"zh": "出现意外错误（{kind}）。输入已保存在网址中：刷新页面即可恢复。",
+                   "en": "Unexpected error ({kind}). Your inputs are kept in the page's address: reload to "
+                         "restore them."},
+    "address_error": {"zh": "网址中的比较设置无法读取（可能被截断），已改用默认设置。",
+                      "en": "The comparison in the address cannot be read (perhaps cut short); the defaults are "
+                            "shown instead."},
     # -- package columns ---------------------------------------------------------------------
     "package_n": {"zh": "组合 {n}", "en": "Package {n}"},
     "package_name": {"zh": "组合名称", "en": "Package name"},
@@ -149,11 +153,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "to_target": {"zh": "距目标", "en": "Distance to target"},
     "progress": {"zh": "完成度", "en": "Progress"},
     "targets_caption": {
-        "zh": "达成概率为达成目标的重复次数占比；中位数与90%区间取自各次重复的2027年底值；"
+        "zh": "达成次数为达成目标的重复次数（共几次中几次）；"
+              "中位数与90%区间取自各次重复的2027年底值（个数取整）；"
               "“距目标”为中位数减目标值（负数表示差距），“完成度”为中位数占目标值的百分比。",
-        "en": "P(met) is the share of replications that meet the target; median and 90% interval are "
-              "over the replications' end-2027 values; “distance to target” is the median minus the "
-              "target (negative: short of it), “progress” the median as a percentage of the target."},
+        "en": "Runs meeting it: how many of the replications meet the target; median and 90% interval are "
+              "over the replications' end-2027 values (counts as whole numbers); “distance to target” is "
+              "the median minus the target (negative: short of it), “progress” the median as a percentage "
+              "of the target."},
     "reference": {"zh": "参照", "en": "reference"},
     "diff_caption": {
         "zh": "各组合减去参照组合（第1列：{ref}），逐次配对（同一随机种子）：配对差值的中位数与90%区间；"

@@ -125,6 +125,17 @@ def num(x: float, unit: str = "") -> str:
     return s
 
 
+# Targets counted in whole things: their medians and intervals are shown as whole numbers
+COUNT_UNITS = {"datasets", "products", "cases", "pilots", "links of 8"}
+
+
+def tnum(tid: str, x: float) -> str:
+    """A target's value: whole numbers for counts (a quantile of counts may fall between two)."""
+    if UNIT.get(tid) in COUNT_UNITS and x is not None and not math.isnan(x):
+        return f"{x:,.0f}"
+    return num(x)
+
+
 def signed(x: float) -> str:
     return "–" if x is None or math.isnan(x) else ("+" if x > 0 else "") + num(x)
 
@@ -198,7 +209,8 @@ def targets_table(comp: Comparison, lang: str) -> Table:
             k, n = met_counts(comp, pid, tid)
             rows.append([f"{tid} {target_label(tid, lang)}" if i == 0 else "",
                          f"{num(THRESHOLD[tid])} {unit}" if i == 0 else "", comp.title(pid, lang),
-                         k_of_n(k, n, lang), f"{num(med)} ({_range(num(s['value_q05']), num(s['value_q95']), lang)})",
+                         k_of_n(k, n, lang),
+                         f"{tnum(tid, med)} ({_range(tnum(tid, s['value_q05']), tnum(tid, s['value_q95']), lang)})",
                          signed(med - THRESHOLD[tid]), pct(med / THRESHOLD[tid]) if THRESHOLD[tid] else "–"])
     for i, pid in enumerate(comp.ids):
         c = comp.cost_total[comp.cost_total["scenario"] == pid].iloc[0]

@@ -30,6 +30,11 @@ class AppService(RunService):
                       for p in request.packages),
                 request.reps, float(request.scale), request.base_seed, request.parameters.key)
 
+    def finished(self, request: Request) -> Job | None:
+        """The finished job of an identical request, if this server has one (nothing is run)."""
+        old = self.jobs.get(self._by_request.get(self.request_key(request), -1))
+        return old if old is not None and old.finished and not old.error else None
+
     def submit_cached(self, request: Request) -> Job:
         """The finished or running job of an identical request, else a new background job."""
         key = self.request_key(request)

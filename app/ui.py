@@ -9,6 +9,8 @@ polls the job twice a second and reruns the page when it has finished.
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -190,6 +192,126 @@ def load_start(i: int, selector: str | None = None) -> None:
     put_package(i, pkg)
 
 
+# -- the comparison in the page's address --------------------------------------------------------
+# The comparison (language, settings, and per column its start and what differs from it: name,
+# lever texts, dated changes, notes) is kept in the address as ?c=<base64url of zlib'd JSON>, so a
+# reload or a shared link restores it, and its results when the server still has them cached.
+STATE_PARAM = "c"
+STATE_VERSION = 1
+SETTINGS = ("n_packages", "reps", "scale", "seed", "posterior_draws", "use_priors")
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cached(path: str, mtime_ns: int) -> Package | None:
+    try:
+        return packages.load_file(Path(path))
+    except PackageError:
+        return None
+
+
+def _start_package(option: str) -> Package | None:
+    """The package a column's start option loads (read once per file version)."""
+    path = (packages_dir() / option[len(SAVED):] if option.startswith(SAVED) else packages.library().get(option))
+    try:
+        cached = _load_cached(str(path), path.stat().st_mtime_ns) if path is not None else None
+    except OSError:
+        return None
+    if cached is None:
+        return None
+    pkg = copy.deepcopy(cached)
+    if not option.startswith(SAVED):
+        pkg.title = scenario_title(option, lang())
+    return pkg
+
+
+def encode_state() -> str:
+    """The page's comparison as a short text for the address."""
+    import base64
+    import json
+    import zlib
+
+    ss = st.session_state
+    state: dict[str, Any] = {"v": STATE_VERSION, "lang": lang(), **{k: val(k) for k in SETTINGS}, "p": []}
+    for i in range(int(val("n_packages", 2))):
+        option = ss.get(_key(i, "base"), "baseline")
+        start = _start_package(option)
+        col: dict[str, Any] = {"base": option}
+        if start is None or val(_key(i, "title")) != start.title:
+            col["title"] = val(_key(i, "title"))
+        if start is None or val(_key(i, "notes")) != start.notes:
+            col["notes"] = val(_key(i, "notes"))
+        levers, dated = {}, {}
+        for n in LEVERS:
+            base_text = field_text(n, start.levers[n]) if start else None
+            if val(_key(i, n)) != base_text:
+                levers[n] = val(_key(i, n))
+            date, new = val(_key(i, n, "date"), NO_DATE), val(_key(i, n, "new"), "")
+            base_change = start.changes.get(n) if start else None
+            base_pair = (base_change[0], field_text(n, base_change[1])) if base_change else (NO_DATE, None)
+            if (date, new) != base_pair and not (date == NO_DATE and base_pair[0] == NO_DATE):
+                dated[n] = [date, new]
+        if levers:
+            col["levers"] = levers
+        if dated:
+            col["dated"] = dated
+        state["p"].append(col)
+    raw = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii").rstrip("=")
+
+
+def decode_state(text: str) -> dict[str, Any]:
+    """The comparison of an address; raises ValueError when it is not one."""
+    import base64
+    import binascii
+    import json
+    import zlib
+
+    try:
+        raw = zlib.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), bufsize=1 << 16)
+        state = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(str(exc)) from None
+    if not isinstance(state, dict) or state.get("v") != STATE_VERSION or not isinstance(state.get("p"), list):
+        raise ValueError("not a comparison of this version")
+    return state
+
+
+def apply_state(state: dict[str, Any]) -> None:
+    """Put a decoded comparison into the page's inputs (unknown levers and starts are skipped)."""
+    ss = st.session_state
+    if state.get("lang") in ("zh", "en"):
+        ss["lang"] = state["lang"]
+    for k in SETTINGS:
+        if k in state:
+            put(k, state[k] if k in ("n_packages", "use_priors") else str(state[k]))
+    if state.get("n_packages") not in (2, 3, 4):
+        put("n_packages", max(2, min(MAX_PACKAGES, len(state["p"]))))
+    options = set(start_options())
+    for i, col in enumerate(state["p"][:MAX_PACKAGES]):
+        if not isinstance(col, dict):
+            continue
+        if col.get("base") in options:
+            ss[_key(i, "base")] = col["base"]
+            load_start(i)
+        for field in ("title", "notes"):
+            if isinstance(col.get(field), str):
+                put(_key(i, field), col[field])
+        for n, text in (col.get("levers") or {}).items():
+            if n in LEVERS:
+                put(_key(i, n), text if LEVERS[n].kind != "boolean" else bool(text))
+        for n, pair in (col.get("dated") or {}).items():
+            if n in LEVERS and isinstance(pair, list) and len(pair) == 2:
+                put(_key(i, n, "date"), pair[0] if pair[0] in MONTHS else NO_DATE)
+                put(_key(i, n, "new"), pair[1])
+
+
+def sync_address() -> None:
+    """Write the comparison into the address when it changed."""
+    code = encode_state()
+    if st.query_params.get(STATE_PARAM) != code:
+        st.query_params[STATE_PARAM] = code
+
+
 def init_state() -> None:
     ss = st.session_state
     if ss.get("initialised"):
@@ -204,6 +326,13 @@ def init_state() -> None:
                  "posterior_draws": str(app_posterior.DEFAULT_DRAWS), "use_priors": False}.items():
         put(k, v)
     ss["initialised"] = True
+    if code := st.query_params.get(STATE_PARAM):
+        try:
+            apply_state(decode_state(code))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            ss["address_error"] = True
+        else:
+            ss["restore_results"] = True
 
 
 def toggle_lang() -> None:
@@ -374,6 +503,10 @@ def settings_panel() -> Request | None:
         pkgs = tuple(get_package(i) for i in range(val("n_packages", 2)))
         if not any(packages.validate(p, L) for p in pkgs):
             request = Request(pkgs, int(reps), float(scale), int(seed), params)
+    if ss.pop("restore_results", False) and request is not None:
+        # a reload or a shared address: show the results the server still has for it
+        if (done := service().finished(request)) is not None:
+            ss["job_id"] = ss["shown_job"] = done.id
     if run:
         if request is None:
             ss["run_message"] = "fix_errors"
@@ -508,12 +641,15 @@ def page() -> None:
     L = lang()
     st.title(t("app_title", L))
     st.caption(t("app_intro", L))
+    if st.session_state.get("address_error"):
+        st.warning(t("address_error", L))
     request = settings_panel()
     n = val("n_packages", 2)
     for i, col in enumerate(st.columns(n)):
         with col:
             package_column(i)
     st.session_state[DRAWN_DONE] = st.session_state[DRAWN]   # this run drew every input
+    sync_address()
     results_panel(request)
 
 

@@ -223,4 +223,13 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     # the same request again is served from the cache: no new simulation
     page.get_by_role("button", name="运行比较").click()
     expect(page.get_by_text("0 次新模拟")).to_be_visible()
+
+    # reload: the address holds the comparison; the inputs and the cached results come back
+    assert "?c=" in page.url
+    page.reload()
+    expect(page.get_by_role("textbox", name="组合名称", exact=True).nth(1)).to_have_value("促进中心 方案")
+    expect(page.get_by_role("textbox", name="重复次数（每个组合）", exact=True)).to_have_value("2")
+    table = page.locator("table#targets-table")
+    expect(table).to_contain_text("促进中心 方案")
+    _shot(page, "11_after_reload.png", table)
     page.close()

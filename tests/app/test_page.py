@@ -142,3 +142,39 @@ def test_thousands_separators_and_a_dated_change_from_month_then_value(at):
     assert not at.error
     assert at.session_state["values"]["p0_promotion_centres_new"] == "7"
     assert at.session_state["values"]["p0_credit_quota_cny_per_year"] == "3,000,000"
+
+
+def test_the_comparison_lives_in_the_address(tmp_path, monkeypatch, at):
+    """Edits go into ?c=...; a new session opened on that address shows the same comparison."""
+    at.text_input(key="p1_promotion_centres@zh").set_value("7").run()
+    at.text_input(key="p0_title@zh").set_value("我的基准").run()
+    at.selectbox(key="p1_promotion_centres_date@zh").set_value("2026-06").run()
+    at.text_input(key="p1_promotion_centres_new@zh").set_value("9").run()
+    at.radio(key="n_packages@zh").set_value(3).run()
+    at.text_input(key="reps@zh").set_value("12").run()
+    at.button(key="lang_btn").click().run()
+    code = at.query_params["c"]
+    code = code[0] if isinstance(code, list) else code
+    fresh = AppTest.from_file(str(MAIN), default_timeout=120)
+    fresh.query_params["c"] = code
+    fresh.run()
+    assert not fresh.exception
+    assert fresh.title[0].value == t("app_title", "en")
+    assert fresh.text_input(key="p0_title@en").value == "我的基准"
+    assert fresh.text_input(key="p1_promotion_centres@en").value == "7"
+    assert fresh.selectbox(key="p1_promotion_centres_date@en").value == "2026-06"
+    assert fresh.text_input(key="p1_promotion_centres_new@en").value == "9"
+    assert fresh.text_input(key="reps@en").value == "12"
+    assert fresh.radio(key="n_packages@en").value == 3
+    assert fresh.session_state["p1_base"] == "capability"
+
+
+def test_a_broken_address_gets_a_message_and_the_defaults(tmp_path, monkeypatch):
+    monkeypatch.setenv("STEPPE_PACKAGES_DIR", str(tmp_path))
+    monkeypatch.setenv("STEPPE_APP_WORKERS", "1")
+    app = AppTest.from_file(str(MAIN), default_timeout=120)
+    app.query_params["c"] = "not-a-comparison"
+    app.run()
+    assert not app.exception
+    assert t("address_error", "zh") in [w.value for w in app.warning]
+    assert app.text_input(key="reps@zh").value == "10"
