@@ -69,6 +69,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "run": {"zh": "运行比较", "en": "Run comparison"},
     "running": {"zh": "正在运行：已完成 {done}/{total} 次模拟（{cached} 次取自缓存）",
                 "en": "Running: {done} of {total} simulations done ({cached} from the cache)"},
+    "queued": {"zh": "排队中：第 {pos} 位，前面还有 {ahead} 个比较在运行或等待（可能是其他用户的），完成后自动开始。",
+               "en": "Queued: position {pos}; {ahead} comparison(s), perhaps other users', run or wait before "
+                     "this one; it starts by itself when they are done."},
+    "preparing": {"zh": "正在准备运行…", "en": "Preparing the runs…"},
+    "preview_note": {"zh": "预览：只有 {reps} 次重复、规模 {scale:g}，仅供先看大致情况；完整结果算好后自动替换。",
+                     "en": "Preview: only {reps} replications at scale {scale:g}, for a first look; the full "
+                           "result replaces it when ready."},
+    "computing_new": {"zh": "正在计算新结果；下面灰色的是上一次的结果。",
+                      "en": "Computing the new results; the greyed results below are the previous ones."},
     "run_done": {"zh": "完成：{new} 次新模拟，{cached} 次取自缓存，用时 {seconds:.1f} 秒",
                  "en": "Done: {new} new simulations, {cached} from the cache, {seconds:.1f} s"},
     "run_failed": {"zh": "运行失败：{reason}", "en": "The run failed: {reason}"},

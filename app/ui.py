@@ -30,6 +30,7 @@ from model.problem import LEVER_GROUPS
 MAX_PACKAGES = 4
 DEFAULT_STARTS = ("baseline", "capability", "finance", "talent_first")
 MAX_REPS = 200
+PREVIEW_REPS, PREVIEW_SCALE = 3, 0.05   # the quick look shown while the full result computes
 MIN_SCALE, MAX_SCALE = 0.01, 1.0
 PACKAGES_DIR_ENV = "STEPPE_PACKAGES_DIR"
 SAVED = "saved:"
@@ -512,7 +513,14 @@ def settings_panel() -> Request | None:
             ss["run_message"] = "fix_errors"
         else:
             ss.pop("run_message", None)
-            ss["job_id"] = service().submit_cached(request).id
+            svc = service()
+            ss.pop("preview_id", None)
+            if svc.finished(request) is None and (request.reps > PREVIEW_REPS or request.scale > PREVIEW_SCALE):
+                # a quick look first (queued before the full run, so it finishes first)
+                quick = Request(request.packages, min(request.reps, PREVIEW_REPS), min(request.scale, PREVIEW_SCALE),
+                                request.base_seed, request.parameters)
+                ss["preview_id"] = svc.submit_cached(quick).id
+            ss["job_id"] = svc.submit_cached(request).id
     with progress_slot:
         if ss.get("run_message"):
             show_error(t(ss["run_message"], L))
@@ -550,7 +558,17 @@ def progress_panel() -> None:
         if j is None:
             return
         if not j.finished:
-            st.progress(j.fraction, text=t("running", L, done=j.done, total=j.total, cached=j.cached))
+            ahead = service().ahead(j)
+            if ahead:
+                st.progress(0.0, text=t("queued", L, ahead=ahead, pos=ahead + 1))
+            elif not j.running or j.total == 0:
+                st.progress(0.0, text=t("preparing", L))
+            else:
+                st.progress(j.fraction, text=t("running", L, done=j.done, total=j.total, cached=j.cached))
+            p = service().jobs.get(st.session_state.get("preview_id", -1))
+            if p is not None and p.finished and not p.error and st.session_state.get("shown_preview") != p.id:
+                st.session_state["shown_preview"] = p.id
+                st.rerun()   # draw the preview while the full run goes on
             return
         if j.error:
             show_error(t("run_failed", L, reason=j.error))
@@ -570,11 +588,37 @@ def table(tab: results.Table, css_id: str) -> None:
 
 def results_panel(current: Request | None) -> None:
     L = lang()
-    job = service().jobs.get(st.session_state.get("shown_job", -1))
+    ss = st.session_state
+    job = service().jobs.get(ss.get("shown_job", -1))
     st.header(t("results", L))
+    newer = service().jobs.get(ss.get("job_id", -1))
+    computing = newer is not None and not newer.finished
+    preview = service().jobs.get(ss.get("preview_id", -1))
+    if computing and preview is not None and preview.finished and not preview.error:
+        preview_panel(preview)
+        return
     if job is None or not job.finished or job.error:
         st.info(t("no_results", L))
         return
+    if computing:   # the previous results stay visible, greyed, until the new ones replace them
+        st.info(t("computing_new", L))
+        st.html("<style>.st-key-results_body { opacity: 0.35; filter: grayscale(1); }</style>")
+    with st.container(key="results_body"):
+        results_body(job, current)
+
+
+def preview_panel(job: Any) -> None:
+    """The quick look: the targets table of a few replications at a small scale, clearly marked."""
+    L = lang()
+    comp = service().comparison(job)
+    with st.container(key="preview"):
+        st.warning(t("preview_note", L, reps=comp.reps, scale=comp.scale))
+        st.html(f"<style>{report.TABLE_CSS}</style>")
+        table(results.targets_table(comp, L), "preview-table")
+
+
+def results_body(job: Any, current: Request | None) -> None:
+    L = lang()
     comp = service().comparison(job)
     if current is None or service().request_key(current) != service().request_key(job.request):
         st.warning(t("stale", L))

@@ -233,3 +233,44 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     expect(table).to_contain_text("促进中心 方案")
     _shot(page, "11_after_reload.png", table)
     page.close()
+
+
+def _fill(page, name: str, value: str) -> None:
+    box = page.get_by_role("textbox", name=name, exact=True)
+    box.fill(value)
+    box.press("Enter")
+    _idle(page)
+
+
+def test_two_tabs_a_preview_and_a_queue_position(server, browser):
+    """Tab A runs a larger comparison (a preview first, then the full result); tab B, pressed
+    right after, shows where it waits in the queue, then its own results."""
+    url, _ = server
+    a = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+    b = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+    for p in (a, b):
+        p.set_default_timeout(60_000)
+        p.goto(url)
+        expect(p.get_by_role("heading", name="数字草原：政策组合比较")).to_be_visible()
+    a.locator("[data-testid='stRadio'] label").filter(has_text="3").click()
+    _idle(a)
+    _fill(a, "重复次数（每个组合）", "6")
+    _fill(a, "模拟规模（1 = 全部牧户和企业）", "0.1")
+    _fill(a, "基础随机种子", "5")
+    _fill(b, "重复次数（每个组合）", "2")
+    _fill(b, "模拟规模（1 = 全部牧户和企业）", "0.05")
+    _fill(b, "基础随机种子", "6")
+    a.get_by_role("button", name="运行比较").click()
+    b.get_by_role("button", name="运行比较").click()
+    queued = b.get_by_text("排队中")
+    expect(queued).to_be_visible(timeout=30_000)
+    _shot(b, "12_second_tab_queued.png", queued)
+    expect(a.locator(".st-key-preview")).to_be_visible(timeout=120_000)
+    expect(a.locator("table#preview-table")).to_contain_text("T8")
+    _shot(a, "13_preview.png", a.locator(".st-key-preview"))
+    expect(a.locator("table#targets-table")).to_be_visible(timeout=240_000)
+    expect(a.locator(".st-key-preview")).to_have_count(0)   # the full result replaced the preview
+    expect(b.locator("table#targets-table")).to_be_visible(timeout=240_000)
+    _shot(b, "14_second_tab_done.png", b.locator("table#targets-table"))
+    a.close()
+    b.close()
