@@ -115,6 +115,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "download_toml": {"zh": "下载方案文件", "en": "Download scenario file"},
     "load": {"zh": "载入方案文件（.toml）", "en": "Load a scenario file (.toml)"},
     "loaded": {"zh": "已载入：{file}", "en": "Loaded: {file}"},
+    "notes_dropped": {"zh": "起点方案的说明描述的是它原来的政策工具，改动后已清空（不会保存或写进报告）；"
+                            "可在此写新的说明。",
+                      "en": "The start's notes described its own levers and were cleared when the levers changed "
+                            "(they are not saved or reported); write new notes here."},
     "description": {"zh": "说明（可选）", "en": "Notes (optional)"},
     # -- validation ---------------------------------------------------------------------------
     "err_range": {"zh": "{value} 超出允许范围 [{low}, {high}]",

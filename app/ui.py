@@ -108,6 +108,9 @@ def put_package(i: int, pkg: Package) -> None:
     ss = st.session_state
     put(_key(i, "title"), pkg.title)
     put(_key(i, "notes"), pkg.notes)
+    # the loaded file's notes describe its own levers: remembered to drop them once levers change
+    ss[_key(i, "start_sig")], ss[_key(i, "start_notes")] = lever_signature(pkg), pkg.notes
+    ss.pop(_key(i, "notes_dropped"), None)
     ss[_key(i, "parameters")] = pkg.parameters
     for name, value, date, new in pkg.lever_lines():
         put(_key(i, name), field_text(name, value))
@@ -134,6 +137,28 @@ def field_value(name: str, text: Any) -> Any:
         if float(value).is_integer():
             return int(value)
     return value
+
+
+def lever_signature(pkg: Package) -> str:
+    """The levers and dated changes, to tell whether a column still holds what its start file set."""
+    def norm(n: str, v: Any) -> str:
+        return repr(as_kind(n, v)) if isinstance(v, (int, float)) else repr(v)
+
+    return repr((sorted((n, norm(n, v)) for n, v in pkg.levers.items()),
+                 sorted((n, d, norm(n, v)) for n, (d, v) in pkg.changes.items())))
+
+
+def drop_stale_notes(i: int, pkg: Package) -> bool:
+    """Clear the notes a start file brought once the column's levers differ from that file's:
+    they would describe levers the package no longer has (and be saved and reported as such)."""
+    ss = st.session_state
+    start_notes = ss.get(_key(i, "start_notes"))
+    if start_notes and pkg.notes == start_notes and lever_signature(pkg) != ss.get(_key(i, "start_sig")):
+        put(_key(i, "notes"), "")
+        ss[_key(i, "start_notes")] = ""
+        pkg.notes = ""
+        return True
+    return False
 
 
 def get_package(i: int) -> Package:
@@ -427,6 +452,9 @@ def package_column(i: int) -> bool:
                                 placeholder=t("new_value_placeholder", L) if dated else "")
                 show_error(errors.get(f"{n}.change"))
         ok = ok and n_err == 0
+    if drop_stale_notes(i, pkg) or st.session_state.get(_key(i, "notes_dropped")):
+        st.session_state[_key(i, "notes_dropped")] = True
+        st.caption(t("notes_dropped", L))
     widget(st.text_area, t("description", L), _key(i, "notes"), height=68)
     file_panel(i)
     return ok

@@ -178,3 +178,17 @@ def test_a_broken_address_gets_a_message_and_the_defaults(tmp_path, monkeypatch)
     assert not app.exception
     assert t("address_error", "zh") in [w.value for w in app.warning]
     assert app.text_input(key="reps@zh").value == "10"
+
+
+def test_a_starts_notes_are_dropped_once_its_levers_change(at):
+    start_notes = at.text_area(key="p0_notes@zh").value
+    assert start_notes   # the baseline file describes its levers
+    at.text_input(key="p0_promotion_centres@zh").set_value("5").run()
+    assert at.text_area(key="p0_notes@zh").value == ""
+    assert t("notes_dropped", "zh") in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("start", ["金融支持 (finance)", "转型能力（促进中心与示范项目） (capability)"])
+def test_an_unchanged_start_keeps_its_notes(at, start):
+    at.selectbox(key="p1_base_zh").set_value(start).run()
+    assert at.text_area(key="p1_notes@zh").value   # loaded as written, not taken for stale
