@@ -332,6 +332,18 @@ def lever_label(name: str, lang: str) -> str:
     return (v.label_zh or v.label_en) if lang == "zh" else v.label_en
 
 
+def lever_with_unit(name: str, lang: str) -> str:
+    """A lever's label followed by its unit once: a Chinese label that already ends in a
+    per-year bracket (“示范项目（每年）”, “人才引进补贴（元/人/年）”) loses that bracket, which the
+    unit says again."""
+    label = lever_label(name, lang)
+    if lang == "zh" and label.endswith("）") and "（" in label:
+        head, _, tail = label[:-1].rpartition("（")
+        if head and "年" in tail:
+            label = head
+    return t("lever_value", lang, label=label, unit=unit_label(PROBLEM.variable(name).unit, lang))
+
+
 def unit_label(unit: str, lang: str) -> str:
     return UNIT_ZH.get(unit, unit) if lang == "zh" else unit
 

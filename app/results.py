@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.messages import display_title, lever_label, t, target_label, unit_label
+from app.messages import display_title, lever_label, lever_with_unit, t, target_label, unit_label
 from app.packages import LEVERS, Package
 from app.runner import Job
 from model.problem import PROBLEM
@@ -304,7 +304,7 @@ def lever_settings_table(comp: Comparison, lang: str) -> Table:
     rows = []
     for n in names:
         v = LEVERS[n]
-        row = [f"{lever_label(n, lang)} ({unit_label(v.unit, lang)})", _lever_value(v.default)]
+        row = [lever_with_unit(n, lang), _lever_value(v.default)]
         for pid in comp.ids:
             p = comp.packages[pid]
             cell = _lever_value(p.levers[n])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 
 from app import figures, report, results, workbook
+from app.messages import display_title
 from app.packages import run_key, to_scenario
 from app.runner import Job, Request, RunService
 
@@ -26,7 +27,8 @@ class AppService(RunService):
         """What the results of a request depend on: each package's run content and title (titles
         label the tables), replications, scale, seed and the parameter sets (posterior file hash,
         K and draw seed, or the priors)."""
-        return (tuple((run_key(to_scenario(p)), p.title.strip(), tuple(sorted(p.changes.items(), key=str)))
+        return (tuple((run_key(to_scenario(p)), display_title(p.title.strip(), p.origin, "zh"),
+                       tuple(sorted(p.changes.items(), key=str)))
                       for p in request.packages),
                 request.reps, float(request.scale), request.base_seed, request.parameters.key)
 

@@ -19,7 +19,7 @@ import streamlit as st
 
 from app import figures, packages, report, results
 from app import posterior as app_posterior
-from app.messages import DEFAULT_LANG, group_label, lever_label, scenario_title, t, unit_label
+from app.messages import DEFAULT_LANG, display_title, group_label, lever_with_unit, scenario_title, t, unit_label
 from app.packages import LEVERS, MONTHS, Package, PackageError, as_kind
 from app.runner import Request
 from app.service import AppService
@@ -362,7 +362,16 @@ def init_state() -> None:
 
 
 def toggle_lang() -> None:
-    st.session_state["lang"] = "en" if lang() == "zh" else "zh"
+    """Switch the page's language; a column still named after its library start takes that
+    start's name in the new language (a name the user typed is kept)."""
+    ss = st.session_state
+    new = "en" if lang() == "zh" else "zh"
+    for i in range(MAX_PACKAGES):
+        title = val(_key(i, "title"), "")
+        shown = display_title(str(title), str(ss.get(_key(i, "base"), "")), new)
+        if shown != title:
+            put(_key(i, "title"), shown)
+    ss["lang"] = new
 
 
 # -- widgets ------------------------------------------------------------------------------------
@@ -437,8 +446,7 @@ def package_column(i: int) -> bool:
         # keyed: stays open or closed while its label changes (language, marks)
         with st.expander(f"{group_label(group, L)}{mark}", expanded=bool(n_err), key=_key(i, "group", group)):
             for n in names:
-                v = LEVERS[n]
-                label = t("lever_value", L, label=lever_label(n, L), unit=unit_label(v.unit, L))
+                label = lever_with_unit(n, L)
                 lever_input(i, n, label, _key(i, n))
                 show_error(errors[n])
                 # "from month M, value V", in that order; the value box is empty until filled

@@ -192,3 +192,12 @@ def test_a_starts_notes_are_dropped_once_its_levers_change(at):
 def test_an_unchanged_start_keeps_its_notes(at, start):
     at.selectbox(key="p1_base_zh").set_value(start).run()
     assert at.text_area(key="p1_notes@zh").value   # loaded as written, not taken for stale
+
+
+def test_library_names_follow_the_language_typed_names_stay(at):
+    at.text_input(key="p0_title@zh").set_value("我的基准").run()
+    at.button(key="lang_btn").click().run()
+    assert at.text_input(key="p1_title@en").value == "Capability (centres and demonstrations)"
+    assert at.text_input(key="p0_title@en").value == "我的基准"
+    at.button(key="lang_btn").click().run()
+    assert at.text_input(key="p1_title@zh").value == "转型能力（促进中心与示范项目）"
