@@ -190,6 +190,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lever": {"zh": "政策工具", "en": "Lever"},
     "year": {"zh": "年份", "en": "Year"},
     "total": {"zh": "合计", "en": "Total"},
+    "milestones": {"zh": "逐年进展（年底中位数）", "en": "Year by year (median at the end of each year)"},
+    "milestones_caption": {"zh": "各目标在2025、2026、2027年底的中位数。T1 为数据产业规模指数（2024年=100），"
+                                 "对照每年增长20%的路径。",
+                           "en": "Each target's median at the end of 2025, 2026 and 2027. T1 is the data-industry "
+                                 "scale index (2024 = 100), against the path of 20% growth a year."},
+    "end_of_year": {"zh": "{year}年底", "en": "end-{year}"},
+    "t1_milestones": {"zh": "指数路径 {path}", "en": "index path {path}"},
     "cost_met": {"zh": "成本与达成次数（相对参照）", "en": "Cost against targets met (vs reference)"},
     "cost_met_caption": {
         "zh": "每个组合的公共成本、与参照逐次配对的额外成本，以及各目标的达成次数（达成次数/运行次数）。"

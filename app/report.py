@@ -26,6 +26,7 @@ from app.results import (
     cost_met_table,
     diff_table,
     lever_settings_table,
+    milestones_table,
     notes,
     targets_table,
 )
@@ -107,7 +108,8 @@ def provenance_rows(comp: Comparison, lang: str) -> list[tuple[str, str]]:
 
 def sections(comp: Comparison, lang: str) -> list[tuple[str, Table, str]]:
     """(heading, table, caption) in report order."""
-    out = [(t("tab_targets", lang), targets_table(comp, lang), t("targets_caption", lang))]
+    out = [(t("tab_targets", lang), targets_table(comp, lang), t("targets_caption", lang)),
+           (t("milestones", lang), milestones_table(comp, lang), t("milestones_caption", lang))]
     if len(comp.ids) > 1:
         out.append((t("tab_diff", lang), diff_table(comp, lang),
                     t("diff_caption", lang, ref=comp.title(comp.reference, lang))))

@@ -219,6 +219,31 @@ def targets_table(comp: Comparison, lang: str) -> Table:
     return head, rows
 
 
+MILESTONE_YEARS = (2025, 2026, 2027)
+T1_GROWTH = 0.20   # T1's target: 20% a year on average (the figure's dashed path), index 2024 = 100
+
+
+def milestones_table(comp: Comparison, lang: str) -> Table:
+    """Each target's median at the end of 2025, 2026 and 2027, per package, beside the 2027 target
+    (for T1, the index 2024 = 100 against the 20%-a-year path)."""
+    head = [t("target", lang), t("package", lang), *[t("end_of_year", lang, year=y) for y in MILESTONE_YEARS],
+            t("threshold", lang)]
+    rows = []
+    for tid in TARGET_IDS:
+        fan = comp.fan(tid)
+        for i, pid in enumerate(comp.ids):
+            g = fan[fan["scenario"] == pid].set_index("date")["median"]
+            cells = [tnum(tid, g.get(f"{y}-12", math.nan)) for y in MILESTONE_YEARS]
+            if tid == "T1":
+                goal = " / ".join(f"{100 * (1 + T1_GROWTH) ** (y - 2024):.0f}" for y in MILESTONE_YEARS)
+                target = t("t1_milestones", lang, path=goal)
+            else:
+                target = f"{num(THRESHOLD[tid])} {unit_label(UNIT[tid], lang)}"
+            rows.append([f"{tid} {target_label(tid, lang)}" if i == 0 else "", comp.title(pid, lang), *cells,
+                         target if i == 0 else ""])
+    return head, rows
+
+
 def diff_cell(d: pd.Series | None, lang: str, cost: bool = False) -> str:
     """Median paired difference and its 90% range; marked when the range includes 0."""
     if d is None or math.isnan(d["diff_median"]):

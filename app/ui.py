@@ -673,6 +673,9 @@ def results_body(job: Any, current: Request | None) -> None:
         st.caption(t("targets_caption", L))
         table(results.targets_table(comp, L), "targets-table")
         st.image(pngs["progress"])
+        st.subheader(t("milestones", L))
+        st.caption(t("milestones_caption", L))
+        table(results.milestones_table(comp, L), "milestones-table")
     with tabs[1]:
         st.caption(t("diff_caption", L, ref=comp.title(comp.reference, L)))
         table(results.diff_table(comp, L), "diff-table")

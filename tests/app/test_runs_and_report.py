@@ -153,3 +153,14 @@ def test_steppe_report_bad_input_is_one_line_and_status_2(tmp_path, capsys, args
     assert message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert not any(p.suffix in (".html", ".txt") for p in tmp_path.iterdir())
+
+
+def test_yearly_milestones(comp):
+    head, rows = results.milestones_table(comp, "en")
+    assert head[2:5] == ["end-2025", "end-2026", "end-2027"]
+    assert len(rows) == 8 * len(comp.ids)
+    assert rows[0][-1] == "index path 120 / 144 / 173"   # 20% a year from 2024 = 100
+    fan = comp.fan("T4")
+    p1 = fan[(fan["scenario"] == "P1") & (fan["date"] == "2026-12")]["median"].iloc[0]
+    t4 = next(i for i, r in enumerate(rows) if r[0].startswith("T4"))
+    assert rows[t4][3] == results.tnum("T4", p1)
