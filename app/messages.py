@@ -304,6 +304,7 @@ UNIT_ZH = {
     "share of device cost": "占终端费用比例", "seats/year": "名/年", "CNY/person/year": "元/人/年",
     "on/off": "开/关", "P/year (dense FP16)": "P/年（FP16）", "share of compute bill": "占算力费用比例",
     "share of categories": "占数据类目比例", "pilots": "个", "programmes/year": "个/年",
+    "datasets/industry/year": "个/行业/年",
     # target units
     "%/year": "%/年", "datasets": "个", "products": "个", "cases": "个", "P (dense FP16)": "P（FP16）",
     "%": "%", "links of 8": "个环节（共8个）",
@@ -317,6 +318,7 @@ SCENARIO_TITLES = {
     "capability": ("转型能力（促进中心与示范项目）", "Capability (centres and demonstrations)"),
     "finance": ("金融支持", "Finance"),
     "green_compute": ("绿色算力", "Green compute"),
+    "green_compute_cheap_green": ("绿色算力（绿电低价充足）", "Green compute, cheap green power"),
     "data_elements": ("数据要素", "Data elements"),
     "ai_plus": ("人工智能+", "AI+"),
     "capacity_without_demand": ("有算力无需求", "Capacity without demand"),

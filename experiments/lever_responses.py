@@ -117,6 +117,25 @@ def compact(df: pd.DataFrame) -> str:
     return wide.loc[order].to_string()
 
 
+def per_100m_cny(df: pd.DataFrame) -> pd.DataFrame:
+    """Effect on each target per 100 M CNY of extra public cost (2025-2027), for every lever whose
+    high setting costs more than its low one: (paired effect ± se) / (paired cost effect / 1e8).
+    Levers without a public cost (or that save money) are left out: there is nothing to divide by."""
+    cost = df[df["outcome"] == "public_cost_cny_cum"].set_index("lever")["effect"]
+    rows = []
+    for lever, extra in cost.items():
+        if not extra > 0:
+            continue
+        per = 1e8 / extra
+        row = {"lever": lever, "extra_public_cost_cny": extra}
+        for t in PROBLEM.targets:
+            r = df[(df["lever"] == lever) & (df["outcome"] == t.id)].iloc[0]
+            row[f"{t.id}_per_100m_cny"] = r["effect"] * per
+            row[f"{t.id}_se"] = r["se"] * per
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def plot(df: pd.DataFrame, path: Path) -> None:
     """Heatmap: paired effect of each lever (low -> high) on each 2027 target, as a share of the
     target's threshold; cells whose effect is within two standard errors of zero are blank."""
@@ -219,6 +238,14 @@ def main(argv: list[str] | None = None) -> int:
     pd.set_option("display.max_columns", 40)
     print(f"paired effect (high - low) ± paired standard error, {args.seeds} seeds, scale {args.scale:g}")
     print(compact(df))
+    costs = per_100m_cny(df)
+    costs.to_csv(args.out / "lever_effect_per_100m_cny.csv", index=False)
+    print("\neffect per 100 M CNY of extra public cost 2025-2027 (± paired standard error):")
+    cols = [t.id for t in PROBLEM.targets]
+    shown = costs[["lever", "extra_public_cost_cny"]].copy()
+    for c in cols:
+        shown[c] = [f"{m:.3g}±{e:.2g}" for m, e in zip(costs[f"{c}_per_100m_cny"], costs[f"{c}_se"], strict=True)]
+    print(shown.to_string(index=False))
     print(f"\nall outcomes and the figure: {args.out}")
     if not args.no_facts:
         print("\nmeasured on the baseline against FACTS (gravity: simulated inter-county flows, "

@@ -5,21 +5,28 @@ cluster counties (seed 003 lines 16-17) hold capacity. The market has one rent p
 the league. Each month:
 
 - demand: China's AI compute demand reaches Xilingol through a base share, direct network
-  links and the league's rent against the national rent (price elasticity); local firms add their
-  demand (compute vouchers raise it). Demand goes to sites in proportion to capacity times an
+  links and the league's rent against the national rent, which follows national supply and demand
+  (a yearly change, a deep uncertainty); the price elasticity is below 1, so a cheaper league rent
+  fills some idle capacity but earns less; local firms add their demand (compute vouchers raise
+  it). Demand goes to sites in proportion to capacity times an
   attraction that falls with latency (distance to Beijing); a site that is full passes its excess
   on to sites with room;
 - rent clears: it rises when demand exceeds the normal utilisation of capacity and falls when
   capacity idles, never below the power cost of serving one P;
 - accounts: each site's revenue, power, other operating cost and margin;
 - investment (quarterly): each site's investors compare the expected return on a new P
-  (expected utilisation at the site, realised rent, power and green-power cost, the expected
-  penalty for missing the green rule, land) with their hurdle rate; they build more the better the
-  return, defer pipeline when it is below the hurdle and cancel part of it when margins turn
-  negative. Publicly led builds go ahead regardless (the plan's south/edge split).
-- green share: investors choose the green share of new capacity that minimises power plus
-  penalty cost, within the green power the county can supply; publicly led builds meet the rule
-  where the county's green power allows.
+  (expected utilisation at the site, realised rent, power, green power and certificates, land)
+  with their hurdle rate; they build more the better the return, defer pipeline when it is below
+  the hurdle and cancel part of it when margins turn negative.
+- publicly led builds (the plan's south/edge split) wait for approval, then need co-investors for
+  the part of the capex the league does not pay: a build is financed in proportion to how well
+  their expected return clears their required return, so a plan that outruns demand is not
+  financed in full (seed 002 line 14).
+- green share (seed 003 line 19): investors buy green power where it is cheaper than grid power,
+  up to what the county's contractable green supply leaves. Where the approval condition is on, a
+  build below the requirement is not approved: investors then buy more green power where that is
+  cheaper than certificates, and cover the rest by green-power trading or certificates, at a
+  price. Publicly led builds are always held to the requirement.
 
 Over-building therefore shows up as idle capacity, falling rent, losses, deferred and cancelled
 pipeline (seed 002 line 14: 「机器堆积得多、利用得少」).
@@ -48,7 +55,8 @@ class Build:
 
     ready_month: int
     p: float
-    green: float
+    green: float              # share of its power from contracted green supply
+    certified: float          # share covered by green-power trading or certificates (绿电交易、绿证)
     public_led: bool          # decided by the league: never deferred or cancelled by investors
     capex_cny: float          # full capex (the capital the capacity carries)
     private_capex_cny: float  # the part private investors pay, on commissioning
@@ -65,18 +73,21 @@ class DataCentre(mesa.Agent):
         self.cluster = cluster
         self.capacity_p = capacity_p
         self.green_p = capacity_p * green_share
+        self.certified_p = 0.0                # capacity whose green shortfall is covered by certificates
         self.pue_weighted = capacity_p * pue
         self.attraction = attraction          # relative pull of outside demand (latency)
         self.green_mw = green_mw              # green power available to data centres
         self.land_factor = land_factor        # capex multiplier for land and connection
         self.new_capacity_p = 0.0             # commissioned since 2025-01
         self.new_green_p = 0.0
+        self.new_certified_p = 0.0
         self.pipeline: list[Build] = []
         self.demand_p = 0.0
         self.served_p = 0.0
         self.margin_cny = 0.0                 # last month's operating margin
         self.expected_return = 0.0            # last quarter's expected return on a new P
-        self.chosen_green = green_share       # green share chosen for the last private build
+        self.chosen_green = green_share       # green share (own + certified) chosen for the last private build
+        self.expected_utilisation = 1.0       # investors' expected utilisation of a new P (last quarter)
         self.capex_stock_cny = 0.0            # capital of capacity commissioned (for returns)
 
     @property
@@ -95,12 +106,17 @@ class DataCentre(mesa.Agent):
     def green_share(self) -> float:
         return self.green_p / self.capacity_p if self.capacity_p > 0 else 0.0
 
-    def green_room_share(self, p: DataCentreParams, build_p: float) -> float:
-        """Highest green share a new build of ``build_p`` can have with the county's green power
-        left after the site's green capacity already committed."""
+    @property
+    def certified_share(self) -> float:
+        return self.certified_p / self.capacity_p if self.capacity_p > 0 else 0.0
+
+    def green_room_share(self, p: DataCentreParams, build_p: float, month: int) -> float:
+        """Highest green share a new build of ``build_p`` can have with the county's contractable
+        green power in ``month`` left after the site's green capacity already committed."""
+        supply_mw = self.green_mw * (1 + p.green_supply_growth_per_year) ** ((month + 1) / 12)
         used_mw = (self.green_p + sum(b.p * b.green for b in self.pipeline)) * p.it_kw_per_p * p.pue_new / 1000
         need_mw = build_p * p.it_kw_per_p * p.pue_new / 1000
-        return min(1.0, max(0.0, self.green_mw - used_mw) / need_mw) if need_mw > 0 else 1.0
+        return min(1.0, max(0.0, supply_mw - used_mw) / need_mw) if need_mw > 0 else 1.0
 
     def commission(self, month: int, pue_new: float) -> float:
         """Capacity whose construction is finished comes online; returns private capex paid."""
@@ -110,9 +126,11 @@ class DataCentre(mesa.Agent):
         for b in ready:
             self.capacity_p += b.p
             self.green_p += b.p * b.green
+            self.certified_p += b.p * b.certified
             self.pue_weighted += b.p * pue_new
             self.new_capacity_p += b.p
             self.new_green_p += b.p * b.green
+            self.new_certified_p += b.p * b.certified
             self.capex_stock_cny += b.capex_cny
             paid += b.private_capex_cny
         return paid
@@ -126,6 +144,9 @@ class ComputeMarket:
     demand_history: list[float] = field(default_factory=list)
     deferred_p: float = 0.0       # cumulative P-quarters of private pipeline deferred by a quarter
     cancelled_p: float = 0.0      # cumulative P of private pipeline cancelled
+    planned_p: float = 0.0        # cumulative P of publicly led builds decided
+    unfinanced_p: float = 0.0     # cumulative P of publicly led builds co-investors did not finance
+    private_p: float = 0.0        # cumulative P of private builds decided
 
 
 def china_demand_p(p: DataCentreParams, month: int) -> float:
@@ -133,42 +154,41 @@ def china_demand_p(p: DataCentreParams, month: int) -> float:
     return p.china_demand_p_2024 * (1 + p.china_demand_growth_per_year) ** ((month + 6) / 12)
 
 
+def national_rent_cny_per_p_month(p: DataCentreParams, month: int) -> float:
+    """National rent of one P in ``month`` (months since 2025-01; -1 is end-2024)."""
+    return p.rent_cny_per_p_month * (1 + p.national_rent_change_per_year) ** ((month + 1) / 12)
+
+
 def external_demand_p(p: DataCentreParams, month: int, link_beijing: bool, link_horinger: bool,
                       rent_cny_per_p_month: float) -> float:
     """Outside demand for Xilingol's compute at the league's rent."""
     links = 1 + p.link_beijing_boost * link_beijing + p.link_horinger_boost * link_horinger
-    price = (p.rent_cny_per_p_month / rent_cny_per_p_month) ** p.price_elasticity
+    price = (national_rent_cny_per_p_month(p, month) / rent_cny_per_p_month) ** p.price_elasticity
     return china_demand_p(p, month) * p.league_demand_share * links * price
 
 
 def power_cost_cny_per_p_month(p: DataCentreParams, price_cny_per_kwh: float, green: float,
-                               pue: float) -> float:
+                               pue: float, certified: float = 0.0) -> float:
     """Power bill of one P in use: grid price plus the green premium of a green share ``green``
-    (premium at zero share plus a firming cost rising with the share)."""
+    (premium at zero share plus a firming cost rising with the share), plus certificates for a
+    share ``certified``."""
     kwh = p.it_kw_per_p * pue * HOURS_PER_MONTH
     return kwh * (price_cny_per_kwh + green * p.green_premium_cny_per_kwh
-                  + p.green_firming_cny_per_kwh * green**2 / 2)
+                  + p.green_firming_cny_per_kwh * green**2 / 2 + certified * p.green_certificate_cny_per_kwh)
 
 
-def penalty_cny_per_p_month(p: DataCentreParams, green: float, requirement: float) -> float:
-    """Expected cost of missing the green rule, per P in use: strictness x penalty x shortfall."""
-    kwh = p.it_kw_per_p * p.pue_new * HOURS_PER_MONTH
-    return kwh * p.green_enforcement * p.green_penalty_cny_per_kwh * max(0.0, requirement - green)
-
-
-def chosen_green_share(p: DataCentreParams, requirement: float, room: float, public: bool) -> float:
-    """Green share of a new build. Private investors minimise power plus expected-penalty cost:
-    the unprompted share where green's marginal cost reaches the grid price, raised towards the
-    requirement as far as the expected penalty pays; publicly led builds meet the requirement.
-    Either way no more than the county's green power allows (``room``)."""
+def chosen_green_share(p: DataCentreParams, requirement: float, room: float, approval: bool) -> tuple[float, float]:
+    """(own green share, certified share) of a new build, at least cost. Unprompted, investors buy
+    green power up to where its marginal cost reaches the grid price. Under the approval condition
+    they must reach ``requirement``: own green power as long as its marginal cost is below a
+    certificate's, certificates for the rest. Own green power never exceeds the county's
+    contractable supply left (``room``)."""
     market = min(1.0, max(0.0, -p.green_premium_cny_per_kwh / p.green_firming_cny_per_kwh))
-    if public:
-        wanted = max(market, requirement)
-    else:
-        enforced = (p.green_enforcement * p.green_penalty_cny_per_kwh - p.green_premium_cny_per_kwh) / (
-            p.green_firming_cny_per_kwh)
-        wanted = max(market, min(requirement, enforced))
-    return min(min(1.0, max(0.0, wanted)), room)
+    if not approval:
+        return min(market, room), 0.0
+    worth = (p.green_certificate_cny_per_kwh - p.green_premium_cny_per_kwh) / p.green_firming_cny_per_kwh
+    own = min(room, max(market, min(requirement, worth)))
+    return own, max(0.0, requirement - own)
 
 
 def allocate_demand(demand: float, capacity: np.ndarray, attraction: np.ndarray) -> np.ndarray:
@@ -195,7 +215,7 @@ def demand_growth_per_year(history: list[float]) -> float:
 
 
 def invest_quarter(sites: list[DataCentre], market: ComputeMarket, p: DataCentreParams, month: int, *,
-                   demand_p: float, price: float, green_requirement: float) -> None:
+                   demand_p: float, price: float, green_requirement: float, green_approval: bool) -> None:
     """Each site's investors: expected return on a new P against their hurdle rate; build more
     the further it clears the hurdle, nothing far below it, and then cancel part of their private
     pipeline and defer the rest by a quarter."""
@@ -209,17 +229,19 @@ def invest_quarter(sites: list[DataCentre], market: ComputeMarket, p: DataCentre
     for s in sites:
         u_exp = min(1.0, expected_demand * s.attraction / denom) if denom > 0 else 1.0
         probe = max(s.capacity_p + s.pipeline_p, p.site_min_build_p) * p.invest_share_per_quarter
-        green = chosen_green_share(p, green_requirement, s.green_room_share(p, probe), public=False)
+        green, certified = chosen_green_share(p, green_requirement, s.green_room_share(p, probe, month),
+                                              green_approval)
         margin = (u_exp * (market.rent_cny_per_p_month
-                           - power_cost_cny_per_p_month(p, price, green, p.pue_new)
-                           - penalty_cny_per_p_month(p, green, green_requirement))
+                           - power_cost_cny_per_p_month(p, price, green, p.pue_new, certified))
                   - p.opex_cny_per_p_month)
         capex = p.capex_cny_per_p * s.land_factor
         r = 12 * margin / capex
-        s.expected_return, s.chosen_green = r, green
+        s.expected_return, s.chosen_green, s.expected_utilisation = r, green + certified, u_exp
         build = probe * max(0.0, sigmoid((r - hurdle) / p.return_spread) - sigmoid(-2.0)) / (1 - sigmoid(-2.0))
         if build > 1e-6:
-            s.pipeline.append(Build(month + p.build_months, build, green, False, build * capex, build * capex))
+            market.private_p += build
+            s.pipeline.append(Build(month + p.build_months, build, green, certified, False, build * capex,
+                                    build * capex))
         private = [b for b in s.pipeline if not b.public_led]
         if r < stop and private:
             cancel = p.cancel_share_per_quarter * (1 - math.exp((r - stop) / p.return_spread))
@@ -234,10 +256,26 @@ def invest_quarter(sites: list[DataCentre], market: ComputeMarket, p: DataCentre
             s.pipeline = [b for b in s.pipeline if b.p > 1e-9]
 
 
-def planned_builds(sites: list[DataCentre], p: DataCentreParams, month: int, planned_p_per_year: float,
-                   green_requirement: float) -> float:
-    """Publicly led builds: the plan's south/edge split, within a cluster by the sites' pull;
-    never deferred or cancelled. Returns the public share of their capex (paid at decision)."""
+def financed_share(p: DataCentreParams, site: DataCentre, rent: float, price: float, green: float,
+                   certified: float) -> float:
+    """Share of a publicly led build at ``site`` that co-investors finance: a logistic in how far
+    their expected return on their part of the capex (the league pays ``public_capex_share``)
+    clears their required return."""
+    own = 1 - p.public_capex_share
+    if own <= 0:
+        return 1.0
+    margin = (site.expected_utilisation * (rent - power_cost_cny_per_p_month(p, price, green, p.pue_new, certified))
+              - p.opex_cny_per_p_month)
+    r = 12 * margin / (p.capex_cny_per_p * site.land_factor * own)
+    return sigmoid((r - p.planned_min_return_per_year) / p.return_spread)
+
+
+def planned_builds(sites: list[DataCentre], market: ComputeMarket, p: DataCentreParams, month: int,
+                   planned_p_per_year: float, green_requirement: float, price: float) -> float:
+    """Publicly led builds: the plan's south/edge split, within a cluster by the sites' pull; held
+    to the green requirement; approved after ``approval_months``, built in ``build_months``, and
+    only as far as co-investors finance them (never deferred or cancelled once financed). Returns
+    the public share of their capex (paid at decision)."""
     if planned_p_per_year <= 0:
         return 0.0
     attraction = np.array([s.attraction for s in sites])
@@ -249,23 +287,27 @@ def planned_builds(sites: list[DataCentre], p: DataCentreParams, month: int, pla
     for s, share in zip(sites, w, strict=True):
         if share <= 0:
             continue
-        b = planned_p_per_year / 12 * share
-        green = chosen_green_share(p, green_requirement, s.green_room_share(p, b), public=True)
+        decided = planned_p_per_year / 12 * share
+        green, certified = chosen_green_share(p, green_requirement, s.green_room_share(p, decided, month), True)
+        b = decided * financed_share(p, s, market.rent_cny_per_p_month, price, green, certified)
+        market.planned_p += decided
+        market.unfinanced_p += decided - b
         capex = b * p.capex_cny_per_p * s.land_factor
-        s.pipeline.append(Build(month + p.build_months, b, green, True, capex, capex * (1 - p.public_capex_share)))
+        s.pipeline.append(Build(month + p.approval_months + p.build_months, b, green, certified, True, capex,
+                                capex * (1 - p.public_capex_share)))
         public += capex * p.public_capex_share
     return public
 
 
 def step_fleet(sites: list[DataCentre], market: ComputeMarket, p: DataCentreParams, month: int, *,
                local_demand_p: float, link_beijing: bool, link_horinger: bool, price: float,
-               green_requirement: float, planned_p_per_year: float) -> dict[str, float]:
+               green_requirement: float, green_approval: bool, planned_p_per_year: float) -> dict[str, float]:
     """One month of the compute market for all sites; returns demand, revenue, margins and
     capital paid (private capex on commissioning, public share on decision)."""
     capex_private = sum(s.commission(month, p.pue_new) for s in sites)
     rent = market.rent_cny_per_p_month
     ext = external_demand_p(p, month, link_beijing, link_horinger, rent)
-    local = local_demand_p * (p.rent_cny_per_p_month / rent) ** p.price_elasticity
+    local = local_demand_p * (national_rent_cny_per_p_month(p, month) / rent) ** p.price_elasticity
     total = ext + local
     cap = np.array([s.capacity_p for s in sites])
     attraction = np.array([s.attraction for s in sites])
@@ -274,7 +316,7 @@ def step_fleet(sites: list[DataCentre], market: ComputeMarket, p: DataCentrePara
     for s, d in zip(sites, served_by_site, strict=True):
         s.served_p = float(d)
         rev = s.served_p * rent
-        pw = s.served_p * power_cost_cny_per_p_month(p, price, s.green_share, s.pue or p.pue_new)
+        pw = s.served_p * power_cost_cny_per_p_month(p, price, s.green_share, s.pue or p.pue_new, s.certified_share)
         ox = s.capacity_p * p.opex_cny_per_p_month
         s.margin_cny = rev - pw - ox
         revenue, power, opex = revenue + rev, power + pw, opex + ox
@@ -289,8 +331,8 @@ def step_fleet(sites: list[DataCentre], market: ComputeMarket, p: DataCentrePara
 
     if month % 3 == 0:
         invest_quarter(sites, market, p, month, demand_p=total, price=price,
-                       green_requirement=green_requirement)
-    capex_public = planned_builds(sites, p, month, planned_p_per_year, green_requirement)
+                       green_requirement=green_requirement, green_approval=green_approval)
+    capex_public = planned_builds(sites, market, p, month, planned_p_per_year, green_requirement, price)
     capex_stock = sum(s.capex_stock_cny for s in sites)
     margin = revenue - power - opex
     return {

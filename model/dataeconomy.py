@@ -13,6 +13,12 @@ so scenarios with different rates still share every draw (common random numbers)
 - An authorised-operation pilot needs an operator (a qualified data-element firm), data of
   sufficient quality and a set-up time; it stalls while either is missing and can fail at the
   end of set-up (then set-up starts again with another operator).
+- High-quality datasets (T2) form unprompted in the plan's eight industries (seed 003 line 32) as
+  data-driven firms of an industry (or, in the four public domains, opening and pilots) make them,
+  and by the plan's dataset programme: the league commissions datasets per industry from platform
+  or leading firms of that industry (data firms for the public domains); a commission needs a
+  data-driven host and passes quality acceptance with a chance that rises with the host's
+  capability, its county's talent adequacy and data-sharing quality.
 - Products are developed by data-driven data firms; they are listed as buyers (data-driven
   firms) ask for them, through the Xilingol service base when it runs, otherwise (more slowly)
   through the regional exchange in Hohhot, which does not count for T3.
@@ -32,8 +38,12 @@ from model.enterprises import TOP, Enterprises
 from model.params import CHAIN_LINKS, DATA_CATEGORIES, KEY_SECTORS, DataEconomyParams, EnterpriseParams
 
 PUBLIC_DOMAINS = ("health", "transport", "ecology", "weather_water")   # seed 003 line 32
+# The plan's eight industries (seed 003 line 32): 现代能源、工业制造、农牧业、文化旅游 are the model's four
+# enterprise key sectors; 医疗卫生、交通运输、生态环保、气象水利 are public domains.
 DATASET_DOMAINS = KEY_SECTORS + PUBLIC_DOMAINS
+DATASET_DOMAINS_ZH = ("现代能源", "工业制造", "农牧业", "文化旅游", "医疗卫生", "交通运输", "生态环保", "气象水利")
 MAX_PROJECTS_PER_MONTH = 16      # launches a month that get their own uniforms (levers allow 10)
+MAX_COMMISSIONS_PER_MONTH = 4    # dataset commissions a month with their own uniforms (lever allows 32/year)
 MAX_PILOTS = 10                  # the lever's upper bound
 DATA_ELEMENT = DATA_CATEGORIES.index("data_element")
 SECURITY, STORAGE, COMPUTING = (CHAIN_LINKS.index(x) for x in ("security", "storage", "computing"))
@@ -71,6 +81,16 @@ class Project:
 
 
 @dataclass
+class Commission:
+    """A dataset commissioned by the league's dataset programme."""
+
+    domain: int        # index into DATASET_DOMAINS
+    done_month: int
+    u_host: float
+    u_success: float
+
+
+@dataclass
 class DataEconomy:
     base_revenue: np.ndarray          # per firm: revenue at level multiplier 1, demand 1, talent 1
     demand0_cny: float
@@ -79,6 +99,10 @@ class DataEconomy:
     products_listed: float = 0.0      # through the Xilingol service base (T3)
     products_listed_elsewhere: float = 0.0
     datasets: np.ndarray = field(default_factory=lambda: np.zeros(len(DATASET_DOMAINS)))
+    commissions: list[Commission] = field(default_factory=list)
+    commissions_launched: int = 0
+    datasets_commissioned: float = 0.0      # commissioned datasets that passed acceptance
+    commissions_failed: float = 0.0
     cases: float = 0.0
     cases_by_kind: dict[str, float] = field(default_factory=lambda: {
         "demonstration": 0.0, "ai_plus": 0.0, "own": 0.0})
@@ -97,7 +121,7 @@ class DataEconomy:
     def create(cls, firms: Enterprises, p: DataEconomyParams, ep: EnterpriseParams,
                talent_factor: np.ndarray) -> DataEconomy:
         mult = np.asarray(p.revenue_level_multiplier)[firms.level0]
-        talent = talent_factor[firms.county] ** ep.talent_elasticity
+        talent = talent_factor[firms.county] ** p.talent_revenue_elasticity
         return cls(base_revenue=firms.revenue0_cny / (mult * talent),
                    demand0_cny=firms.digital_spending_cny(ep), buyers0=cls.buyers(firms))
 
@@ -113,7 +137,7 @@ class DataEconomy:
         market = (1 + p.market_growth_per_year) ** ((month + 1) / 12)
         demand = market * firms.digital_spending_cny(ep) / self.demand0_cny
         mult = np.asarray(p.revenue_level_multiplier)[firms.level]
-        talent = talent_factor[firms.county] ** ep.talent_elasticity
+        talent = talent_factor[firms.county] ** p.talent_revenue_elasticity
         rev = self.base_revenue * mult * demand ** p.demand_elasticity * talent
         return rev * (firms.is_data & firms.active)
 
@@ -129,7 +153,7 @@ class DataEconomy:
         u = rng.random(firms.n)
         demand = firms.digital_spending_cny(ep) / self.demand0_cny
         hazard = (p.entry_rate_per_year * demand ** p.demand_elasticity
-                  * talent_factor[firms.county] ** ep.talent_elasticity)
+                  * talent_factor[firms.county] ** p.talent_entry_elasticity)
         new = firms.is_data & ~firms.active & (u < 1 - np.exp(-hazard / 12))
         firms.active |= new
         return new.sum() * firms.weight
@@ -168,7 +192,8 @@ class DataEconomy:
         """Chance a project hosted by firm ``i`` succeeds: higher with its capability (1 - its
         barrier, relieved by a promotion centre) and its county's talent adequacy."""
         barrier = firms.capability[i] * (1 - ep.centre_relief * firms.served[i])
-        return float(p.project_success_max * (1 - barrier) * talent_factor[firms.county[i]] ** ep.talent_elasticity)
+        return float(p.project_success_max * (1 - barrier)
+                     * talent_factor[firms.county[i]] ** p.talent_project_elasticity)
 
     def projects_step(self, firms: Enterprises, p: DataEconomyParams, ep: EnterpriseParams,
                       talent_factor: np.ndarray, month: int, *, demo_sectors: list[int],
@@ -197,11 +222,45 @@ class DataEconomy:
                 self.projects_failed += 1
         top = firms.active & (firms.level == TOP)
         barrier = firms.capability * (1 - ep.centre_relief * firms.served)
-        chance = (1 - barrier) * talent_factor[firms.county] ** ep.talent_elasticity
+        chance = (1 - barrier) * talent_factor[firms.county] ** p.talent_project_elasticity
         mean = p.own_case_rate_per_firm_year / 12 * p.project_success_max * float(chance[top].sum()) * firms.weight
         own = float(poisson_draw(u[0], mean))
         self.cases += own
         self.cases_by_kind["own"] += own
+
+    def commission_step(self, firms: Enterprises, p: DataEconomyParams, ep: EnterpriseParams,
+                        talent_factor: np.ndarray, quality_by_county: np.ndarray, month: int, *,
+                        launches: int, rng: np.random.Generator) -> None:
+        """The dataset programme: launch this month's commissions (industries in turn), and judge
+        those due. A commission for an enterprise industry goes to a data-driven firm of that
+        industry, one for a public domain to a data-driven data firm; it fails without such a host.
+        Acceptance: project success at the host x (county sharing quality / ``dataset_quality_min``,
+        at most 1). Draws a fixed number of uniforms a month (common random numbers)."""
+        u = rng.random(2 * MAX_COMMISSIONS_PER_MONTH)
+        if launches > MAX_COMMISSIONS_PER_MONTH:
+            raise ValueError(f"{launches} dataset commissions in one month; at most {MAX_COMMISSIONS_PER_MONTH}")
+        for j in range(launches):
+            domain = self.commissions_launched % len(DATASET_DOMAINS)
+            self.commissions.append(Commission(domain, month + p.dataset_build_months, u[2 * j], u[2 * j + 1]))
+            self.commissions_launched += 1
+        due = [c for c in self.commissions if c.done_month <= month]
+        self.commissions = [c for c in self.commissions if c.done_month > month]
+        capable = firms.active & (firms.level >= 3)
+        for c in due:
+            if c.domain < len(KEY_SECTORS):
+                eligible = np.flatnonzero(capable & (firms.sector == c.domain) & ~firms.is_data)
+            else:
+                eligible = np.flatnonzero(capable & firms.is_data)
+            ok = False
+            if eligible.size > 0:
+                host = int(eligible[min(int(c.u_host * eligible.size), eligible.size - 1)])
+                quality = min(1.0, float(quality_by_county[firms.county[host]]) / p.dataset_quality_min)
+                ok = c.u_success < self.success_chance(firms, host, p, ep, talent_factor) * quality
+            if ok:
+                self.datasets[c.domain] += 1
+                self.datasets_commissioned += 1
+            else:
+                self.commissions_failed += 1
 
     # -- authorised-operation pilots -------------------------------------------------------------
     def operators(self, firms: Enterprises) -> float:

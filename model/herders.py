@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from model.networks import neighbour_share, social_ties
+from model.networks import bass_tie_factor, mean_clustering, neighbour_share, social_ties
 from model.params import HerderParams
 
 
@@ -111,6 +111,32 @@ def monthly_probability(hazard_per_year: np.ndarray) -> np.ndarray:
     return 1.0 - np.exp(-hazard_per_year / 12.0)
 
 
+def bass_population_curve(share0: float, p: float, q: float, months: int) -> np.ndarray:
+    """Population-level Bass curve in the model's monthly steps (complete mixing): each month a
+    non-adopter adopts with probability ``1 - exp(-(p + q F) / 12)``, F the adopting share at the
+    start of the month. Returns F at months 0..``months``."""
+    out = np.empty(months + 1)
+    out[0] = share0
+    for t in range(months):
+        out[t + 1] = out[t] + (1 - out[t]) * (1 - np.exp(-(p + q * out[t]) / 12))
+    return out
+
+
+def bass_network_curve(ties: sparse.csr_array, degree: np.ndarray, adopted: np.ndarray, p: float,
+                       q_tie: float, months: int, rng: np.random.Generator) -> np.ndarray:
+    """The model's Bass kernel alone on a network: each month a non-adopter adopts with
+    probability ``1 - exp(-(p + q_tie f) / 12)``, f the share of its ties that have adopted
+    (synchronous, as in :meth:`Herders.step`). Returns the adopting share at months 0..``months``."""
+    x = adopted.copy()
+    out = np.empty(months + 1)
+    out[0] = x.mean()
+    for t in range(months):
+        u = rng.random(x.size, dtype=np.float32)
+        x |= u < monthly_probability(p + q_tie * neighbour_share(ties, x, degree))
+        out[t + 1] = x.mean()
+    return out
+
+
 @dataclass
 class Herders:
     """Struct of arrays; ``weight`` households per array entry (1 / scale)."""
@@ -126,6 +152,7 @@ class Herders:
     ties: sparse.csr_array
     degree: np.ndarray
     weight: float
+    tie_stats: tuple[float, float] | None = None   # cached (mean degree, mean clustering) of ``ties``
     literacy_f: np.ndarray | None = None   # cached literacy factor, updated on training
     herd_rel: np.ndarray | None = None     # cached herd / league mean herd
     size_f: np.ndarray | None = None       # cached herd_size_factor (and the base_* arrays, see _cache)
@@ -160,6 +187,13 @@ class Herders:
                    income_cny=income.astype(np.float32), literacy=literacy.astype(np.float32),
                    connected=connected, trained=np.zeros(n, bool), platform=platform,
                    trace=trace, ties=ties, degree=degree, weight=weight)
+
+    def tie_q(self, q_per_year: float) -> float:
+        """Per-tie imitation rate on this network for a population-level ``q_per_year`` (FACTS):
+        q times :func:`model.networks.bass_tie_factor` of the ties' mean degree and clustering."""
+        if self.tie_stats is None:
+            self.tie_stats = (float(self.degree.mean()), mean_clustering(self.ties))
+        return q_per_year * bass_tie_factor(*self.tie_stats, q_per_year)
 
     @property
     def n(self) -> int:
@@ -201,14 +235,14 @@ class Herders:
             self.afford = (device_subsidy_rate, affordability(
                 p.device_cost_cny, device_subsidy_rate, self.income_cny, p.affordability_scale
             ).astype(np.float32))
-        hazard = platform_hazard_per_year(p.bass_p_per_year, p.bass_q_per_year, share,
+        hazard = platform_hazard_per_year(p.bass_p_per_year, self.tie_q(p.bass_q_per_year), share,
                                           self.literacy_f, will, self.afford[1])
         adopt = self.connected & ~self.platform & (u_platform < monthly_probability(hazard))
         trace_share = neighbour_share(self.ties, self.trace, self.degree)
         trace_will = logistic_willingness(useful * self.base_out * np.float32(p.trace_output_premium),
                                           trace_share, p.benefit_doubt, p.trace_fee_cny_per_year,
                                           self.inv_income_scale)
-        trace_hazard = trace_hazard_per_year(p.trace_p_per_year, p.trace_q_per_year, trace_share,
+        trace_hazard = trace_hazard_per_year(p.trace_p_per_year, self.tie_q(p.trace_q_per_year), trace_share,
                                              self.literacy_f, trace_will)
         take_trace = self.platform & ~self.trace & (u_trace < monthly_probability(trace_hazard))
 

@@ -76,6 +76,12 @@ class Levers(Settings):
         0.8, "share", "Minimum green-power share of new data-centre capacity",
         low=0, high=1, zh="新建数据中心绿电比例要求", source="seed 003 line 19; FACTS (regional rule 2024)",
     )
+    dc_green_approval: bool = setting(
+        False, "on/off", "Approve a new data centre only if its green-power share meets the requirement "
+        "(own green supply, or green-power trading and certificates for the rest, at the investor's cost)",
+        zh="绿电占比作为新建数据中心审批条件", source="seed 003 line 19 (新建数据中心绿电占比达到80%以上; "
+        "绿色电力交易、绿证交易); FACTS data-centre rules (2024)",
+    )
     link_beijing: bool = setting(
         False, "on/off", "Direct compute-network link to the Beijing-Tianjin-Hebei hub",
         zh="与京津冀算力枢纽网络直连", source="seed 003 line 18",
@@ -97,6 +103,12 @@ class Levers(Settings):
         0.2, "share of categories", "Share of public-data categories opened for use",
         low=0, high=1, zh="公共数据开放比例", source="seed 000 (626 categories published); seed 003",
     )
+    dataset_commissions_per_industry_per_year: float = setting(
+        0.0, "datasets/industry/year", "High-quality datasets commissioned from platform or leading firms in "
+        "each of the plan's eight industries (each needs a capable host; it can fail quality acceptance)",
+        low=0, high=4, zh="重点行业高质量数据集建设（每行业每年）", source="seed 003 line 32 (每个行业至少建设1个"
+        "高质量数据集; 现代能源、工业制造、文化旅游、农牧业、医疗卫生、交通运输、生态环保、气象水利)",
+    )
     authorised_operation_pilots: int = setting(
         0, "pilots", "Public-data authorised-operation pilots launched (count in force; each operates once set up)",
         low=0, high=10, zh="公共数据授权运营试点", source="seed 003 (T7)",
@@ -113,6 +125,36 @@ class Levers(Settings):
         5e6, "CNY/year", "Data-security investment (relieves risk; counts towards the 安 link against data volume)",
         low=0, high=5e8, zh="数据安全投入", source="seed 003 (生采存算用易治安); SWOT threat",
     )
+
+
+# How each lever's public cost is computed (booked by the submodel that applies it; parameters in
+# ``model.params``). Shown by ``steppe levers`` and docs/LEVERS.md.
+LEVER_COSTS: dict[str, str] = {
+    "infra_budget_cny_per_year": "the budget spent on covering households (counties.connect_cost_cny_per_household)",
+    "infra_pastoral_share": "none of its own (splits the infrastructure budget)",
+    "transformation_subsidy_rate": "rate x firms' digital capex (upgrades and AI+ programmes)",
+    "promotion_centres": "centres x enterprises.centre_cost_cny_per_year",
+    "credit_quota_cny_per_year": "loans drawn x enterprises.credit_public_cost_share",
+    "demonstration_projects_per_year": "projects x enterprises.demo_cost_cny",
+    "energy_price_premium_cny_per_kwh": "negative: premium revenue collected from energy-intensive firms",
+    "herder_training_per_year": "households trained x herders.training_cost_cny_per_household",
+    "herder_device_subsidy_rate": "rate x device cost of adopting households",
+    "talent_training_seats_per_year": "seats x talent training cost per seat",
+    "talent_attraction_subsidy_cny_per_year": "subsidy x digital workers moving in (3-year contracts)",
+    "dc_electricity_price_cny_per_kwh": "(datacentres.market_power_price_cny_per_kwh - price) x kWh served",
+    "dc_green_power_requirement": "none (investors pay for green power and certificates)",
+    "dc_green_approval": "none (administrative; investors pay for certificates)",
+    "link_beijing": "datacentres.link_cost_cny_per_year while on",
+    "link_horinger": "datacentres.link_cost_cny_per_year while on",
+    "dc_planned_build_p_per_year": "financed P x capex x datacentres.public_capex_share, at decision",
+    "compute_voucher_rate": "rate x local compute served x rent",
+    "public_data_opening": "share x dataeconomy.opening_cost_cny_per_year",
+    "dataset_commissions_per_industry_per_year": "commissions x dataeconomy.dataset_cost_cny, at launch",
+    "authorised_operation_pilots": "pilots in force x dataeconomy.pilot_cost_cny_per_year",
+    "exchange_service_base": "dataeconomy.exchange_base_cost_cny_per_year while on",
+    "ai_plus_programmes_per_year": "programmes x enterprises.ai_programme_cost_cny (+ subsidy on their capex)",
+    "data_security_cny_per_year": "the budget itself",
+}
 
 
 def lever_names() -> list[str]:

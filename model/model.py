@@ -18,7 +18,7 @@ import numpy as np
 from model import datacentres as dc
 from model.accounts import Ledger
 from model.counties import SEAT, County, build_infrastructure, load_counties, sharing_potential, spin_up_sharing
-from model.dataeconomy import DataEconomy
+from model.dataeconomy import DATASET_DOMAINS, DataEconomy
 from model.enterprises import Enterprises, security_relief
 from model.herders import Herders, market_access, platform_usefulness
 from model.indicators import Recorder
@@ -28,7 +28,9 @@ from model.scenario import BASE_YEAR, Scenario
 from model.settings import SettingError
 from model.talent import TalentMarket
 
-STREAMS = ("herders_init", "enterprises_init", "herders", "enterprises", "data_products", "cases", "pilots")
+# Appending a stream keeps the others' draws (SeedSequence children are fixed by their index).
+STREAMS = ("herders_init", "enterprises_init", "herders", "enterprises", "data_products", "cases", "pilots",
+           "datasets")
 MIN_SCALE, MAX_SCALE = 0.01, 10.0
 MAX_SEED = 2**63 - 1
 
@@ -99,9 +101,15 @@ class SteppeModel(mesa.Model):
     # -- set-up helpers -----------------------------------------------------------------------
     def _create_sites(self) -> list[dc.DataCentre]:
         """One potential compute site per county; end-2024 capacity only in the two clusters,
-        split evenly between their counties (no county figures)."""
+        split evenly between their counties (no county figures). The league's green generating
+        capacity (FACTS) is split by area, the cluster counties weighted by ``green_cluster_factor``
+        (seed 003 lines 16-17 name them for their green power)."""
         p = self.params.datacentres
-        dist = self.county_table["distance_beijing_km"].to_numpy()
+        ct = self.county_table
+        in_cluster = ct["compute_cluster"].isin(["south", "edge"]).to_numpy()
+        weight = ct["area_km2"].to_numpy() * np.where(in_cluster, p.green_cluster_factor, 1.0)
+        green_mw = float(ct["green_power_mw"].sum()) * weight / weight.sum()
+        dist = ct["distance_beijing_km"].to_numpy()
         attraction = (dist / dist.mean()) ** -p.latency_elasticity
         totals = {"south": p.initial_south_p, "edge": p.initial_edge_p}
         members = {k: sum(c.cluster == k for c in self.counties) for k in totals}
@@ -109,7 +117,7 @@ class SteppeModel(mesa.Model):
         for c in self.counties:
             cap = totals[c.cluster] / members[c.cluster] if c.cluster in totals else 0.0
             site = dc.DataCentre(self, c.idx, c.cluster, cap, p.initial_green_share, p.pue_existing,
-                                 float(attraction[c.idx]), c.green_power_mw * p.green_available_share,
+                                 float(attraction[c.idx]), float(green_mw[c.idx]) * p.green_available_share,
                                  1 + p.land_capex_premium_pastoral * c.pastoral)
             site.capex_stock_cny = cap * p.capex_cny_per_p
             sites.append(site)
@@ -269,6 +277,10 @@ class SteppeModel(mesa.Model):
         demo_sectors = [(self.demo_counter - demos + j) % len(KEY_SECTORS) for j in range(demos)]
         self.data.projects_step(self.firms, dp, ep, self.adequacy, m, demo_sectors=demo_sectors,
                                 programmes=programmes, rng=self.streams["cases"])
+        commissions = due_this_month(len(DATASET_DOMAINS) * lv.dataset_commissions_per_industry_per_year, m)
+        self.data.commission_step(self.firms, dp, ep, self.adequacy, quality, m, launches=commissions,
+                                  rng=self.streams["datasets"])
+        cost(y, "dataset_commissions_per_industry_per_year", commissions * dp.dataset_cost_cny)
         cost(y, "public_data_opening", lv.public_data_opening * dp.opening_cost_cny_per_year / 12)
         cost(y, "authorised_operation_pilots",
              lv.authorised_operation_pilots * dp.pilot_cost_cny_per_year / 12)
@@ -283,6 +295,7 @@ class SteppeModel(mesa.Model):
                           link_beijing=lv.link_beijing, link_horinger=lv.link_horinger,
                           price=lv.dc_electricity_price_cny_per_kwh,
                           green_requirement=lv.dc_green_power_requirement,
+                          green_approval=lv.dc_green_approval,
                           planned_p_per_year=lv.dc_planned_build_p_per_year)
         self.last_compute = d
         kwh = sum(s.served_p * s.pue for s in self.sites) * dcp.it_kw_per_p * dc.HOURS_PER_MONTH

@@ -80,3 +80,38 @@ def neighbour_share(adj: sparse.csr_array, state: np.ndarray, degree: np.ndarray
     """Share of each node's ties in ``state`` (0 where a node has no ties)."""
     hits = adj @ state.astype(np.float32)
     return np.divide(hits, degree, out=np.zeros_like(hits), where=degree > 0)
+
+
+def mean_clustering(adj: sparse.csr_array, sample: int = 2000) -> float:
+    """Mean local clustering coefficient (Watts-Strogatz) of an undirected network, over at most
+    ``sample`` evenly spaced nodes (deterministic, no random draws; nodes with fewer than two ties
+    count as 0). Exact when the network has no more nodes than ``sample``."""
+    n = adj.shape[0]
+    idx = np.unique(np.linspace(0, n - 1, min(n, sample)).astype(np.int64))
+    rows = adj[idx]
+    triangles = np.asarray((rows @ adj).multiply(rows).sum(axis=1), dtype=float).ravel()
+    deg = np.diff(rows.indptr).astype(float)
+    pairs = deg * (deg - 1)
+    return float(np.divide(triangles, pairs, out=np.zeros_like(pairs), where=pairs > 0).mean())
+
+
+# Coefficients (a, c, b) of bass_tie_factor, fitted by experiments/bass_network_fit.py (see there
+# and ODD §7.4): least squares of the per-tie/population imitation ratio that docks Bass on the
+# model's social network with the population-level Bass curve, over the ties' and q's priors.
+TIE_FACTOR_COEFFS = (0.4584, 0.8135, 0.0844)
+
+
+def bass_tie_factor(mean_degree: float, clustering: float, q_per_year: float) -> float:
+    """Per-tie imitation rate / population-level q: ``1 + (a + c q) / (mean degree - 1) + b C``.
+
+    A population-level Bass q (FACTS) acts on the share of the whole population that has adopted;
+    on a network a household sees only its ties, and among households that have not adopted that
+    share lags the population's (the tie that converted a neighbour is spent, and clusters of
+    non-adopters see each other), so the same q gives a slower curve. Multiplying q by this factor
+    makes the network's curve dock with the population-level one (``tests/model/test_bass_network.py``).
+    """
+    if mean_degree <= 1.0:
+        raise ValueError(f"mean degree {mean_degree!r} of the herders' ties: the network correction "
+                         "needs more than one tie per household")
+    a, c, b = TIE_FACTOR_COEFFS
+    return 1.0 + (a + c * q_per_year) / (mean_degree - 1.0) + b * clustering

@@ -107,10 +107,16 @@ class HerderParams(Settings):
         0.03, "1/year", "Innovation (external influence) rate", prior=(0.005, 0.06),
         source="FACTS: Bass meta-analysis p ~ 0.03 (often < 0.01)")
     bass_q_per_year: float = setting(
-        0.38, "1/year", "Imitation rate (share of adopting ties)", prior=(0.2, 0.6),
-        source="FACTS: Bass meta-analysis q ~ 0.38 (0.3-0.5)")
+        0.38, "1/year", "Population-level imitation rate (on the adopting share of the population); on a "
+        "household's ties it acts times the network factor of model.networks.bass_tie_factor (about 1.17 "
+        "at the defaults), so that the league curve docks with the population-level Bass curve",
+        prior=(0.2, 0.6),
+        source="FACTS: Bass meta-analysis q ~ 0.38 (0.3-0.5), population level; network factor fitted by "
+        "experiments/bass_network_fit.py")
     trace_p_per_year: float = setting(0.02, "1/year", "Traceability innovation rate", prior=(0.0, 0.06))
-    trace_q_per_year: float = setting(0.30, "1/year", "Traceability imitation rate", prior=(0.1, 0.5))
+    trace_q_per_year: float = setting(
+        0.30, "1/year", "Traceability population-level imitation rate (on the ties times the same network "
+        "factor as bass_q_per_year)", prior=(0.1, 0.5))
     literacy_exponent: float = setting(
         1.0, "-", "Adoption hazard scales with literacy to this power", prior=(0.5, 2.0))
     device_cost_cny: float = setting(
@@ -341,8 +347,17 @@ class DataEconomyParams(Settings):
     product_revenue_cny_per_year: float = setting(
         1.5e6, "CNY/product/year", "Trading revenue of a listed product", prior=(2e5, 5e6))
     datasets_per_year: float = setting(
-        0.4, "datasets/sector/year", "High-quality datasets per key sector at full sharing quality",
-        prior=(0.1, 3.0))
+        0.4, "datasets/industry/year", "High-quality datasets an industry's firms (or, for the four public "
+        "domains, its bureau with opening) build unprompted at full sharing quality", prior=(0.05, 2.0))
+    dataset_cost_cny: float = setting(
+        2e6, "CNY/dataset", "Public cost of one commissioned dataset (collection, cleaning, labelling, "
+        "quality assessment by the host)", prior=(5e5, 6e6), source="declared prior: no cost in seeds/FACTS")
+    dataset_build_months: int = setting(
+        9, "months", "Months a commissioned dataset takes from commission to quality acceptance",
+        prior=(3, 18))
+    dataset_quality_min: float = setting(
+        0.4, "0-1", "Data-sharing quality below which a commissioned dataset's chance of passing quality "
+        "acceptance falls in proportion", prior=(0.2, 0.7), source="seed 004 (data quality holds use back)")
     dataset_firm_saturation: float = setting(
         40.0, "firms", "Data-driven firms in a sector at which dataset production is half its peak",
         prior=(5, 200))
@@ -357,6 +372,15 @@ class DataEconomyParams(Settings):
     listing_without_base_share: float = setting(
         0.3, "share", "Listing rate through the regional exchange (Hohhot) without the Xilingol base, "
         "relative to the base", prior=(0.0, 0.8), source="seed 003 line 36 (service base of the IM Data Exchange)")
+    talent_revenue_elasticity: float = setting(
+        0.5, "-", "Data-firm revenue scales with its county's talent adequacy to this power",
+        prior=(0.0, 1.0), source="SWOT: talent shortage (seed 000); size: prior")
+    talent_entry_elasticity: float = setting(
+        1.0, "-", "Data-firm entry hazard scales with its county's talent adequacy to this power",
+        prior=(0.0, 2.0), source="SWOT: talent shortage (seed 000); size: prior")
+    talent_project_elasticity: float = setting(
+        0.5, "-", "Project and dataset success scales with the host county's talent adequacy to this power",
+        prior=(0.0, 1.0), source="SWOT: talent shortage (seed 000); size: prior")
     project_success_max: float = setting(
         0.9, "share", "Chance a project (demonstration, AI+, own) succeeds at a fully capable host with "
         "adequate talent", prior=(0.5, 1.0))
@@ -448,21 +472,31 @@ class DataCentreParams(Settings):
     green_firming_cny_per_kwh: float = setting(
         0.045, "CNY/kWh", "Rise of the green premium per unit green share (firming intermittent supply)",
         prior=(0.01, 0.12))
-    green_enforcement: float = setting(
-        0.7, "0-1", "Strictness of enforcement of the green rule (chance a shortfall is penalised)",
-        prior=(0.1, 1.0), source="seed 003 line 19 (80% rule); enforcement uncertain")
-    green_penalty_cny_per_kwh: float = setting(
-        0.05, "CNY/kWh", "Penalty per kWh and unit share below the green rule when enforced "
-        "(lost power-price preference)", prior=(0.0, 0.15))
+    green_certificate_cny_per_kwh: float = setting(
+        0.02, "CNY/kWh", "Price of covering one kWh's shortfall below the green rule by green-power trading or "
+        "green certificates (绿电交易、绿证; seed 003 line 19 names both as ways to raise the share)",
+        prior=(0.003, 0.06), source="seed 003 line 19 (market routes); price: declared prior, no figure in seeds/FACTS")
     green_available_share: float = setting(
         0.1, "share", "Share of a county's green generating capacity data centres can contract",
         prior=(0.02, 0.3))
+    green_cluster_factor: float = setting(
+        2.0, "-", "Green generating capacity per km2 of the south and edge cluster counties relative to the "
+        "league mean (seed 003 lines 16-17 name them for 丰富绿电资源 and 新能源发展优势)",
+        prior=(1.0, 4.0), source="seed 003 lines 16-17 (direction); size: declared prior, no county figures")
+    green_supply_growth_per_year: float = setting(
+        0.15, "1/year", "Growth of the green generating capacity data centres can contract (new wind and solar)",
+        prior=(0.0, 0.3), source="FACTS: league wind 11.96 GW (2022), growing; rate: declared prior")
     capex_cny_per_p: float = setting(
         0.85e6, "CNY/P", "Capital cost of intelligent compute",
         source="FACTS: 0.8-0.9 million CNY per P (2024-2025)")
     rent_cny_per_p_month: float = setting(
-        20000.0, "CNY/P/month", "National rent of one P (the league's rent at end-2024)",
+        20000.0, "CNY/P/month", "National rent of one P at end-2024 (the league's rent then)",
         prior=(8000, 40000))
+    national_rent_change_per_year: float = setting(
+        -0.10, "1/year", "Yearly change of the national rent of one P over 2025-2027 (national supply against "
+        "demand; rents for AI compute fell in 2024-2025 as national capacity outgrew use)",
+        prior=(-0.3, 0.05), source="FACTS: ~30% real use of AI compute nationally (oversupply); size: deep "
+        "uncertainty, no price series in seeds/FACTS")
     it_kw_per_p: float = setting(1.5, "kW/P", "IT power per P (dense FP16)", prior=(0.8, 3.0))
     pue_existing: float = setting(1.4, "-", "PUE of existing capacity",
                                   source="FACTS: national mean PUE 1.42 (mid-2025)")
@@ -480,7 +514,10 @@ class DataCentreParams(Settings):
     link_horinger_boost: float = setting(
         0.4, "-", "External demand rises by this share with a Horinger/Ulanqab link", prior=(0.0, 1.5))
     price_elasticity: float = setting(
-        1.5, "-", "Demand scales with (national rent / league rent) to this power", prior=(0.5, 3.0))
+        0.5, "-", "Demand scales with (national rent / league rent) to this power. Below 1: a cheaper league "
+        "rent fills some idle capacity but earns less (demand follows links, latency and contracts more than "
+        "price; seed 002 line 14: capacity piles up unused)", prior=(0.1, 1.0),
+        source="seed 002 line 14 (机器堆积得多、利用得少: cheap idle capacity does not fill); size: deep uncertainty")
     latency_elasticity: float = setting(
         1.0, "-", "A site's pull on outside demand scales with (distance to Beijing / mean)^-this",
         prior=(0.0, 3.0))
@@ -496,6 +533,13 @@ class DataCentreParams(Settings):
         0.05, "-", "Rent changes by (demand / normal use of capacity) to this power each month",
         prior=(0.01, 0.2))
     build_months: int = setting(12, "months", "Lead time from decision to capacity", prior=(6, 24))
+    approval_months: int = setting(
+        3, "months", "Months from a publicly led build's decision to the start of construction (siting, energy "
+        "and grid approval; seed 003 line 15's layout plan comes first)", prior=(0, 12))
+    planned_min_return_per_year: float = setting(
+        0.0, "1/year", "Co-investors' required return on their share of a publicly led build: the build is "
+        "financed in full when its expected return clears this well, hardly at all well below it",
+        prior=(-0.05, 0.10), source="seed 003 line 57 (projects financed with state funds and banks); declared prior")
     invest_share_per_quarter: float = setting(
         0.25, "share", "Most a site's investors add in a quarter, as share of its capacity and pipeline",
         prior=(0.05, 0.6))

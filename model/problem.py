@@ -52,9 +52,10 @@ LEVER_GROUPS = {
                    "demonstration_projects_per_year", "energy_price_premium_cny_per_kwh"),
     "herders": ("herder_training_per_year", "herder_device_subsidy_rate"),
     "talent": ("talent_training_seats_per_year", "talent_attraction_subsidy_cny_per_year"),
-    "compute": ("dc_electricity_price_cny_per_kwh", "dc_green_power_requirement", "link_beijing",
+    "compute": ("dc_electricity_price_cny_per_kwh", "dc_green_power_requirement", "dc_green_approval", "link_beijing",
                 "link_horinger", "dc_planned_build_p_per_year", "compute_voucher_rate"),
-    "data_elements": ("public_data_opening", "authorised_operation_pilots", "exchange_service_base",
+    "data_elements": ("public_data_opening", "dataset_commissions_per_industry_per_year",
+                      "authorised_operation_pilots", "exchange_service_base",
                       "ai_plus_programmes_per_year", "data_security_cny_per_year"),
 }
 GROUP_ZH = {"infrastructure": "基础设施", "enterprise": "企业数字化转型", "herders": "牧户",

@@ -57,12 +57,12 @@ class HerderAgent(mesa.Agent):
         lit = (self.literacy / 0.5) ** p.literacy_exponent
         platform, trace = self.platform, self.trace
         if self.connected and not self.platform:
-            hazard = ((p.bass_p_per_year + p.bass_q_per_year * share) * lit * self.willingness(share)
+            hazard = ((p.bass_p_per_year + self.model.q_tie * share) * lit * self.willingness(share)
                       * self.afford)
             if self.random.random() < 1 - math.exp(-hazard / 12):
                 platform = True
         if self.platform and not self.trace:
-            hazard = ((p.trace_p_per_year + p.trace_q_per_year * trace_share) * lit
+            hazard = ((p.trace_p_per_year + self.model.trace_q_tie * trace_share) * lit
                       * self.willingness(trace_share, trace=True))
             if self.random.random() < 1 - math.exp(-hazard / 12):
                 trace = True
@@ -133,6 +133,7 @@ class ReferenceModel(mesa.Model):
         ep = self.ep
         self.security_relief = security_relief(ep, self.levers.data_security_cny_per_year)
         h, f = source.herders, source.firms
+        self.q_tie, self.trace_q_tie = h.tie_q(self.hp.bass_q_per_year), h.tie_q(self.hp.trace_q_per_year)
         useful = platform_usefulness(self.hp, source.vector("sharing_use"))
         self.yearly_cost = yearly_cost_cny(self.hp, self.levers.herder_device_subsidy_rate)
         herd_rel = h.herd_head / h.herd_head.mean()

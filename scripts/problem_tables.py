@@ -49,6 +49,8 @@ def _range(v: dict[str, Any]) -> str:
 
 
 def levers_table() -> str:
+    from model.levers import LEVER_COSTS
+
     doc = levers_document()
     out = [HEADER, "# Policy levers 政策工具\n\n",
            "Every lever a scenario, the Python API (`model.simulate(levers=...)`) or a sweep can "
@@ -57,12 +59,12 @@ def levers_table() -> str:
            "before it the lever keeps its default (end-2024 policy).\n"]
     for group, zh in doc["groups"].items():
         out.append(f"\n## {zh} {group}\n\n| lever | 中文 | kind | default | range | unit | "
-                   "description | source |\n|---|---|---|---|---|---|---|---|\n")
+                   "description | source | public cost |\n|---|---|---|---|---|---|---|---|---|\n")
         for v in doc["levers"]:
             if v["group"] == group:
                 out.append(f"| `{v['name']}` | {_cell(v['label_zh'])} | {v['kind']} | "
                            f"{_num(v['default'])} | {_range(v)} | {_cell(v['unit'])} | "
-                           f"{_cell(v['label_en'])} | {_cell(v['source'])} |\n")
+                           f"{_cell(v['label_en'])} | {_cell(v['source'])} | {_cell(LEVER_COSTS[v['name']])} |\n")
     out.append("\n## Outcomes 结果指标\n\n| outcome | 中文 | unit | direction |\n|---|---|---|---|\n")
     for o in doc["outcomes"]:
         out.append(f"| `{o['name']}` | {_cell(o['label_zh'])} | {_cell(o['unit'])} | {o['direction']} |\n")

@@ -83,12 +83,14 @@ def _with_posterior(scenario, posterior: str | None):
     return apply_unless_set(scenario, central(post)), f"calibrated parameters (posterior {post.path})", post
 
 
-def _print_settings(cls: type, prefix: str = "") -> None:
+def _print_settings(cls: type, prefix: str = "", costs: dict[str, str] | None = None) -> None:
     for row in describe(cls):
         rng = "" if row["low"] is None else f"[{row['low']:g}, {row['high']:g}]"
         ref = row["source"] or f"calibration prior {row['prior']}"
         print(f"{prefix}{row['name']:<44} {row['default']!s:>14}  {rng:<22} {row['unit']:<22} "
               f"{row['zh']} {row['doc']} ({ref})")
+        if costs is not None:
+            print(f"{prefix}{'':<44} public cost: {costs[row['name']]}")
 
 
 def _print_json(doc: dict) -> None:
@@ -103,7 +105,9 @@ def cmd_levers(args: argparse.Namespace) -> int:
 
         _print_json(levers_document())
         return 0
-    _print_settings(Levers)
+    from model.levers import LEVER_COSTS
+
+    _print_settings(Levers, costs=LEVER_COSTS)
     return 0
 
 

@@ -34,5 +34,6 @@ def test_lever_responses_are_byte_identical(tmp_path):
             "--scale", "0.02", "--no-facts"]
     run("lever_responses.py", *args, "--out", str(tmp_path / "a"))
     run("lever_responses.py", *args, "--out", str(tmp_path / "b"))
-    assert set(digests(tmp_path / "a")) == {"lever_responses.csv", "lever_responses.png"}
+    assert set(digests(tmp_path / "a")) == {"lever_responses.csv", "lever_responses.png",
+                                            "lever_effect_per_100m_cny.csv"}
     assert digests(tmp_path / "a") == digests(tmp_path / "b")

@@ -138,3 +138,40 @@ def test_counts_are_real_events_whatever_the_scale():
     assert small[:, 0].mean() > 5                 # the comparison is not between zeros
     # paired by seed, the counts hardly differ (at scale 0.1 a chance case used to count 10 times)
     assert np.all(np.abs(small[:2] - full) <= np.maximum(2.0, 0.25 * full))
+
+
+def commission_outcome(model, domain_levels, quality, n=40):
+    """Launch ``n`` commissions for domain 0 (energy) one a month and judge them all; returns
+    (datasets passed, commissions failed)."""
+    f, d = model.firms, model.data
+    f.level[(f.sector == 0) & ~f.is_data] = domain_levels
+    d.commissions_launched = 0
+    p = dataclasses.replace(model.params.dataeconomy, dataset_build_months=3)
+    rng = np.random.default_rng(5)
+    q = np.full(len(model.counties), quality)
+    for month in range(n):
+        d.commissions_launched = 0                      # every launch goes to domain 0
+        d.commission_step(f, p, model.params.enterprises, model.adequacy, q, month, launches=1, rng=rng)
+    for month in range(n, n + 4):
+        d.commission_step(f, p, model.params.enterprises, model.adequacy, q, month, launches=0, rng=rng)
+    return d.datasets_commissioned, d.commissions_failed
+
+
+def test_a_commission_needs_a_capable_host_and_fails_more_with_poor_data(model):
+    passed, failed = commission_outcome(model, 1, 0.8)          # no data-driven energy firm
+    assert passed == 0 and failed == 40
+    good = commission_outcome(SteppeModel(seed=0, scale=0.1), 3, 0.8)
+    poor = commission_outcome(SteppeModel(seed=0, scale=0.1), 3, 0.1)
+    assert good[0] + good[1] == 40 and good[0] >= 6              # about 0.3 at capability barriers of ~0.6
+    assert poor[0] < good[0] / 2                                 # quality 0.1 against a floor of 0.4
+
+
+def test_the_dataset_programme_costs_what_it_commissions():
+    text = "[levers]\ndataset_commissions_per_industry_per_year = 1.5\n"
+    r = simulate(scenario(text), seed=0, scale=0.05)
+    cost = r.levers_cost[r.levers_cost["lever"] == "dataset_commissions_per_industry_per_year"]
+    # 8 industries x 1.5 a year x 3 years = 36 commissions, each paid at launch
+    assert cost["cost_cny"].sum() == pytest.approx(36 * DataEconomyParams().dataset_cost_cny)
+    last = r.league.iloc[-1]
+    assert last["datasets_commissioned"] + last["dataset_commissions_failed"] <= 3 * 8 * 1.5
+    assert last["dataset_industries_covered"] >= 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.target_checks import CASES
+from experiments.target_checks import CASES, GATED, plan_with, with_levers
 from model.run import simulate
 from model.scenario import parse_scenario
 from steppe.cli import main
@@ -44,10 +44,22 @@ MET_AND_MISSED = CASES
 @pytest.mark.parametrize("tid", sorted(MET_AND_MISSED))
 def test_each_target_is_met_with_some_parameters_and_missed_with_others(tid):
     good, bad = MET_AND_MISSED[tid]
-    met = targets(PLAN + "\n" + good)[tid]
-    missed = targets(PLAN + "\n" + bad)[tid]
+    met = targets(with_levers(tid, good))[tid]
+    missed = targets(with_levers(tid, bad))[tid]
     assert met["met"] is True, met
     assert missed["met"] is False, missed
+
+
+@pytest.mark.parametrize("tid", sorted(GATED))
+def test_gated_targets_are_decided_by_their_lever(tid):
+    """Policy-gated (docs/ODD.md §1.3): with the gating lever set, the target is the same whatever
+    the parameters (T3, T7: 0 without the base or pilots; T6: 80 under the approval condition,
+    unless cheap green power takes it above)."""
+    values = {targets(plan_with(GATED[tid]) + "\n" + extra)[tid]["value"] for extra in ("", *CASES[tid])}
+    if tid == "T6":
+        assert min(values) >= 80 - 1e-6
+    else:
+        assert values == {0.0}
 
 
 # lever meant for the target: (low setting, high setting, target, direction)
@@ -60,7 +72,10 @@ LEVER_EFFECTS = [
     ("[levers]\nai_plus_programmes_per_year = 0\n", "[levers]\nai_plus_programmes_per_year = 12\n", "T4", +1),
     ("", "[levers]\ndc_planned_build_p_per_year = 20000\n", "T5", +1),
     ("", "[levers]\nlink_beijing = true\nlink_horinger = true\n", "T5", +1),
-    ("[levers]\ndc_green_power_requirement = 0.5\n", "[levers]\ndc_green_power_requirement = 0.9\n", "T6", +1),
+    ("[levers]\ndc_green_approval = true\ndc_green_power_requirement = 0.5\n",
+     "[levers]\ndc_green_approval = true\ndc_green_power_requirement = 0.9\n", "T6", +1),
+    ("", "[levers]\ndc_green_approval = true\n", "T6", +1),
+    ("", "[levers]\ndataset_commissions_per_industry_per_year = 1\n", "T2", +1),
     ("[levers]\nauthorised_operation_pilots = 0\n", "[levers]\nauthorised_operation_pilots = 2\n", "T7", +1),
     ("[levers]\nexchange_service_base = false\n",
      "[levers]\nexchange_service_base = true\nauthorised_operation_pilots = 3\n", "T8", +1),
