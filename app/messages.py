@@ -226,8 +226,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "en": "No package meets any target in at least {share} of runs."},
     "concl_each": {"zh": "各组合在至少 {share} 的运行中达成的目标：{list}。",
                    "en": "Targets each package meets in at least {share} of runs: {list}."},
-    "concl_missed": {"zh": "没有组合能在至少 {share} 的运行中达成：{list}（括号内为最好的组合）。",
-                     "en": "No package meets these in at least {share} of runs: {list} (best package in brackets)."},
+    "concl_missed": {"zh": "没有组合能在至少 {share} 的运行中达成：{list}（括号内为有运行达成时最好的组合）。",
+                     "en": "No package meets these in at least {share} of runs: {list} (in brackets the best "
+                           "package, where any run meets it)."},
     "concl_all_reached": {"zh": "每项目标都至少有一个组合在 {share} 以上的运行中达成。",
                           "en": "Every target is met in at least {share} of runs by some package."},
     "concl_cost": {"zh": "2025—2027年公共成本（中位数）：{list}。", "en": "Public cost 2025–2027 (median): {list}."},

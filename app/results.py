@@ -429,8 +429,10 @@ def conclusion(comp: Comparison, lang: str) -> list[str]:
         parts = []
         for tid in missed:
             top = max(comp.ids, key=lambda p, tid=tid: comp.stat(p, tid)["p_met"])
-            parts.append(f"{tid} ({comp.title(top, lang)} {k_of_n(*met_counts(comp, top, tid), lang)})")
-        line3 = t("concl_missed", lang, share=pct(HALF), list="; ".join(parts))
+            k, n = met_counts(comp, top, tid)
+            # the best package in brackets, when any run of any package meets the target at all
+            parts.append(f"{tid} ({comp.title(top, lang)} {k_of_n(k, n, lang)})" if k else tid)
+        line3 = t("concl_missed", lang, share=pct(HALF), list=", ".join(parts))
     else:
         line3 = t("concl_all_reached", lang, share=pct(HALF))
     costs = []

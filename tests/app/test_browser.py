@@ -267,7 +267,11 @@ def test_two_tabs_a_preview_and_a_queue_position(server, browser):
     _shot(b, "12_second_tab_queued.png", queued)
     expect(a.locator(".st-key-preview")).to_be_visible(timeout=120_000)
     expect(a.locator("table#preview-table")).to_contain_text("T8")
-    _shot(a, "13_preview.png", a.locator(".st-key-preview"))
+    try:   # the full result may replace the preview at any moment: the screenshot is best effort
+        a.locator(".st-key-preview").scroll_into_view_if_needed(timeout=3_000)
+    except Exception:
+        pass
+    _shot(a, "13_preview.png")
     expect(a.locator("table#targets-table")).to_be_visible(timeout=240_000)
     expect(a.locator(".st-key-preview")).to_have_count(0)   # the full result replaced the preview
     expect(b.locator("table#targets-table")).to_be_visible(timeout=240_000)
