@@ -45,4 +45,6 @@ if __name__ == "__main__":
     for name in REPORT:
         if (out / "report" / name).is_file():
             shutil.copy2(out / "report" / name, dest / "report" / name)
+        else:       # not made this time (screening.csv with --parameters): no stale copy stays
+            (dest / "report" / name).unlink(missing_ok=True)
     print(f"shipped posterior updated in {dest}", file=sys.stderr)

@@ -179,11 +179,40 @@ def _check_workers(option: str, n: int | None) -> None:
           "will share them (no faster, more memory)", file=sys.stderr)
 
 
+MAX_RUNS = 50_000      # about a day of one core at scale 0.2: more is a deliberate choice (--many-runs)
+
+
+def _check_runs(runs: int, what: str, allowed: bool) -> None:
+    """Say how many runs a study will start; refuse more than ``MAX_RUNS`` unless --many-runs."""
+    print(f"{what} = {runs:,} runs", file=sys.stderr)
+    if runs > MAX_RUNS and not allowed:
+        raise BatchError(f"{what} = {runs:,} runs, more than {MAX_RUNS:,} (about a day of one core at scale 0.2); "
+                         "give smaller numbers, or add --many-runs to start it anyway")
+
+
+def _check_out_given(out: str) -> None:
+    if not out.strip():
+        raise OutputError("--out is empty; give the name of a new folder", 2)
+
+
+def _check_draws(draws: int, reps: int, posterior: str | None) -> None:
+    """--posterior without --posterior-draws would be ignored: refuse it. More draws than
+    replications: only the first ``reps`` sets are used (replication r uses set r mod K); say so."""
+    if posterior is not None and not draws:
+        raise BatchError(f"--posterior {posterior!r} is used only with --posterior-draws K (replication r uses "
+                         "parameter set r mod K); add --posterior-draws, e.g. 10, or leave out --posterior")
+    if draws > reps:
+        print(f"note: --posterior-draws {draws} with --reps {reps}: replication r uses parameter set r mod "
+              f"{draws}, so only {reps} of the {draws} sets are used; give --reps {draws} to use them all",
+              file=sys.stderr)
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     if args.out == "":
         raise BatchError("--out is empty; give the result store's folder")
     _check_workers("--workers", args.workers)
     _check_workers("--dask-local", args.dask_local)
+    _check_draws(args.posterior_draws, args.reps, args.posterior)
     design = Design.from_files(args.scenarios, args.reps, args.seed, args.scale, args.until,
                                args.counties, args.posterior_draws, args.posterior)
     print(f"batch: {len(design.scenarios)} scenario(s) × {design.reps} replication(s) = "
@@ -232,8 +261,8 @@ def _store_check(store: ResultStore, args: argparse.Namespace) -> int:
     for p in state.problems:
         print(f"problem: {p}")
     bad = set(state.damaged_parts) | (set(state.uncommitted) if args.set_aside else set())
-    if args.set_aside and bad:
-        moved = store.set_aside(bad)
+    if args.set_aside and (bad or state.stray):
+        moved = store.set_aside(bad, state.stray)
         print(f"moved {len(moved)} file(s) to {store.root / '_set_aside'}; repeat the batch command "
               "to recompute their runs")
         return 0
@@ -308,6 +337,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                   reps=args.reps, seed=args.seed, scale=args.scale, groups=args.groups,
                   second_order=args.second_order, yearly=args.yearly, skipped=skipped)
     check_budget(study)
+    _check_out_given(args.out)
+    _check_workers("--workers", args.workers)
+    _check_runs(study.runs_per_rep() * args.reps, f"sensitivity: {study.runs_per_rep():,} points × {args.reps} rep(s)",
+                args.many_runs)
     print(f"sensitivity: {args.method} over {args.over}, {len(inputs)} inputs"
           f"{' in ' + str(study.n_factors) + ' groups' if args.groups else ''} ({len(skipped)} vector "
           f"parameters skipped), {study.runs_per_rep()} points × {args.reps} rep(s), scale {args.scale:g} "
@@ -333,6 +366,12 @@ def cmd_paths(args: argparse.Namespace) -> int:
     study = PathsStudy(levers=args.levers or PathsStudy().levers, portfolios=args.portfolios, draws=draws,
                        draw_source=source, reps=args.reps, seed=args.seed, scale=args.scale, p=args.p,
                        trials=args.trials, timing=not args.no_timing, packages=not args.no_packages)
+    _check_out_given(args.out)
+    _check_workers("--workers", args.workers)
+    n_pkg = len(list(REPO_SCENARIOS.glob("*.toml"))) if study.packages else 0
+    _check_runs((args.portfolios + args.trials + n_pkg) * max(draws, 1) * args.reps,
+                f"paths: ({args.portfolios} portfolios + {args.trials} trials + {n_pkg} packages) × {max(draws, 1)} "
+                f"parameter set(s) × {args.reps} rep(s)", args.many_runs)
     report = run_paths(study, args.out, workers=args.workers, progress=not args.no_progress)
     t = report.table
     print(f"{len(t)} portfolios, {report.runs} runs in {report.wall_s:.1f} s -> {report.out}")
@@ -375,6 +414,7 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None)
     s.add_argument("--no-progress", action="store_true")
     s.add_argument("--out", required=True, help="output folder (new, or a study of the same design)")
+    s.add_argument("--many-runs", action="store_true", help=f"start a study of more than {MAX_RUNS:,} runs")
     s.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser("paths", help="lever portfolios that reach the 2027 targets, PRIM/CART, least-cost "
@@ -401,12 +441,60 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None)
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--out", required=True, help="output folder (must not exist)")
+    p.add_argument("--many-runs", action="store_true", help=f"start a study of more than {MAX_RUNS:,} runs")
     p.set_defaults(func=cmd_paths)
 # -- the app and its report (issue 11) ---------------------------------------------------------
 def cmd_app(args: argparse.Namespace) -> int:
-    from app.server import serve
+    from app.server import AddressError, serve
 
-    return serve(args.host, args.port, args.packages_dir, args.workers)
+    _check_workers("--workers", args.workers)
+    if args.packages_dir is not None and (not args.packages_dir.strip() or (
+            os.path.exists(args.packages_dir) and not os.path.isdir(args.packages_dir))):
+        return _error(f"--packages-dir {args.packages_dir!r}: not a folder; give the folder where the app saves "
+                      "scenario files (it is made if missing)", 2)
+    try:
+        return serve(args.host, args.port, args.packages_dir, args.workers)
+    except AddressError as exc:
+        return _error(str(exc), 2)
+
+
+CLI_TEXT = {
+    "posterior": {"en": "the calibrated posterior cannot be used ({detail}); give --prior to run with the hand-set "
+                        "priors, or --posterior DIR for another posterior",
+                  "zh": "校准后验不能使用（{detail}）；加 --prior 改用手设先验默认值，"
+                        "或用 --posterior DIR 指定另一后验"},
+}
+
+
+def _message_lang(given: str | None) -> str:
+    """The language of error lines: --lang if given, else the locale's (zh_* -> zh), else English."""
+    if given:
+        return given
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def _report_staging(out: Path, force: bool) -> Path:
+    """Check the report file --out before any run and make a hidden staging file beside it (a
+    folder that cannot be written fails at once); an existing file is replaced only with --force."""
+    import tempfile
+
+    if out.is_symlink() or (out.exists() and not out.is_file()):
+        kind = "a symbolic link" if out.is_symlink() else "a folder or other non-file"
+        raise OutputError(f"{out}: is {kind}; give a new .html or .pdf file as --out", 1)
+    if out.exists() and not force:
+        raise OutputError(f"{out}: exists; add --force to replace it, or give another --out (nothing was written)", 2)
+    parent = Path(os.path.abspath(out)).parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{out.name}.tmp-", suffix=out.suffix)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot write into {parent} ({os_reason(exc)}); nothing was written", 1) from None
+    return Path(tmp)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -416,31 +504,51 @@ def cmd_report(args: argparse.Namespace) -> int:
     from app.results import build
     from app.runner import Request, RunService
 
+    say = _message_lang(args.lang)      # error lines: --lang, else the locale, else English
+    lang = args.lang or "zh"            # the report itself: Chinese unless --lang en
     suffix = Path(args.out).suffix.lower()
-    if suffix not in (".html", ".htm", ".pdf"):
-        print(f"error: {t('cli_format', args.lang, path=args.out)}", file=sys.stderr)
+    if not args.out.strip() or suffix not in (".html", ".htm", ".pdf"):
+        print(f"error: {t('cli_format', say, path=args.out)}", file=sys.stderr)
         return 2
     try:
         pkgs = tuple(load_file(p) for p in args.scenarios)
     except PackageError as exc:
-        print(f"error: {exc.text(args.lang)}", file=sys.stderr)
+        print(f"error: {exc.text(say)}", file=sys.stderr)
         return 2
-    from app.posterior import choose, error_text
+    from app.posterior import choose
     from calibration.posterior import PosteriorError
 
+    if args.prior and (args.posterior is not None or args.posterior_draws is not None):
+        pairs = (("--posterior", args.posterior), ("--posterior-draws", args.posterior_draws))
+        given = " and ".join(o for o, v in pairs if v is not None)
+        print(f"note: --prior: the hand-set parameters are used, so {given} is ignored", file=sys.stderr)
+    draws = 10 if args.posterior_draws is None else args.posterior_draws
     try:
-        params = choose(args.posterior_draws, args.seed, prior=args.prior, path=args.posterior)
+        params = choose(draws, args.seed, prior=args.prior, path=args.posterior)
     except PosteriorError as exc:
-        print(f"error: {error_text(exc, args.lang)}", file=sys.stderr)
+        print(f"error: {CLI_TEXT['posterior'][say].format(detail=exc)}", file=sys.stderr)
         return 2
+    if params.info is not None:
+        print(f"parameters: {draws} set(s) drawn from the posterior {params.info['path']}",
+              file=sys.stderr)
+        if draws > args.reps:
+            print(f"note: --posterior-draws {draws} with --reps {args.reps}: replication r uses parameter set r "
+                  f"mod {draws}, so only {args.reps} of the {draws} sets are used", file=sys.stderr)
+    out = Path(args.out)
+    staging = _report_staging(out, args.force)
     start = time.perf_counter()
-    service = RunService(workers=args.workers)
     try:
-        job = service.run(Request(pkgs, args.reps, args.scale, args.seed, params))
+        service = RunService(workers=args.workers)
+        try:
+            job = service.run(Request(pkgs, args.reps, args.scale, args.seed, params))
+        finally:
+            service.close()
+        write(build(job), lang, str(staging))
+        os.replace(staging, out)
     finally:
-        service.close()
-    write(build(job), args.lang, args.out)
-    print(t("cli_written", args.lang, path=args.out, n=len(pkgs), reps=args.reps,
+        for left in (staging, *staging.parent.glob(f".{staging.name}.tmp-*")):
+            left.unlink(missing_ok=True)
+    print(t("cli_written", lang, path=args.out, n=len(pkgs), reps=args.reps,
             seconds=time.perf_counter() - start), file=sys.stderr)
     return 0
 
@@ -463,8 +571,10 @@ def add_app_commands(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
                    help="agents per household or firm (default 0.2)")
     r.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0, help="base seed")
-    r.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
-    r.add_argument("--posterior-draws", type=_bounded(int, 1, 200, "--posterior-draws"), default=10, metavar="K",
+    r.add_argument("--lang", choices=("zh", "en"), default=None,
+                   help="report language (default zh); error lines follow --lang, else the locale, else English")
+    r.add_argument("--force", action="store_true", help="replace an existing report file")
+    r.add_argument("--posterior-draws", type=_bounded(int, 1, 200, "--posterior-draws"), default=None, metavar="K",
                    help="parameter sets drawn from the calibrated posterior; replication r of every package "
                         "uses set r mod K (default 10)")
     r.add_argument("--prior", action="store_true",
@@ -514,8 +624,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     kw = {}
     if args.budget is not None:
         kw["budget_runs"], kw["budget_minutes"] = args.budget
-    if args.parameters:
+    if args.parameters is not None:
         kw["parameters"] = tuple(p.strip() for p in args.parameters.split(",") if p.strip())
+        if not kw["parameters"]:
+            return _error(f"--parameters {args.parameters!r} names no parameter; give names separated by commas, "
+                          "e.g. talent.adequacy_initial,herders.literacy_mean (or leave it out to screen them)", 2)
     settings = Settings(scale=args.scale, seed=args.seed, population=args.population,
                         held_out=tuple(args.hold_out or ()), predictive_runs=args.predictive_runs,
                         scale_check_runs=args.scale_check_runs, **kw)
@@ -523,11 +636,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         targets = load_targets(args.targets, until=settings.until)
-        calibrate(args.out, settings, targets, runner)
+        calibrate(args.out, settings, targets, runner, force=args.force)
     except (TargetError, CalibrationError, PosteriorError, BatchError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        _end_children()
         print(f"interrupted; what was computed is kept in {args.out}/work: run the same command again "
               "to go on", file=sys.stderr)
         return 130
@@ -536,16 +650,30 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _end_children() -> None:
+    """End the worker processes an interrupted command leaves (pyabc's are daemons, but the
+    console exits without the interpreter's clean-up that would end them)."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.terminate()
+    for child in multiprocessing.active_children():
+        child.join(timeout=5)
+
+
 def add_calibrate_command(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("calibrate", help="calibrate the behavioural parameters to the targets (ABC-SMC)",
                        description="Screen the parameters (Morris), calibrate those that move the targets "
                        "of calibration/targets.toml with ABC-SMC, and write the posterior, its manifest "
                        "and a report to --out. Interrupted, the same command resumes. See docs/CALIBRATION.md.")
     c.add_argument("--budget", type=_budget, default=None,
-                   help="stop the ABC stage once the calibration has used this many runs (e.g. 8000) or "
-                   "minutes (e.g. 25m), screening included; default 12000 runs or 25 minutes, "
-                   "whichever comes first")
-    c.add_argument("--out", default="results/calibration", help="output folder (default results/calibration)")
+                   help="at most this many runs (e.g. 8000), every stage included, or minutes of ABC (e.g. "
+                   "25m); a generation the budget cannot finish is cut and the posterior is the last "
+                   "complete one; default 20000 runs or 25 minutes, whichever comes first")
+    c.add_argument("--out", default="results/calibration", help="output folder (default results/calibration): new, "
+                   "or a calibration to resume; a finished one is replaced only with --force")
+    c.add_argument("--force", action="store_true",
+                   help="replace a finished calibration in --out (only a folder holding nothing else)")
     c.add_argument("--targets", default=None, help="targets file (default calibration/targets.toml)")
     c.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
                    help="agents per household or firm in calibration runs (default 0.2; see the scale check)")

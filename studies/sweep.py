@@ -319,7 +319,11 @@ def _run_jobs(jobs: list[Job], scale: float, monthly: bool, model_hash: str, sto
         status = "interrupted"
         with contextlib.suppress(Exception):
             flush()
-        raise BatchInterrupted(f"interrupted: {new} run(s) stored; call again to compute the rest") from None
+        if store is not None:
+            raise BatchInterrupted(f"interrupted: {new} run(s) stored; call again to compute the rest") from None
+        raise BatchInterrupted("interrupted: no run was stored (these runs are kept in memory until the whole "
+                               f"evaluation ends; {new} had finished); the same call starts again from the "
+                               "beginning") from None
     except Exception:
         if store is not None:
             with contextlib.suppress(Exception):

@@ -117,7 +117,9 @@ def test_steppe_report_uses_the_posterior_or_the_priors(tmp_path, pkgs, small_po
     capsys.readouterr()
     assert main(["report", *common, "--posterior", str(stale_posterior), "--out", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert t("posterior_mismatch", "en") in err and len(err.strip().splitlines()) == 1 and not bad.exists()
+    # a command-line user is told of --prior, not of the page's checkbox
+    assert "another model version" in err and "give --prior" in err and "tick" not in err
+    assert len(err.strip().splitlines()) == 1 and not bad.exists()
     assert main(["report", *common, "--posterior", str(stale_posterior), "--prior", "--out", str(bad)]) == 0
     assert t("posterior_priors", "en") in bad.read_text(encoding="utf-8")
 

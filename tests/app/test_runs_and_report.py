@@ -141,7 +141,7 @@ def test_steppe_report_from_the_command_line(tmp_path, packages, capsys):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--out", "r.txt"], "--out 须以 .html 或 .pdf 结尾"),
+    (["--out", "r.txt", "--lang", "zh"], "--out 须以 .html 或 .pdf 结尾"),
     (["--out", "r.html", "--lang", "en"], "has an error"),
 ])
 def test_steppe_report_bad_input_is_one_line_and_status_2(tmp_path, capsys, args, message):
