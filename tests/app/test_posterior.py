@@ -144,6 +144,6 @@ def test_page_shows_the_posterior_it_uses(tmp_path, monkeypatch, small_posterior
     monkeypatch.setenv("STEPPE_APP_WORKERS", "1")
     at = AppTest.from_file(str(MAIN), default_timeout=120)
     at.run()
-    assert at.number_input(key="posterior_draws@zh").value == 10
+    assert at.text_input(key="posterior_draws@zh").value == "10"
     line = describe(choose(10, 0, path=small_posterior).info, "zh")
     assert t("posterior_used", "zh", what=line) in [c.value for c in at.caption]
