@@ -41,7 +41,7 @@ bench: $(VENV)/.installed
 # Every figure and table of the paper (experiments/README.md lists them, their inputs and runtimes).
 # Studies are cached in results/studies and reused when their design is unchanged.
 FIGURE_SCRIPTS := baseline_figure lever_responses sensitivity_morris sensitivity_sobol paths_prim \
-	pareto_front package_fans calibration_report
+	pareto_front package_fans calibration_report sensitivity_plan robustness emulator_sobol
 figures: $(VENV)/.installed
 	@set -e; for s in $(FIGURE_SCRIPTS); do \
 		if [ -f experiments/$$s.py ]; then echo "== experiments/$$s.py"; \

@@ -26,6 +26,14 @@ def _decimal_year(dates: pd.Series) -> np.ndarray:
     return (ym[0] + (ym[1] - 0.5) / 12).to_numpy()
 
 
+def _wrap(text: str, width: int) -> str:
+    """A long label on up to three lines (never cut in the middle of what it says)."""
+    import textwrap
+
+    lines = textwrap.wrap(text, width)
+    return "\n".join(lines[:2] + ([" ".join(lines[2:])] if len(lines) > 2 else []))
+
+
 def _short(text: str, n: int = 18) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -41,7 +49,7 @@ def trajectories(comp: Comparison, lang: str) -> Figure:
             x = _decimal_year(g["date"])
             c = COLOURS[i % len(COLOURS)]
             ax.fill_between(x, g["q05"], g["q95"], color=c, alpha=0.15, lw=0)
-            ax.plot(x, g["median"], color=c, lw=2, label=_short(comp.title(pid)))
+            ax.plot(x, g["median"], color=c, lw=2, label=_short(comp.title(pid, lang)))
         if tid == "T1":
             months = np.arange(1, len(x) + 1)
             ax.plot(x, 100 * 1.2 ** (months / 12), "k--", lw=1, label=t("t1_path", lang))
@@ -49,7 +57,7 @@ def trajectories(comp: Comparison, lang: str) -> Figure:
         else:
             ax.axhline(THRESHOLD[tid], color="k", ls="--", lw=1, label=t("target_line", lang))
             ax.set_ylabel(unit_label(UNIT[tid], lang), fontsize=8)
-        ax.set_title(f"{tid} {_short(target_label(tid, lang), 26)}", fontsize=9)
+        ax.set_title(_wrap(f"{tid} {target_label(tid, lang)}", 44 if lang == "en" else 22), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.ticklabel_format(axis="y", useOffset=False, style="plain")
         ax.xaxis.set_major_locator(MultipleLocator(1))
@@ -73,10 +81,11 @@ def progress(comp: Comparison, lang: str) -> Figure:
         hi = np.array([100 * r["value_q95"] / THRESHOLD[r["target"]] for r in rows])
         y = y0 + 0.4 - height * (i + 0.5)
         ax.barh(y, np.minimum(med, 300), height * 0.9, color=COLOURS[i % 4], alpha=0.75,
-                label=_short(comp.title(pid), 30))
+                label=comp.title(pid, lang))
         ax.hlines(y, np.minimum(lo, 300), np.minimum(hi, 300), color="k", lw=1)
     ax.axvline(100, color="k", ls="--", lw=1)
-    ax.set_yticks(y0, [f"{tid} {_short(target_label(tid, lang), 16)}" for tid in TARGET_IDS], fontsize=8)
+    ax.set_yticks(y0, [_wrap(f"{tid} {target_label(tid, lang)}", 30 if lang == "en" else 16) for tid in TARGET_IDS],
+                  fontsize=8)
     ax.set_xlabel(t("percent_of_target", lang) + " (≤300%)")
     ax.set_title(t("figure_progress", lang), fontsize=11)
     ax.legend(fontsize=8, loc="lower right")
@@ -84,32 +93,43 @@ def progress(comp: Comparison, lang: str) -> Figure:
 
 
 def costs(comp: Comparison, lang: str) -> Figure:
-    """Public cost per year, stacked by lever, one group of bars per package."""
+    """Public cost per year, stacked by lever, one group of bars per package. Every lever with a
+    cost in any package has its own colour and its full name in the legend (no "other" bucket)."""
+    import textwrap
+
     use_cjk_font()
     c = comp.cost_by_lever_year()
     years = sorted(c["year"].unique())
     totals = c.groupby("lever")["cost_cny"].apply(lambda s: s.abs().sum()).sort_values(ascending=False)
-    top = [n for n in totals.index if totals[n] > 0][:8]
-    fig, ax = plt.subplots(figsize=(max(8, 2.6 * len(comp.ids) + 2), 5.2), layout="constrained")
-    cmap = plt.get_cmap("tab10")
-    xticks, xlabels = [], []
+    levers = [n for n in totals.index if totals[n] > 0]
+    fig, ax = plt.subplots(figsize=(max(10, 2.4 * len(comp.ids) + 6), 6.0), layout="constrained")
+    cmap = plt.get_cmap("tab20")
+    colours = {n: cmap(k % 20) for k, n in enumerate(levers)}
+    hatches = {n: ("//" if k >= 20 else None) for k, n in enumerate(levers)}
+    xticks, xlabels, top = [], [], 0.0
     for i, pid in enumerate(comp.ids):
         for j, year in enumerate(years):
             x = i * (len(years) + 1) + j
             g = c[(c["scenario"] == pid) & (c["year"] == year)].set_index("lever")["cost_cny"]
             bottom = 0.0
-            for k, n in enumerate([*top, None]):
-                v = g.get(n, 0.0) if n else g.drop(index=top, errors="ignore").sum()
-                v = money_value(float(v), lang)
-                ax.bar(x, v, bottom=bottom, color=cmap(k) if n else "lightgrey",
-                       label=(_short(lever_label(n, lang), 22) if n else t("others", lang)) if i == j == 0 else None)
+            for n in levers:
+                v = money_value(float(g.get(n, 0.0)), lang)
+                ax.bar(x, v, bottom=bottom, color=colours[n], hatch=hatches[n], width=0.8,
+                       label=textwrap.fill(lever_label(n, lang), 34 if lang == "en" else 20) if i == j == 0 else None)
                 bottom += v
+            top = max(top, bottom)
             xticks.append(x)
-            xlabels.append(f"{year}" if j else f"{_short(comp.title(pid), 12)}\n{year}")
-    ax.set_xticks(xticks, xlabels, fontsize=7)
+            xlabels.append(str(year))
+        mid = i * (len(years) + 1) + (len(years) - 1) / 2
+        ax.annotate(textwrap.fill(comp.title(pid, lang), 22 if lang == "en" else 12), (mid, 0),
+                    xycoords=("data", "axes fraction"), xytext=(0, -22), textcoords="offset points",
+                    ha="center", va="top", fontsize=8.5)
+    ax.set_xticks(xticks, xlabels, fontsize=8)
+    ax.set_ylim(0, top * 1.08 if top > 0 else 1)   # headroom: the tallest bar is never clipped
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.set_ylabel(t("cost_unit", lang))
     ax.set_title(t("figure_costs", lang), fontsize=11)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.0, 1.0), ncols=1 if len(levers) <= 16 else 2)
     return fig
 
 
@@ -140,7 +160,7 @@ def county_map(comp: Comparison, lang: str) -> Figure:
             ax.set_aspect(1 / math.cos(math.radians(44)))
             ax.tick_params(labelsize=6)
             if r == 0:
-                ax.set_title(_short(comp.title(pid), 22), fontsize=9)
+                ax.set_title(_short(comp.title(pid, lang), 22), fontsize=9)
             if c == 0:
                 ax.set_ylabel(t(key, lang), fontsize=9)
         fig.colorbar(sc, ax=axes[r, :].tolist(), shrink=0.8)

@@ -69,6 +69,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "run": {"zh": "运行比较", "en": "Run comparison"},
     "running": {"zh": "正在运行：已完成 {done}/{total} 次模拟（{cached} 次取自缓存）",
                 "en": "Running: {done} of {total} simulations done ({cached} from the cache)"},
+    "queued": {"zh": "排队中：第 {pos} 位，前面还有 {ahead} 个比较在运行或等待（可能是其他用户的），完成后自动开始。",
+               "en": "Queued: position {pos}; {ahead} comparison(s), perhaps other users', run or wait before "
+                     "this one; it starts by itself when they are done."},
+    "preparing": {"zh": "正在准备运行…", "en": "Preparing the runs…"},
+    "preview_note": {"zh": "预览：只有 {reps} 次重复、规模 {scale:g}，仅供先看大致情况；完整结果算好后自动替换。",
+                     "en": "Preview: only {reps} replications at scale {scale:g}, for a first look; the full "
+                           "result replaces it when ready."},
+    "computing_new": {"zh": "正在计算新结果；下面灰色的是上一次的结果。",
+                      "en": "Computing the new results; the greyed results below are the previous ones."},
     "run_done": {"zh": "完成：{new} 次新模拟，{cached} 次取自缓存，用时 {seconds:.1f} 秒",
                  "en": "Done: {new} new simulations, {cached} from the cache, {seconds:.1f} s"},
     "run_failed": {"zh": "运行失败：{reason}", "en": "The run failed: {reason}"},
@@ -77,19 +86,27 @@ MESSAGES: dict[str, dict[str, str]] = {
                    "en": "Set the packages, then press “Run comparison” on the left."},
     "stale": {"zh": "输入已改动：下面的结果属于上一次运行。",
               "en": "Inputs changed: the results below are from the previous run."},
-    "unexpected": {"zh": "出现意外错误（{kind}）。请刷新页面；输入已保留。",
-                   "en": "Unexpected error ({kind}). Reload the page; your inputs are kept."},
+    "unexpected": {"zh": "出现意外错误（{kind}）。输入已保存在网址中：刷新页面即可恢复。",
+                   "en": "Unexpected error ({kind}). Your inputs are kept in the page's address: reload to "
+                         "restore them."},
+    "address_error": {"zh": "网址中的比较设置无法读取（可能被截断），已改用默认设置。",
+                      "en": "The comparison in the address cannot be read (perhaps cut short); the defaults are "
+                            "shown instead."},
     # -- package columns ---------------------------------------------------------------------
     "package_n": {"zh": "组合 {n}", "en": "Package {n}"},
     "package_name": {"zh": "组合名称", "en": "Package name"},
     "start_from": {"zh": "起点方案", "en": "Start from"},
     "saved_prefix": {"zh": "已保存", "en": "saved"},
     "lever_value": {"zh": "{label}（{unit}）", "en": "{label} ({unit})"},
-    "from_date": {"zh": "自此月起改为", "en": "Change from month"},
+    "from_date": {"zh": "自哪个月起改", "en": "From month"},
     "date_help": {"zh": "选“—”表示全程不变；选一个月份，则该工具自该月起改为右边的新值。",
                   "en": "“—”: no change during the run; pick a month and the lever takes the new value "
                         "on the right from that month on."},
-    "new_value": {"zh": "改为", "en": "New value"},
+    "new_value": {"zh": "该月起的值", "en": "value from that month"},
+    "new_value_placeholder": {"zh": "填写新值", "en": "enter the new value"},
+    "lever_help": {"zh": "允许范围 {range}，默认 {default}（{unit}）。数字可带千位分隔符，如 3,000,000。",
+                   "en": "Allowed {range}, default {default} ({unit}). Numbers may carry thousands separators, "
+                         "e.g. 3,000,000."},
     "changed_levers": {"zh": "与默认值不同的工具：{n} 项", "en": "Levers set away from default: {n}"},
     "save": {"zh": "保存为方案文件", "en": "Save as scenario file"},
     "file_name": {"zh": "文件名", "en": "File name"},
@@ -98,16 +115,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     "download_toml": {"zh": "下载方案文件", "en": "Download scenario file"},
     "load": {"zh": "载入方案文件（.toml）", "en": "Load a scenario file (.toml)"},
     "loaded": {"zh": "已载入：{file}", "en": "Loaded: {file}"},
+    "notes_dropped": {"zh": "起点方案的说明描述的是它原来的政策工具，改动后已清空（不会保存或写进报告）；"
+                            "可在此写新的说明。",
+                      "en": "The start's notes described its own levers and were cleared when the levers changed "
+                            "(they are not saved or reported); write new notes here."},
     "description": {"zh": "说明（可选）", "en": "Notes (optional)"},
     # -- validation ---------------------------------------------------------------------------
     "err_range": {"zh": "{value} 超出允许范围 [{low}, {high}]",
                   "en": "{value} is out of range; allowed [{low}, {high}]"},
     "err_integer": {"zh": "{value} 不是整数", "en": "{value} is not a whole number"},
     "err_number": {"zh": "“{value}” 不是数字", "en": "“{value}” is not a number"},
+    "err_empty_value": {"zh": "请填写数值", "en": "Enter a number"},
     "err_empty_name": {"zh": "名称不能为空", "en": "The name cannot be empty"},
     "err_name_long": {"zh": "名称过长（最多 {max} 个字符）", "en": "The name is too long (at most {max} characters)"},
     "err_file_name": {"zh": "文件名不能为空，不能含有 / 或 \\，也不能以“.”开头",
                       "en": "A file name cannot be empty, contain / or \\, or start with “.”"},
+    "err_file_name_long": {"zh": "文件名过长：{n} 字节（UTF-8，含 .toml），"
+                                 "最多 {max} 字节（约 {max} 个英文字母或 85 个汉字）",
+                           "en": "The file name is too long: {n} bytes (UTF-8, with .toml); at most {max} bytes "
+                                 "(about {max} Latin letters or 85 Chinese characters)"},
     "err_exists": {"zh": "{path} 已存在；换个文件名，或勾选“覆盖同名文件”",
                    "en": "{path} exists; choose another name or tick “Overwrite”"},
     "err_write": {"zh": "无法写入 {path}：{reason}", "en": "Cannot write {path}: {reason}"},
@@ -140,17 +166,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "to_target": {"zh": "距目标", "en": "Distance to target"},
     "progress": {"zh": "完成度", "en": "Progress"},
     "targets_caption": {
-        "zh": "达成概率为达成目标的重复次数占比；中位数与90%区间取自各次重复的2027年底值；"
+        "zh": "达成次数为达成目标的重复次数（共几次中几次）；"
+              "中位数与90%区间取自各次重复的2027年底值（个数取整）；"
               "“距目标”为中位数减目标值（负数表示差距），“完成度”为中位数占目标值的百分比。",
-        "en": "P(met) is the share of replications that meet the target; median and 90% interval are "
-              "over the replications' end-2027 values; “distance to target” is the median minus the "
-              "target (negative: short of it), “progress” the median as a percentage of the target."},
+        "en": "Runs meeting it: how many of the replications meet the target; median and 90% interval are "
+              "over the replications' end-2027 values (counts as whole numbers); “distance to target” is "
+              "the median minus the target (negative: short of it), “progress” the median as a percentage "
+              "of the target."},
     "reference": {"zh": "参照", "en": "reference"},
     "diff_caption": {
-        "zh": "各组合减去参照组合（第1列：{ref}），逐次配对（同一随机种子）：中位数与90%区间；"
-              "达成概率之差以百分点计。",
+        "zh": "各组合减去参照组合（第1列：{ref}），逐次配对（同一随机种子）：配对差值的中位数与90%区间；"
+              "区间包含0者标为“无可检测差异”。达成次数：参照 → 该组合。",
         "en": "Each package minus the reference (column 1: {ref}), paired by replication (same "
-              "seed): median and 90% interval; change in P(met) in percentage points."},
+              "seed): median and 90% range of the paired differences; a range that includes 0 is marked "
+              "“no detectable difference”. Runs meeting the target: reference → package."},
     "diff_value": {"zh": "差值中位数（90%区间）", "en": "Median difference (90% interval)"},
     "diff_p": {"zh": "达成概率变化", "en": "Change in P(met)"},
     "public_cost": {"zh": "公共成本", "en": "Public cost"},
@@ -161,14 +190,53 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lever": {"zh": "政策工具", "en": "Lever"},
     "year": {"zh": "年份", "en": "Year"},
     "total": {"zh": "合计", "en": "Total"},
-    "cost_per_progress": {"zh": "单位进展的额外成本（相对参照）",
-                          "en": "Extra cost per unit of progress (vs reference)"},
-    "cost_per_progress_caption": {
-        "zh": "额外公共成本中位数除以该目标的配对差值中位数；差值不为正时不计算。",
-        "en": "Median extra public cost divided by the median paired gain on the target; not "
-              "computed where the gain is not positive."},
-    "per_unit": {"zh": "每单位{unit}", "en": "per {unit}"},
-    "no_gain": {"zh": "无进展", "en": "no gain"},
+    "milestones": {"zh": "逐年进展（年底中位数）", "en": "Year by year (median at the end of each year)"},
+    "milestones_caption": {"zh": "各目标在2025、2026、2027年底的中位数。T1 为数据产业规模指数（2024年=100），"
+                                 "对照每年增长20%的路径。",
+                           "en": "Each target's median at the end of 2025, 2026 and 2027. T1 is the data-industry "
+                                 "scale index (2024 = 100), against the path of 20% growth a year."},
+    "end_of_year": {"zh": "{year}年底", "en": "end-{year}"},
+    "t1_milestones": {"zh": "指数路径 {path}", "en": "index path {path}"},
+    "cost_met": {"zh": "成本与达成次数（相对参照）", "en": "Cost against targets met (vs reference)"},
+    "cost_met_caption": {
+        "zh": "每个组合的公共成本、与参照逐次配对的额外成本，以及各目标的达成次数（达成次数/运行次数）。"
+              "不计算“每单位进展的成本”：进展在随机波动之内时，这一比值没有意义。",
+        "en": "Each package's public cost, its extra cost over the reference paired by run, and the runs "
+              "meeting each target (runs met / runs). No cost per unit of progress is computed: where the "
+              "gain is within the noise such a ratio means nothing."},
+    "extra_cost": {"zh": "额外成本（配对，90%区间）", "en": "Extra cost (paired, 90% range)"},
+    "package": {"zh": "组合", "en": "Package"},
+    "p_met_k": {"zh": "达成次数", "en": "Runs meeting it"},
+    "k_of_n": {"zh": "{n} 次中 {k} 次", "en": "{k} of {n} runs"},
+    "to": {"zh": "至", "en": "to"},
+    "and": {"zh": "、", "en": " and "},
+    "points": {"zh": "{v} 个百分点", "en": "{v} pp"},
+    "k_to_k": {"zh": "{n} 次中 {kb} → {k} 次", "en": "{kb} → {k} of {n} runs"},
+    "no_detectable": {"zh": "无可检测差异", "en": "no detectable difference"},
+    "vs_reference": {"zh": "比参照", "en": "vs reference"},
+    "few_reps": {"zh": "只有 {reps} 次重复（少于 {min} 次）：达成概率以 1/{reps} 为步长变化，"
+                       "结论不稳，请增加重复次数。",
+                 "en": "Only {reps} replications (fewer than {min}): probabilities move in steps of 1/{reps} "
+                       "and the conclusions are fragile; run more replications."},
+    "conclusion": {"zh": "结论", "en": "Conclusion"},
+    "concl_best": {"zh": "{names} 最有把握：{total} 项目标中有 {m} 项在至少 {share} 的运行中达成（{tids}）。",
+                   "en": "{names} is most likely to meet the targets: {m} of {total} met in at least {share} "
+                         "of runs ({tids})."},
+    "concl_none_likely": {"zh": "没有一个组合能在至少 {share} 的运行中达成任何一项目标。",
+                          "en": "No package meets any target in at least {share} of runs."},
+    "concl_each": {"zh": "各组合在至少 {share} 的运行中达成的目标：{list}。",
+                   "en": "Targets each package meets in at least {share} of runs: {list}."},
+    "concl_missed": {"zh": "没有组合能在至少 {share} 的运行中达成：{list}（括号内为有运行达成时最好的组合）。",
+                     "en": "No package meets these in at least {share} of runs: {list} (in brackets the best "
+                           "package, where any run meets it)."},
+    "concl_all_reached": {"zh": "每项目标都至少有一个组合在 {share} 以上的运行中达成。",
+                          "en": "Every target is met in at least {share} of runs by some package."},
+    "concl_cost": {"zh": "2025—2027年公共成本（中位数）：{list}。", "en": "Public cost 2025–2027 (median): {list}."},
+    "concl_uncertain": {"zh": "不确定之处：{reps} 次重复、规模 {scale:g}；与参照无可检测差异的目标：{undetected}。",
+                        "en": "Uncertain: {reps} replications at scale {scale:g}; targets with no detectable "
+                              "difference from the reference: {undetected}."},
+    "export_xlsx": {"zh": "下载表格（Excel）", "en": "Download tables (Excel)"},
+    "report_pdf_failed": {"zh": "无法生成 PDF：{reason}", "en": "Cannot make the PDF: {reason}"},
     "paths_caption": {"zh": "各组合的中位数（线）与90%区间（带），虚线为目标。",
                       "en": "Median (line) and 90% band of each package; dashed: the target."},
     "counties_caption": {"zh": "2027年底各旗县（市、区）政府所在地，颜色为各次重复的中位数。",
@@ -184,11 +252,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "note_levers": {"zh": "{name} 与参照不同的政策工具：{levers}。",
                     "en": "{name} differs from the reference in: {levers}."},
     "note_same_levers": {"zh": "{name} 的政策工具与参照相同。", "en": "{name} has the same levers as the reference."},
-    "note_moved": {"zh": "{tid} {label}：中位数由 {base} 变为 {value}（{diff}，90%区间 {lo}～{hi}），"
-                         "达成概率 {pb} → {p}。",
-                   "en": "{tid} {label}: median {base} → {value} ({diff}; 90% interval {lo} to {hi}), "
-                         "P(met) {pb} → {p}."},
-    "note_unmoved": {"zh": "未受影响的目标：{tids}。", "en": "Targets not moved: {tids}."},
+    "note_moved": {"zh": "{tid} {label}：配对差值中位数 {diff}（90%区间 {lo} 至 {hi}），达成 {pb} → {p}。",
+                   "en": "{tid} {label}: median paired difference {diff} (90% range {lo} to {hi}), "
+                         "met in {pb} → {p}."},
+    "note_unmoved": {"zh": "无可检测差异的目标：{tids}。", "en": "No detectable difference: {tids}."},
     "note_cost": {"zh": "公共成本中位数 {cost}（参照 {base}），增加最多的是：{lever}。",
                   "en": "Median public cost {cost} (reference {base}); the largest increase: {lever}."},
     "note_cost_same": {"zh": "公共成本中位数 {cost}（参照 {base}）。",
@@ -275,6 +342,18 @@ def lever_label(name: str, lang: str) -> str:
     return (v.label_zh or v.label_en) if lang == "zh" else v.label_en
 
 
+def lever_with_unit(name: str, lang: str) -> str:
+    """A lever's label followed by its unit once: a Chinese label that already ends in a
+    per-year bracket (“示范项目（每年）”, “人才引进补贴（元/人/年）”) loses that bracket, which the
+    unit says again."""
+    label = lever_label(name, lang)
+    if lang == "zh" and label.endswith("）") and "（" in label:
+        head, _, tail = label[:-1].rpartition("（")
+        if head and "年" in tail:
+            label = head
+    return t("lever_value", lang, label=label, unit=unit_label(PROBLEM.variable(name).unit, lang))
+
+
 def unit_label(unit: str, lang: str) -> str:
     return UNIT_ZH.get(unit, unit) if lang == "zh" else unit
 
@@ -288,6 +367,15 @@ def target_label(tid: str, lang: str) -> str:
         if tg.id == tid:
             return tg.label_zh if lang == "zh" else tg.label_en
     raise KeyError(tid)
+
+
+def display_title(title: str, origin: str, lang: str) -> str:
+    """A package's name in ``lang``: a library scenario still under its library title (in either
+    language) shows that title in ``lang``; any other name is the user's and is kept."""
+    zh_en = SCENARIO_TITLES.get(origin)
+    if zh_en is not None and title.strip() in zh_en:
+        return zh_en[0] if lang == "zh" else zh_en[1]
+    return title
 
 
 def scenario_title(name: str, lang: str) -> str:

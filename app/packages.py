@@ -86,11 +86,59 @@ def _fmt(x: float) -> str:
     return f"{x:,.6g}" if abs(x) < 1e6 else f"{x:,.0f}"
 
 
+# What a number field accepts besides digits: thousands separators (ASCII or full-width comma,
+# spaces, apostrophes), which are removed before parsing; nothing else is interpreted.
+THOUSANDS = re.compile(r"[,，\s'_]")
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def parse_number(text: Any) -> Any:
+    """The number typed in a field: an int when it is written as a whole number, a float when
+    it has a fraction or exponent; anything else (empty, words, "1.2.3") is returned unchanged
+    as text, for :func:`check_value` to refuse. Nothing is rounded or clamped."""
+    if isinstance(text, bool) or not isinstance(text, str):
+        return text
+    raw = THOUSANDS.sub("", text.strip())
+    if not NUMBER.fullmatch(raw):
+        return text
+    if re.fullmatch(r"[+-]?\d+", raw):
+        return int(raw)
+    return float(raw)
+
+
+def show_number(value: Any) -> str:
+    """A number as a field shows it: every digit, thousands separators from 10,000 on."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    return repr(value)
+
+
+def check_number(value: Any, lang: str, low: float | None = None, high: float | None = None,
+                 integer: bool = False) -> str | None:
+    """A message when a parsed field value is empty, not a number, a fraction where a whole
+    number is required, or outside [low, high]; else None."""
+    if isinstance(value, str) and not value.strip():
+        return t("err_empty_value", lang)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return t("err_number", lang, value=value)
+    if integer and float(value) != int(value):
+        return t("err_integer", lang, value=_fmt(value))
+    if low is not None and high is not None and not low <= value <= high:
+        return t("err_range", lang, value=_fmt(value), low=_fmt(low), high=_fmt(high))
+    return None
+
+
 def check_value(name: str, value: Any, lang: str) -> str | None:
     """A message when ``value`` is not allowed for lever ``name``, else None. Nothing is clamped."""
     v = LEVERS[name]
     if v.kind == "boolean":
         return None if isinstance(value, bool) else t("err_number", lang, value=value)
+    if isinstance(value, str) and not value.strip():
+        return t("err_empty_value", lang)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return t("err_number", lang, value=value)
     if v.kind == "integer" and float(value) != int(value):
@@ -246,10 +294,20 @@ def saved(folder: Path) -> dict[str, Path]:
     return {p.name: p for p in sorted(folder.glob("*.toml"))} if folder.is_dir() else {}
 
 
+MAX_FILE_NAME_BYTES = 255   # a file name's limit on Linux, macOS and Windows file systems (bytes of UTF-8)
+
+
+def _with_suffix(name: str) -> str:
+    n = name.strip()
+    return n if n.lower().endswith(".toml") else f"{n}.toml"
+
+
 def check_file_name(name: str, lang: str) -> str | None:
     n = name.strip()
     if not n or "/" in n or "\\" in n or n.startswith(".") or "\0" in n:
         return t("err_file_name", lang)
+    if len(_with_suffix(n).encode("utf-8")) > MAX_FILE_NAME_BYTES:
+        return t("err_file_name_long", lang, n=len(_with_suffix(n).encode("utf-8")), max=MAX_FILE_NAME_BYTES)
     return None
 
 
@@ -257,18 +315,25 @@ def save(pkg: Package, folder: Path, file_name: str, overwrite: bool, lang: str)
     """Write the package to ``folder/file_name`` (``.toml`` added when missing), atomically;
     an existing file is kept unless ``overwrite``. Raises :class:`PackageError`."""
     if check_file_name(file_name, lang) is not None:
+        encoded = len(_with_suffix(file_name).encode("utf-8"))
+        if encoded > MAX_FILE_NAME_BYTES and file_name.strip():
+            raise PackageError("err_file_name_long", n=encoded, max=MAX_FILE_NAME_BYTES)
         raise PackageError("err_file_name")
-    name = file_name.strip()
-    path = folder / (name if name.lower().endswith(".toml") else f"{name}.toml")
-    if path.exists() and not overwrite:
-        raise PackageError("err_exists", path=str(path))
+    path = folder / _with_suffix(file_name)
     text = to_toml(pkg)
+    tmp = None
     try:
+        if path.exists() and not overwrite:
+            raise PackageError("err_exists", path=str(path))
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".toml")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
+        tmp = None
     except OSError as exc:
         raise PackageError("err_write", path=str(path), reason=exc.strerror or str(exc)) from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)   # nothing half-written stays behind
     return path

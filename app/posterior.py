@@ -8,7 +8,8 @@ Replication r of every package uses parameter set r mod K, applied with
 :func:`calibration.space.apply_unless_set` (a value a package sets itself wins), with the same
 seed: packages stay paired (common random numbers and common parameters). The sets are drawn
 with :func:`calibration.posterior.draw` from the request's base seed, so a request is
-reproducible. The posterior folder is the shipped one unless ``STEPPE_POSTERIOR`` names another.
+reproducible. The posterior folder is the shipped one unless ``STEPPE_POSTERIOR`` names another
+(:func:`calibration.posterior.default_folder`, the same rule as every ``steppe`` command).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from app.messages import t
-from calibration.posterior import SHIPPED, Posterior, PosteriorError, load_posterior
+from calibration.posterior import POSTERIOR_ENV, Posterior, PosteriorError, default_folder, load_posterior
 
-POSTERIOR_ENV = "STEPPE_POSTERIOR"
+__all__ = ["POSTERIOR_ENV", "Parameters", "choose", "describe", "error_text", "folder", "load"]
 DEFAULT_DRAWS = 10
 MAX_DRAWS = 200
 
@@ -46,7 +47,7 @@ PRIORS = Parameters()
 
 
 def folder() -> Path:
-    return Path(os.environ.get(POSTERIOR_ENV) or SHIPPED)
+    return default_folder()
 
 
 _loaded: dict[tuple, Posterior] = {}

@@ -1,44 +1,69 @@
 """The comparison report: a self-contained HTML file (figures embedded as base64 PNG, no link to
-anything outside) and a PDF drawn with matplotlib (``PdfPages``) and the bundled CJK font, so
-neither needs a browser or the network. The app shows the same HTML tables.
+anything outside), the same HTML printed to PDF by Chromium's layout engine (headless
+``--print-to-pdf``, the browser the app's tests already use), and an Excel workbook of the tables
+(:mod:`app.workbook`). The app shows the same HTML tables.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
-import textwrap
-
-from matplotlib.backends.backend_pdf import PdfPages
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
 from app import figures
 from app.messages import t
 from app.posterior import describe as describe_posterior
 from app.results import (
+    MIN_REPS_ADVISED,
     Comparison,
     Table,
+    conclusion,
     cost_lever_table,
-    cost_per_progress_table,
+    cost_met_table,
     diff_table,
     lever_settings_table,
+    milestones_table,
     notes,
     targets_table,
 )
-from model.plotting import plt, use_cjk_font
 
 TABLE_CSS = """
 table.steppe { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.2em 0; }
+table.steppe td, table.steppe th { overflow-wrap: break-word; }
+table.steppe td.text { text-align: left; }
 table.steppe th, table.steppe td { border: 1px solid #bbb; padding: 3px 6px; text-align: right; vertical-align: top; }
 table.steppe th { background: #eef2f7; text-align: center; }
 table.steppe td:first-child, table.steppe th:first-child { text-align: left; }
 p.caption { color: #555; font-size: 0.85em; max-width: 70em; }
 img.figure { max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0; }
 """
+# Print: A4 landscape, tables at 9.5 pt wrapping inside their cells, the header row repeated on
+# every page, rows never split across pages, figures scaled to the page width.
+PRINT_CSS = """
+@page { size: A4 landscape; margin: 11mm 10mm 12mm 10mm; }
+@media print {
+  *, *::before, *::after { box-sizing: border-box; }
+  body { margin: 0; font-size: 10pt; }
+  h1 { font-size: 17pt; margin: 0 0 4pt 0; } h2 { font-size: 13pt; margin: 10pt 0 3pt 0; break-after: avoid; }
+  h3 { font-size: 11pt; break-after: avoid; }
+  table.steppe { font-size: 9.5pt; width: 99%; table-layout: auto; }
+  table.steppe thead { display: table-header-group; }
+  table.steppe tr { break-inside: avoid; }
+  p.caption { font-size: 9pt; max-width: none; break-after: avoid; }
+  img.figure { max-width: 100%; max-height: 175mm; break-inside: avoid; display: block; }
+  ol.conclusion { font-size: 11pt; }
+}
+"""
 CSS = """
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif;
        margin: 1.5em; color: #222; }
-""" + TABLE_CSS
+ol.conclusion li { margin: 0.25em 0; } p.warning { color: #a33; font-weight: bold; }
+tr.first td { border-top: 2px solid #777; }
+""" + TABLE_CSS + PRINT_CSS
 
 
 def esc(s: object) -> str:
@@ -51,15 +76,22 @@ def table_html(table: Table, css_id: str = "") -> str:
     out += [f"<th>{esc(h)}</th>" for h in head]
     out.append("</tr></thead><tbody>")
     for row in rows:
-        out.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
+        first = ' class="first"' if row and row[0] else ""   # long tables: a rule above each group
+        out.append(f"<tr{first}>" + "".join(f"<td{_align(c)}>{esc(c)}</td>" for c in row) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
+
+
+def _align(cell: object) -> str:
+    """Numbers right-aligned (the default), names and words left-aligned."""
+    text = str(cell).strip()
+    return "" if not text or text[0] in "+-–−0123456789.(" else ' class="text"'
 
 
 def provenance_rows(comp: Comparison, lang: str) -> list[tuple[str, str]]:
     pv = comp.provenance
     seeds = ", ".join(str(s) for s in comp.seeds[:10]) + (" …" if len(comp.seeds) > 10 else "")
-    params = [f"{comp.title(pid)}: {comp.packages[pid].parameters}" for pid in comp.ids
+    params = [f"{comp.title(pid, lang)}: {comp.packages[pid].parameters}" for pid in comp.ids
               if comp.packages[pid].parameters]
     return [
         (t("report_generated", lang, when=pv["generated"]), ""),
@@ -76,14 +108,14 @@ def provenance_rows(comp: Comparison, lang: str) -> list[tuple[str, str]]:
 
 def sections(comp: Comparison, lang: str) -> list[tuple[str, Table, str]]:
     """(heading, table, caption) in report order."""
-    out = [(t("tab_targets", lang), targets_table(comp, lang), t("targets_caption", lang))]
+    out = [(t("tab_targets", lang), targets_table(comp, lang), t("targets_caption", lang)),
+           (t("milestones", lang), milestones_table(comp, lang), t("milestones_caption", lang))]
     if len(comp.ids) > 1:
         out.append((t("tab_diff", lang), diff_table(comp, lang),
-                    t("diff_caption", lang, ref=comp.title(comp.reference))))
+                    t("diff_caption", lang, ref=comp.title(comp.reference, lang))))
     out.append((t("cost_by_lever", lang), cost_lever_table(comp, lang), ""))
     if len(comp.ids) > 1:
-        out.append((t("cost_per_progress", lang), cost_per_progress_table(comp, lang),
-                    t("cost_per_progress_caption", lang)))
+        out.append((t("cost_met", lang), cost_met_table(comp, lang), t("cost_met_caption", lang)))
     out.append((t("lever_settings", lang), lever_settings_table(comp, lang), ""))
     return out
 
@@ -94,7 +126,11 @@ def html_report(comp: Comparison, lang: str, pngs: dict[str, bytes] | None = Non
     parts = [f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
              f"<title>{html.escape(t('report_title', lang))}</title><style>{CSS}</style></head><body>",
              f"<h1>{html.escape(t('report_title', lang))}</h1>",
-             "<p>" + " · ".join(html.escape(comp.title(pid)) for pid in comp.ids) + "</p>"]
+             "<p>" + " · ".join(html.escape(comp.title(pid, lang)) for pid in comp.ids) + "</p>",
+             f"<h2>{html.escape(t('conclusion', lang))}</h2>", '<ol class="conclusion">',
+             *[f"<li>{html.escape(x)}</li>" for x in conclusion(comp, lang)], "</ol>"]
+    if comp.reps < MIN_REPS_ADVISED:
+        parts.append(f'<p class="warning">{html.escape(t("few_reps", lang, reps=comp.reps, min=MIN_REPS_ADVISED))}</p>')
     parts.append(f"<h2>{html.escape(t('provenance', lang))}</h2><ul>")
     parts += [f"<li>{html.escape(k)}{': ' + html.escape(v) if v else ''}</li>"
               for k, v in provenance_rows(comp, lang)]
@@ -114,7 +150,7 @@ def html_report(comp: Comparison, lang: str, pngs: dict[str, bytes] | None = Non
         parts.append(f"<h2>{html.escape(t('tab_notes', lang))}</h2>"
                      f'<p class="caption">{html.escape(t("notes_caption", lang))}</p>')
         for pid, lines in notes(comp, lang).items():
-            parts.append(f"<h3>{html.escape(comp.title(pid))}</h3><ul>"
+            parts.append(f"<h3>{html.escape(comp.title(pid, lang))}</h3><ul>"
                          + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>")
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -125,93 +161,63 @@ def img_tag(data: bytes, name: str) -> str:
 
 
 # -- PDF ------------------------------------------------------------------------------------------
-A4_LANDSCAPE = (11.69, 8.27)
+CHROMIUM_ENV = "STEPPE_CHROMIUM"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
+PRINT_TIMEOUT_S = 180
 
 
-def _wrap(s: str, width: int) -> str:
-    return "\n".join(textwrap.fill(line, width) if line else "" for line in str(s).split("\n"))
+class ReportError(RuntimeError):
+    """The PDF could not be made (no Chromium, or it failed); the message says why."""
 
 
-def _text_page(pdf: PdfPages, title: str, lines: list[str]) -> None:
-    fig = plt.figure(figsize=A4_LANDSCAPE)
-    fig.text(0.05, 0.94, title, fontsize=16, weight="bold", va="top")
-    fig.text(0.05, 0.88, "\n".join(lines), fontsize=9, va="top", linespacing=1.5)
-    pdf.savefig(fig)
-    plt.close(fig)
+def chromium() -> str:
+    """The Chromium executable: ``$STEPPE_CHROMIUM``, else the first of the usual names on PATH."""
+    if path := os.environ.get(CHROMIUM_ENV):
+        return path
+    for name in CHROMIUM_NAMES:
+        if found := shutil.which(name):
+            return found
+    raise ReportError("Chromium not found (install the Debian package chromium, or set STEPPE_CHROMIUM)")
 
 
-def _table_pages(pdf: PdfPages, heading: str, table: Table, caption: str, rows_per_page: int = 18) -> None:
-    head, rows = table
-    width = max(8, 110 // max(1, len(head)))
-    for start in range(0, max(1, len(rows)), rows_per_page):
-        chunk = rows[start:start + rows_per_page]
-        fig = plt.figure(figsize=A4_LANDSCAPE)
-        fig.text(0.04, 0.96, heading, fontsize=13, weight="bold", va="top")
-        if caption:
-            fig.text(0.04, 0.915, _wrap(caption, 150), fontsize=7.5, va="top", color="#444")
-        ax = fig.add_axes((0.03, 0.03, 0.94, 0.8))
-        ax.axis("off")
-        tab = ax.table(cellText=[[_wrap(c, width) for c in r] for r in chunk] or [[""] * len(head)],
-                       colLabels=[_wrap(h, width) for h in head], loc="upper left", cellLoc="left")
-        tab.auto_set_font_size(False)
-        tab.set_fontsize(6.5 if len(head) > 8 else 7.5)
-        lines = max([1, *[str(c).count("\n") + 1 for r in [head, *chunk] for c in r]])
-        tab.scale(1, 1.1 + 0.5 * min(lines, 4))
-        pdf.savefig(fig)
-        plt.close(fig)
-
-
-def _image_page(pdf: PdfPages, data: bytes) -> None:
-    """A figure already drawn as PNG (for the page) placed on its own PDF page."""
-    from matplotlib.image import imread
-
-    img = imread(io.BytesIO(data), format="png")
-    w = img.shape[1]
-    fig = plt.figure(figsize=A4_LANDSCAPE)
-    ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
-    ax.imshow(img, interpolation="antialiased")
-    ax.set_aspect("equal")
-    ax.axis("off")
-    pdf.savefig(fig, dpi=max(90, int(w / A4_LANDSCAPE[0])))
-    plt.close(fig)
+def print_pdf(document: str) -> bytes:
+    """Print an HTML document to PDF with headless Chromium (A4 landscape from the document's
+    ``@page`` rule, no header or footer). Runs offline: the document links nothing outside and
+    Chromium's background networking is off."""
+    with tempfile.TemporaryDirectory(prefix="steppe-pdf-") as tmp:
+        src, out = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
+        src.write_text(document, encoding="utf-8")
+        cmd = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--disable-extensions", "--no-pdf-header-footer", f"--user-data-dir={Path(tmp) / 'profile'}",
+               f"--print-to-pdf={out}", src.as_uri()]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=PRINT_TIMEOUT_S, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ReportError(f"Chromium failed: {exc}") from exc
+        if not out.exists() or out.stat().st_size == 0:
+            tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+            raise ReportError(f"Chromium wrote no PDF (status {proc.returncode}): {' / '.join(tail)}")
+        return out.read_bytes()
 
 
 def pdf_report(comp: Comparison, lang: str, pngs: dict[str, bytes] | None = None) -> bytes:
-    """The report as PDF bytes: provenance, tables, figures and notes. Figures are drawn afresh,
-    or placed from ``pngs`` (the page's) when given, which is quicker."""
-    use_cjk_font()
-    buf = io.BytesIO()
-    with PdfPages(buf, metadata={"Title": t("report_title", lang), "Creator": "Digital Steppe",
-                                 "CreationDate": None}) as pdf:
-        first = [" · ".join(comp.title(pid) for pid in comp.ids), ""]
-        first += [f"{k}{': ' + v if v else ''}" for k, v in provenance_rows(comp, lang)]
-        _text_page(pdf, t("report_title", lang), [_wrap(x, 140) for x in first])
-        for heading, table, caption in sections(comp, lang):
-            _table_pages(pdf, heading, table, caption)
-        for name, fn in figures.FIGURES.items():
-            if pngs and name in pngs:
-                _image_page(pdf, pngs[name])
-                continue
-            fig = fn(comp, lang)
-            pdf.savefig(fig)
-            plt.close(fig)
-        if len(comp.ids) > 1:
-            lines = [_wrap(t("notes_caption", lang), 120), ""]
-            for pid, ls in notes(comp, lang).items():
-                lines += [f"【{comp.title(pid)}】", *[_wrap("• " + x, 120) for x in ls], ""]
-            _text_page(pdf, t("tab_notes", lang), lines[:60])
-    return buf.getvalue()
+    """The HTML report printed to PDF by Chromium."""
+    return print_pdf(html_report(comp, lang, pngs))
 
 
 def write(comp: Comparison, lang: str, path: str, pngs: dict[str, bytes] | None = None) -> None:
-    """Write an .html or .pdf report to ``path`` atomically."""
-    import os
-    import tempfile
-    from pathlib import Path
+    """Write an .html, .pdf or .xlsx report to ``path`` atomically."""
+    from app import workbook
 
     p = Path(path)
-    pdf = p.suffix.lower() == ".pdf"
-    data = pdf_report(comp, lang) if pdf else html_report(comp, lang, pngs).encode("utf-8")
+    suffix = p.suffix.lower()
+    if suffix == ".pdf":
+        data = pdf_report(comp, lang, pngs)
+    elif suffix == ".xlsx":
+        data = workbook.xlsx(comp, lang)
+    else:
+        data = html_report(comp, lang, pngs).encode("utf-8")
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.tmp-")
     with os.fdopen(fd, "wb") as f:

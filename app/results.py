@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.messages import lever_label, t, target_label, unit_label
+from app.messages import display_title, lever_label, lever_with_unit, t, target_label, unit_label
 from app.packages import LEVERS, Package
 from app.runner import Job
 from model.problem import PROBLEM
@@ -51,8 +51,10 @@ class Comparison:
     def reference(self) -> str:
         return self.ids[0]
 
-    def title(self, pid: str) -> str:
-        return self.packages[pid].title
+    def title(self, pid: str, lang: str | None = None) -> str:
+        """The package's display name; a library scenario's own title in the page's language."""
+        p = self.packages[pid]
+        return p.title if lang is None else display_title(p.title, p.origin, lang)
 
     def fan(self, tid: str) -> pd.DataFrame:
         if tid not in self._fans:
@@ -123,6 +125,17 @@ def num(x: float, unit: str = "") -> str:
     return s
 
 
+# Targets counted in whole things: their medians and intervals are shown as whole numbers
+COUNT_UNITS = {"datasets", "products", "cases", "pilots", "links of 8"}
+
+
+def tnum(tid: str, x: float) -> str:
+    """A target's value: whole numbers for counts (a quantile of counts may fall between two)."""
+    if UNIT.get(tid) in COUNT_UNITS and x is not None and not math.isnan(x):
+        return f"{x:,.0f}"
+    return num(x)
+
+
 def signed(x: float) -> str:
     return "–" if x is None or math.isnan(x) else ("+" if x > 0 else "") + num(x)
 
@@ -131,106 +144,178 @@ def pct(p: float) -> str:
     return "–" if p is None or math.isnan(p) else f"{100 * p:.0f}%"
 
 
-def money(cny: float, lang: str) -> str:
-    """CNY as 万元 (zh) or million CNY (en)."""
+def money(cny: float, lang: str, signed: bool = False) -> str:
+    """CNY as 万元 (zh) or million CNY (en), with thousands separators (and a sign if ``signed``)."""
     if cny is None or math.isnan(cny):
         return "–"
-    return f"{cny / 1e4:,.0f} {t('cost_unit', lang)}" if lang == "zh" else f"{cny / 1e6:,.1f} {t('cost_unit', lang)}"
+    sign = "+" if signed else ""
+    return (f"{cny / 1e4:{sign},.0f} {t('cost_unit', lang)}" if lang == "zh"
+            else f"{cny / 1e6:{sign},.1f} {t('cost_unit', lang)}")
 
 
 def money_value(cny: float, lang: str) -> float:
     return cny / 1e4 if lang == "zh" else cny / 1e6
 
 
-# -- tables (rows of cells, rendered by app.report as HTML) ----------------------------------------
+# -- tables (rows of cells, rendered by app.report as HTML and by app.workbook as sheets) ----------
 Table = tuple[list[str], list[list[str]]]
+
+# A target counts as "likely met" by a package when at least this share of its runs meet it; the
+# conclusion also names targets met in at least half the runs. Reporting thresholds, not model
+# constants.
+LIKELY = 0.8
+HALF = 0.5
+MIN_REPS_ADVISED = 30
+
+
+def met_counts(comp: Comparison, pid: str, tid: str) -> tuple[int, int]:
+    """(k, n): runs of package ``pid`` that meet target ``tid``, of the runs evaluated."""
+    s = comp.stat(pid, tid)
+    n = int(s["runs_evaluated"])
+    return (round(float(s["p_met"]) * n) if n else 0), n
+
+
+def k_of_n(k: int, n: int, lang: str) -> str:
+    return t("k_of_n", lang, k=k, n=n)
+
+
+def detectable(d: pd.Series | None) -> bool:
+    """A paired difference is detectable when its 90% range of paired differences excludes 0."""
+    if d is None or math.isnan(d["diff_q05"]) or math.isnan(d["diff_q95"]):
+        return False
+    return d["diff_q05"] > 0 or d["diff_q95"] < 0
+
+
+def _range(lo: str, hi: str, lang: str) -> str:
+    return f"{lo} {t('to', lang)} {hi}"
+
+
+def _money_range(c: pd.Series, lang: str) -> str:
+    """A cost total's median and 90% interval."""
+    lo, hi = money(c["cost_cny_q05"], lang), money(c["cost_cny_q95"], lang)
+    return f"{money(c['cost_cny_median'], lang)} ({_range(lo, hi, lang)})"
 
 
 def targets_table(comp: Comparison, lang: str) -> Table:
-    head = [t("target", lang), t("threshold", lang)]
-    for pid in comp.ids:
-        head += [f"{comp.title(pid)}\n{t('p_met', lang)}", t("median_90", lang), t("to_target", lang),
-                 t("progress", lang)]
+    """One row per target and package (long form, so that 2-4 packages fit a printed page)."""
+    head = [t("target", lang), t("threshold", lang), t("package", lang), t("p_met_k", lang), t("median_90", lang),
+            t("to_target", lang), t("progress", lang)]
     rows = []
     for tid in TARGET_IDS:
         unit = unit_label(UNIT[tid], lang)
-        row = [f"{tid} {target_label(tid, lang)}", f"{num(THRESHOLD[tid])} {unit}"]
-        for pid in comp.ids:
+        for i, pid in enumerate(comp.ids):
             s = comp.stat(pid, tid)
             med = s["value_median"]
-            row += [pct(s["p_met"]), f"{num(med)} ({num(s['value_q05'])}–{num(s['value_q95'])})",
-                    signed(med - THRESHOLD[tid]), pct(med / THRESHOLD[tid]) if THRESHOLD[tid] else "–"]
-        rows.append(row)
-    cost_row = [t("public_cost", lang), ""]
-    for pid in comp.ids:
+            k, n = met_counts(comp, pid, tid)
+            rows.append([f"{tid} {target_label(tid, lang)}" if i == 0 else "",
+                         f"{num(THRESHOLD[tid])} {unit}" if i == 0 else "", comp.title(pid, lang),
+                         k_of_n(k, n, lang),
+                         f"{tnum(tid, med)} ({_range(tnum(tid, s['value_q05']), tnum(tid, s['value_q95']), lang)})",
+                         signed(med - THRESHOLD[tid]), pct(med / THRESHOLD[tid]) if THRESHOLD[tid] else "–"])
+    for i, pid in enumerate(comp.ids):
         c = comp.cost_total[comp.cost_total["scenario"] == pid].iloc[0]
-        cost_row += ["", f"{money(c['cost_cny_median'], lang)} ({money(c['cost_cny_q05'], lang)}–"
-                     f"{money(c['cost_cny_q95'], lang)})", "", ""]
-    rows.append(cost_row)
+        rows.append([t("public_cost", lang) if i == 0 else "", "", comp.title(pid, lang), "",
+                     _money_range(c, lang), "", ""])
     return head, rows
+
+
+MILESTONE_YEARS = (2025, 2026, 2027)
+T1_GROWTH = 0.20   # T1's target: 20% a year on average (the figure's dashed path), index 2024 = 100
+
+
+def milestones_table(comp: Comparison, lang: str) -> Table:
+    """Each target's median at the end of 2025, 2026 and 2027, per package, beside the 2027 target
+    (for T1, the index 2024 = 100 against the 20%-a-year path)."""
+    head = [t("target", lang), t("package", lang), *[t("end_of_year", lang, year=y) for y in MILESTONE_YEARS],
+            t("threshold", lang)]
+    rows = []
+    for tid in TARGET_IDS:
+        fan = comp.fan(tid)
+        for i, pid in enumerate(comp.ids):
+            g = fan[fan["scenario"] == pid].set_index("date")["median"]
+            cells = [tnum(tid, g.get(f"{y}-12", math.nan)) for y in MILESTONE_YEARS]
+            if tid == "T1":
+                goal = " / ".join(f"{100 * (1 + T1_GROWTH) ** (y - 2024):.0f}" for y in MILESTONE_YEARS)
+                target = t("t1_milestones", lang, path=goal)
+            else:
+                target = f"{num(THRESHOLD[tid])} {unit_label(UNIT[tid], lang)}"
+            rows.append([f"{tid} {target_label(tid, lang)}" if i == 0 else "", comp.title(pid, lang), *cells,
+                         target if i == 0 else ""])
+    return head, rows
+
+
+def diff_cell(d: pd.Series | None, lang: str, cost: bool = False) -> str:
+    """Median paired difference and its 90% range; marked when the range includes 0."""
+    if d is None or math.isnan(d["diff_median"]):
+        return "–"
+    if cost:   # baseline_differences reports the cost in 亿元
+        a, lo, hi = (money(d[c] * 1e8, lang, signed=True) for c in ("diff_median", "diff_q05", "diff_q95"))
+    else:
+        a, lo, hi = signed(d["diff_median"]), signed(d["diff_q05"]), signed(d["diff_q95"])
+    cell = f"{a} ({_range(lo, hi, lang)})"
+    return cell if detectable(d) else f"{cell}\n{t('no_detectable', lang)}"
 
 
 def diff_table(comp: Comparison, lang: str) -> Table:
     head = [t("target", lang)]
     others = comp.ids[1:]
     for pid in others:
-        head += [f"{comp.title(pid)}\n{t('diff_value', lang)}", t("diff_p", lang)]
+        head += [f"{comp.title(pid, lang)}\n{t('diff_value', lang)}", t("diff_p", lang)]
     rows = []
     for tid in [*TARGET_IDS, "cost"]:
         label = f"{tid} {target_label(tid, lang)}" if tid != "cost" else t("public_cost", lang)
         row = [label]
         for pid in others:
             d = comp.dstat(pid, tid)
-            if d is None:
-                row += ["–", "–"]
+            if tid == "cost":
+                row += [diff_cell(d, lang, cost=True), ""]
                 continue
-            if tid == "cost":   # baseline_differences reports the cost in 亿元
-                yi = [money(d[c] * 1e8, lang) for c in ("diff_median", "diff_q05", "diff_q95")]
-                row += [f"{yi[0]} ({yi[1]}–{yi[2]})", ""]
+            row.append(diff_cell(d, lang))
+            if d is None or math.isnan(d["p_met_diff"]):
+                row.append("–")
             else:
-                pp = d["p_met_diff"]
-                row += [f"{signed(d['diff_median'])} ({signed(d['diff_q05'])}–{signed(d['diff_q95'])})",
-                        "–" if math.isnan(pp) else f"{100 * pp:+.0f} pp"]
+                k, n = met_counts(comp, pid, tid)
+                kb, _nb = met_counts(comp, comp.reference, tid)
+                row.append(t("k_to_k", lang, kb=kb, k=k, n=n)
+                           + f" ({t('points', lang, v=f'{100 * d['p_met_diff']:+.0f}')})")
         rows.append(row)
     return head, rows
 
 
 def cost_lever_table(comp: Comparison, lang: str) -> Table:
-    """Levers with any cost as rows; package × year as columns (万元 or million CNY)."""
+    """One row per lever with any cost and package (long form), the years as columns (万元 or
+    million CNY), then each package's total."""
     c = comp.cost_by_lever_year()
     years = sorted(c["year"].unique())
     levers = [n for n in LEVERS if c.loc[c["lever"] == n, "cost_cny"].abs().sum() > 0]
-    head = [f"{t('lever', lang)} ({t('cost_unit', lang)})"]
-    for pid in comp.ids:
-        head += [f"{comp.title(pid)}\n{y}" if i == 0 else str(y) for i, y in enumerate(years)]
-        head.append(t("total", lang))
-    rows = []
+    head = [f"{t('lever', lang)} ({t('cost_unit', lang)})", t("package", lang), *map(str, years), t("total", lang)]
     piv = c.pivot_table(index="lever", columns=["scenario", "year"], values="cost_cny", aggfunc="sum")
+    fmt = (lambda v: f"{money_value(v, lang):,.0f}") if lang == "zh" else (lambda v: f"{money_value(v, lang):,.1f}")
+    rows = []
     for n in [*levers, None]:
-        row = [lever_label(n, lang) if n else t("total", lang)]
-        for pid in comp.ids:
+        for i, pid in enumerate(comp.ids):
             vals = []
             for y in years:
-                v = piv[(pid, y)].get(n, np.nan) if n else piv[(pid, y)].sum()
+                col = (pid, y)
+                v = (piv[col].get(n, np.nan) if n else piv[col].sum()) if col in piv.columns else np.nan
                 vals.append(0.0 if pd.isna(v) else float(v))
-            row += [f"{money_value(v, lang):,.0f}" if lang == "zh" else f"{money_value(v, lang):,.1f}"
-                    for v in [*vals, sum(vals)]]
-        rows.append(row)
+            label = (lever_label(n, lang) if n else t("total", lang)) if i == 0 else ""
+            rows.append([label, comp.title(pid, lang), *[fmt(v) for v in [*vals, sum(vals)]]])
     return head, rows
 
 
-def cost_per_progress_table(comp: Comparison, lang: str) -> Table:
-    head = [t("target", lang)] + [comp.title(pid) for pid in comp.ids[1:]]
+def cost_met_table(comp: Comparison, lang: str) -> Table:
+    """Cost against P(met): each package's public cost, its paired extra cost over the reference,
+    and the runs meeting each target. No ratio: a gain inside the noise would make it meaningless."""
+    head = [t("package", lang), t("cost_total", lang), t("extra_cost", lang), *TARGET_IDS]
     rows = []
-    for tid in TARGET_IDS:
-        row = [f"{tid} {target_label(tid, lang)}"]
-        for pid in comp.ids[1:]:
-            d, dc = comp.dstat(pid, tid), comp.dstat(pid, "cost")
-            if d is None or dc is None or not d["diff_median"] > 0:
-                row.append(t("no_gain", lang))
-                continue
-            extra = dc["diff_median"] * 1e8 / d["diff_median"]
-            row.append(f"{money(extra, lang)} {t('per_unit', lang, unit=unit_label(UNIT[tid], lang))}")
+    for pid in comp.ids:
+        c = comp.cost_total[comp.cost_total["scenario"] == pid].iloc[0]
+        extra = "–" if pid == comp.reference else diff_cell(comp.dstat(pid, "cost"), lang, cost=True)
+        row = [comp.title(pid, lang), _money_range(c, lang), extra]
+        for tid in TARGET_IDS:
+            k, n = met_counts(comp, pid, tid)
+            row.append(f"{k}/{n}")
         rows.append(row)
     return head, rows
 
@@ -238,13 +323,13 @@ def cost_per_progress_table(comp: Comparison, lang: str) -> Table:
 def lever_settings_table(comp: Comparison, lang: str) -> Table:
     """Every lever that any package sets away from its default: value from 2025-01 and the dated
     change, per package."""
-    head = [t("lever", lang), t("default", lang), *[comp.title(pid) for pid in comp.ids]]
+    head = [t("lever", lang), t("default", lang), *[comp.title(pid, lang) for pid in comp.ids]]
     names = sorted({n for p in comp.packages.values() for n in p.differs_from_default()},
                    key=list(LEVERS).index)
     rows = []
     for n in names:
         v = LEVERS[n]
-        row = [f"{lever_label(n, lang)} ({unit_label(v.unit, lang)})", _lever_value(v.default)]
+        row = [lever_with_unit(n, lang), _lever_value(v.default)]
         for pid in comp.ids:
             p = comp.packages[pid]
             cell = _lever_value(p.levers[n])
@@ -264,8 +349,10 @@ def _lever_value(v: Any) -> str:
 
 # -- plain-language notes --------------------------------------------------------------------------
 def notes(comp: Comparison, lang: str) -> dict[str, list[str]]:
-    """For each package but the reference: the levers that differ, each target that moved (median
-    paired difference or P(met) changed), the targets that did not, and the public cost."""
+    """For each package but the reference: the levers that differ (from the package's current
+    levers, never from a file's old description), each target whose paired difference is
+    detectable (90% range excludes 0), the targets without a detectable difference, and the
+    public cost."""
     ref = comp.packages[comp.reference]
     out: dict[str, list[str]] = {}
     for pid in comp.ids[1:]:
@@ -277,24 +364,22 @@ def notes(comp: Comparison, lang: str) -> dict[str, list[str]]:
             for n in changed:
                 a, b = _describe_lever(ref, n), _describe_lever(p, n)
                 parts.append(f"{lever_label(n, lang)} {a} → {b}")
-            lines.append(t("note_levers", lang, name=p.title, levers="; ".join(parts)))
+            lines.append(t("note_levers", lang, name=comp.title(pid, lang), levers="; ".join(parts)))
         else:
             lines.append(t("note_same_levers", lang, name=p.title))
-        unmoved = []
+        undetected = []
         for tid in TARGET_IDS:
             d = comp.dstat(pid, tid)
-            sb, s = comp.stat(comp.reference, tid), comp.stat(pid, tid)
-            moved = d is not None and (abs(d["diff_median"]) > 1e-9 or abs(d["diff_q95"] - d["diff_q05"]) > 1e-9
-                                       or (not math.isnan(d["p_met_diff"]) and d["p_met_diff"] != 0))
-            if not moved:
-                unmoved.append(tid)
+            if not detectable(d):
+                undetected.append(tid)
                 continue
+            k, n = met_counts(comp, pid, tid)
+            kb, nb = met_counts(comp, comp.reference, tid)
             lines.append(t("note_moved", lang, tid=tid, label=target_label(tid, lang),
-                           base=num(sb["value_median"]), value=num(s["value_median"]),
                            diff=signed(d["diff_median"]), lo=signed(d["diff_q05"]), hi=signed(d["diff_q95"]),
-                           pb=pct(sb["p_met"]), p=pct(s["p_met"])))
-        if unmoved:
-            lines.append(t("note_unmoved", lang, tids=", ".join(unmoved)))
+                           pb=k_of_n(kb, nb, lang), p=k_of_n(k, n, lang)))
+        if undetected:
+            lines.append(t("note_unmoved", lang, tids=", ".join(undetected)))
         c = comp.cost_by_lever_year()
         per = c.groupby(["scenario", "lever"])["cost_cny"].sum()
         deltas = {n: per.get((pid, n), 0.0) - per.get((comp.reference, n), 0.0) for n in LEVERS}
@@ -315,3 +400,55 @@ def _describe_lever(p: Package, n: str) -> str:
         date, new = p.changes[n]
         s += f"→{_lever_value(new)}@{date}"
     return s
+
+
+# -- the report's opening ---------------------------------------------------------------------------
+def conclusion(comp: Comparison, lang: str) -> list[str]:
+    """Five plain sentences: the package meeting most targets, what each package meets with what
+    probability, the targets none meets, the cost, and what is uncertain."""
+    likely = {pid: [tid for tid in TARGET_IDS if comp.stat(pid, tid)["p_met"] >= LIKELY] for pid in comp.ids}
+    best_n = max(len(v) for v in likely.values())
+    best = [pid for pid in comp.ids if len(likely[pid]) == best_n]
+
+    def kn(pid: str, tid: str) -> str:
+        return f"{tid} {k_of_n(*met_counts(comp, pid, tid), lang)}"
+
+    if best_n == 0:
+        line1 = t("concl_none_likely", lang, share=pct(LIKELY))
+    else:
+        line1 = t("concl_best", lang, names=t("and", lang).join(comp.title(p, lang) for p in best), m=best_n,
+                  total=len(TARGET_IDS), share=pct(LIKELY), tids=", ".join(likely[best[0]]))
+    per = []
+    for pid in comp.ids:
+        half = [tid for tid in TARGET_IDS if comp.stat(pid, tid)["p_met"] >= HALF]
+        met = ", ".join(kn(pid, tid) for tid in half) if half else t("none", lang)
+        per.append(f"{comp.title(pid, lang)}: {met}")
+    line2 = t("concl_each", lang, share=pct(HALF), list="; ".join(per))
+    missed = [tid for tid in TARGET_IDS if all(comp.stat(pid, tid)["p_met"] < HALF for pid in comp.ids)]
+    if missed:
+        parts = []
+        for tid in missed:
+            top = max(comp.ids, key=lambda p, tid=tid: comp.stat(p, tid)["p_met"])
+            k, n = met_counts(comp, top, tid)
+            # the best package in brackets, when any run of any package meets the target at all
+            parts.append(f"{tid} ({comp.title(top, lang)} {k_of_n(k, n, lang)})" if k else tid)
+        line3 = t("concl_missed", lang, share=pct(HALF), list=", ".join(parts))
+    else:
+        line3 = t("concl_all_reached", lang, share=pct(HALF))
+    costs = []
+    for pid in comp.ids:
+        s = f"{comp.title(pid, lang)} {money(comp.cost_median(pid), lang)}"
+        if pid != comp.reference and (d := comp.dstat(pid, "cost")) is not None:
+            s += f" ({t('vs_reference', lang)} {diff_cell(d, lang, cost=True).replace(chr(10), ', ')})"
+        costs.append(s)
+    line4 = t("concl_cost", lang, list="; ".join(costs))
+    flat = []
+    for pid in comp.ids[1:]:
+        tids = [tid for tid in TARGET_IDS if not detectable(comp.dstat(pid, tid))]
+        if tids:
+            flat.append(f"{comp.title(pid, lang)}: {', '.join(tids)}")
+    line5 = t("concl_uncertain", lang, reps=comp.reps, scale=comp.scale,
+              undetected="; ".join(flat) or t("none", lang))
+    if comp.reps < MIN_REPS_ADVISED:
+        line5 += " " + t("few_reps", lang, reps=comp.reps, min=MIN_REPS_ADVISED)
+    return [line1, line2, line3, line4, line5]

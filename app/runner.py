@@ -93,6 +93,8 @@ class Job:
     finished: bool = False
     error: str | None = None
     runs: list[list[dict[str, pd.DataFrame]]] | None = None   # [package][rep]
+    running: bool = False    # False while it waits behind other jobs
+    preview: bool = False    # a quick look (few replications, small scale) before the full result
 
     @property
     def fraction(self) -> float:
@@ -112,6 +114,7 @@ class RunService:
         self.jobs: dict[int, Job] = {}
         self._tasks: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
+        self._waiting: list[int] = []          # ids of submitted jobs not yet started, in order
 
     # -- the one long-lived thread that owns the worker pool ------------------------------------
     # The pool's processes die with the thread that started them (studies.engines sets
@@ -153,12 +156,25 @@ class RunService:
         return len(self._cache)
 
     # -- jobs -------------------------------------------------------------------------------
-    def submit(self, request: Request) -> Job:
-        """Start computing ``request`` in the background; returns at once."""
-        job = Job(next(self._ids), request)
+    def submit(self, request: Request, preview: bool = False) -> Job:
+        """Start computing ``request`` in the background; returns at once. Jobs run one after
+        another, in the order submitted."""
+        job = Job(next(self._ids), request, preview=preview)
         self.jobs[job.id] = job
+        with self._lock:
+            self._waiting.append(job.id)
         self._in_thread(self._work, job)
         return job
+
+    def ahead(self, job: Job) -> int:
+        """How many jobs run or wait before ``job`` (0 once it runs)."""
+        if job.running or job.finished:
+            return 0
+        with self._lock:
+            waiting = list(self._waiting)
+        before = waiting.index(job.id) if job.id in waiting else 0
+        busy = any(j.running and not j.finished for j in list(self.jobs.values()))
+        return before + (1 if busy else 0)
 
     def run(self, request: Request) -> Job:
         """Compute ``request`` in this thread (the command line)."""
@@ -203,13 +219,22 @@ class RunService:
     def _work(self, job: Job) -> None:
         try:
             with self._run_lock:
+                with self._lock:
+                    if job.id in self._waiting:
+                        self._waiting.remove(job.id)
+                job.running = True
+                job.started = time.perf_counter()
                 self._compute(job)
         except Exception as exc:   # shown to the user as one line; the page never sees a traceback
             traceback.print_exc()
             job.error = f"{type(exc).__name__}: {exc}"
         finally:
+            with self._lock:
+                if job.id in self._waiting:
+                    self._waiting.remove(job.id)
             job.seconds = time.perf_counter() - job.started
             job.finished = True
+            job.running = False
 
     def _compute(self, job: Job) -> None:
         req = job.request

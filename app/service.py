@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import threading
 
-from app import figures, report, results
+from app import figures, report, results, workbook
+from app.messages import display_title
 from app.packages import run_key, to_scenario
 from app.runner import Job, Request, RunService
 
@@ -26,9 +27,15 @@ class AppService(RunService):
         """What the results of a request depend on: each package's run content and title (titles
         label the tables), replications, scale, seed and the parameter sets (posterior file hash,
         K and draw seed, or the priors)."""
-        return (tuple((run_key(to_scenario(p)), p.title.strip(), tuple(sorted(p.changes.items(), key=str)))
+        return (tuple((run_key(to_scenario(p)), display_title(p.title.strip(), p.origin, "zh"),
+                       tuple(sorted(p.changes.items(), key=str)))
                       for p in request.packages),
                 request.reps, float(request.scale), request.base_seed, request.parameters.key)
+
+    def finished(self, request: Request) -> Job | None:
+        """The finished job of an identical request, if this server has one (nothing is run)."""
+        old = self.jobs.get(self._by_request.get(self.request_key(request), -1))
+        return old if old is not None and old.finished and not old.error else None
 
     def submit_cached(self, request: Request) -> Job:
         """The finished or running job of an identical request, else a new background job."""
@@ -68,6 +75,8 @@ class AppService(RunService):
         if key not in self._reports:
             if fmt == "pdf":
                 data = report.pdf_report(comp, lang, self.figures(comp, lang))
+            elif fmt == "xlsx":
+                data = workbook.xlsx(comp, lang)
             else:
                 data = report.html_report(comp, lang, self.figures(comp, lang)).encode("utf-8")
             self._reports[key] = data

@@ -9,7 +9,8 @@ polls the job twice a second and reruns the page when it has finished.
 
 from __future__ import annotations
 
-import math
+import copy
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import streamlit as st
 
 from app import figures, packages, report, results
 from app import posterior as app_posterior
-from app.messages import DEFAULT_LANG, group_label, lever_label, scenario_title, t, unit_label
+from app.messages import DEFAULT_LANG, display_title, group_label, lever_with_unit, scenario_title, t, unit_label
 from app.packages import LEVERS, MONTHS, Package, PackageError, as_kind
 from app.runner import Request
 from app.service import AppService
@@ -29,6 +30,7 @@ from model.problem import LEVER_GROUPS
 MAX_PACKAGES = 4
 DEFAULT_STARTS = ("baseline", "capability", "finance", "talent_first")
 MAX_REPS = 200
+PREVIEW_REPS, PREVIEW_SCALE = 3, 0.05   # the quick look shown while the full result computes
 MIN_SCALE, MAX_SCALE = 0.01, 1.0
 PACKAGES_DIR_ENV = "STEPPE_PACKAGES_DIR"
 SAVED = "saved:"
@@ -106,22 +108,68 @@ def put_package(i: int, pkg: Package) -> None:
     ss = st.session_state
     put(_key(i, "title"), pkg.title)
     put(_key(i, "notes"), pkg.notes)
+    # the loaded file's notes describe its own levers: remembered to drop them once levers change
+    ss[_key(i, "start_sig")], ss[_key(i, "start_notes")] = lever_signature(pkg), pkg.notes
+    ss.pop(_key(i, "notes_dropped"), None)
     ss[_key(i, "parameters")] = pkg.parameters
     for name, value, date, new in pkg.lever_lines():
-        put(_key(i, name), as_kind(name, value))   # number inputs need int or float, not both
+        put(_key(i, name), field_text(name, value))
         put(_key(i, name, "date"), date or NO_DATE)
-        put(_key(i, name, "new"), as_kind(name, new if date else value))
+        # no dated change: the new-value box stays empty (never pre-filled with an old value)
+        put(_key(i, name, "new"), field_text(name, new) if date else ("" if LEVERS[name].kind != "boolean" else value))
+
+
+def field_text(name: str, value: Any) -> Any:
+    """A lever's value as its input shows it: a checkbox's bool, else the number's full text."""
+    return as_kind(name, value) if LEVERS[name].kind == "boolean" else packages.show_number(as_kind(name, value))
+
+
+def field_value(name: str, text: Any) -> Any:
+    """The lever value typed in an input: a number of the lever's kind when it parses (a whole
+    number stays as typed for :func:`packages.check_value` to judge), else the text itself, which
+    validation refuses with a message. Nothing is rounded, clamped or replaced by a default."""
+    if LEVERS[name].kind == "boolean":
+        return text
+    value = packages.parse_number(text)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if LEVERS[name].kind == "real":
+            return float(value)
+        if float(value).is_integer():
+            return int(value)
+    return value
+
+
+def lever_signature(pkg: Package) -> str:
+    """The levers and dated changes, to tell whether a column still holds what its start file set."""
+    def norm(n: str, v: Any) -> str:
+        return repr(as_kind(n, v)) if isinstance(v, (int, float)) else repr(v)
+
+    return repr((sorted((n, norm(n, v)) for n, v in pkg.levers.items()),
+                 sorted((n, d, norm(n, v)) for n, (d, v) in pkg.changes.items())))
+
+
+def drop_stale_notes(i: int, pkg: Package) -> bool:
+    """Clear the notes a start file brought once the column's levers differ from that file's:
+    they would describe levers the package no longer has (and be saved and reported as such)."""
+    ss = st.session_state
+    start_notes = ss.get(_key(i, "start_notes"))
+    if start_notes and pkg.notes == start_notes and lever_signature(pkg) != ss.get(_key(i, "start_sig")):
+        put(_key(i, "notes"), "")
+        ss[_key(i, "start_notes")] = ""
+        pkg.notes = ""
+        return True
+    return False
 
 
 def get_package(i: int) -> Package:
     """The package column ``i`` shows now."""
     ss = st.session_state
-    levers = {n: val(_key(i, n), v.default) for n, v in LEVERS.items()}
+    levers = {n: field_value(n, val(_key(i, n), field_text(n, v.default))) for n, v in LEVERS.items()}
     changes = {}
     for n in LEVERS:
         date = val(_key(i, n, "date")) or NO_DATE
         if date != NO_DATE:
-            changes[n] = (date, val(_key(i, n, "new"), levers[n]))
+            changes[n] = (date, field_value(n, val(_key(i, n, "new"), "")))
     return Package(title=str(val(_key(i, "title"), "")), levers=levers, changes=changes,
                    notes=str(val(_key(i, "notes"), "")), parameters=ss.get(_key(i, "parameters"), {}),
                    origin=str(ss.get(_key(i, "base"), "")))
@@ -170,6 +218,126 @@ def load_start(i: int, selector: str | None = None) -> None:
     put_package(i, pkg)
 
 
+# -- the comparison in the page's address --------------------------------------------------------
+# The comparison (language, settings, and per column its start and what differs from it: name,
+# lever texts, dated changes, notes) is kept in the address as ?c=<base64url of zlib'd JSON>, so a
+# reload or a shared link restores it, and its results when the server still has them cached.
+STATE_PARAM = "c"
+STATE_VERSION = 1
+SETTINGS = ("n_packages", "reps", "scale", "seed", "posterior_draws", "use_priors")
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cached(path: str, mtime_ns: int) -> Package | None:
+    try:
+        return packages.load_file(Path(path))
+    except PackageError:
+        return None
+
+
+def _start_package(option: str) -> Package | None:
+    """The package a column's start option loads (read once per file version)."""
+    path = (packages_dir() / option[len(SAVED):] if option.startswith(SAVED) else packages.library().get(option))
+    try:
+        cached = _load_cached(str(path), path.stat().st_mtime_ns) if path is not None else None
+    except OSError:
+        return None
+    if cached is None:
+        return None
+    pkg = copy.deepcopy(cached)
+    if not option.startswith(SAVED):
+        pkg.title = scenario_title(option, lang())
+    return pkg
+
+
+def encode_state() -> str:
+    """The page's comparison as a short text for the address."""
+    import base64
+    import json
+    import zlib
+
+    ss = st.session_state
+    state: dict[str, Any] = {"v": STATE_VERSION, "lang": lang(), **{k: val(k) for k in SETTINGS}, "p": []}
+    for i in range(int(val("n_packages", 2))):
+        option = ss.get(_key(i, "base"), "baseline")
+        start = _start_package(option)
+        col: dict[str, Any] = {"base": option}
+        if start is None or val(_key(i, "title")) != start.title:
+            col["title"] = val(_key(i, "title"))
+        if start is None or val(_key(i, "notes")) != start.notes:
+            col["notes"] = val(_key(i, "notes"))
+        levers, dated = {}, {}
+        for n in LEVERS:
+            base_text = field_text(n, start.levers[n]) if start else None
+            if val(_key(i, n)) != base_text:
+                levers[n] = val(_key(i, n))
+            date, new = val(_key(i, n, "date"), NO_DATE), val(_key(i, n, "new"), "")
+            base_change = start.changes.get(n) if start else None
+            base_pair = (base_change[0], field_text(n, base_change[1])) if base_change else (NO_DATE, None)
+            if (date, new) != base_pair and not (date == NO_DATE and base_pair[0] == NO_DATE):
+                dated[n] = [date, new]
+        if levers:
+            col["levers"] = levers
+        if dated:
+            col["dated"] = dated
+        state["p"].append(col)
+    raw = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii").rstrip("=")
+
+
+def decode_state(text: str) -> dict[str, Any]:
+    """The comparison of an address; raises ValueError when it is not one."""
+    import base64
+    import binascii
+    import json
+    import zlib
+
+    try:
+        raw = zlib.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), bufsize=1 << 16)
+        state = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(str(exc)) from None
+    if not isinstance(state, dict) or state.get("v") != STATE_VERSION or not isinstance(state.get("p"), list):
+        raise ValueError("not a comparison of this version")
+    return state
+
+
+def apply_state(state: dict[str, Any]) -> None:
+    """Put a decoded comparison into the page's inputs (unknown levers and starts are skipped)."""
+    ss = st.session_state
+    if state.get("lang") in ("zh", "en"):
+        ss["lang"] = state["lang"]
+    for k in SETTINGS:
+        if k in state:
+            put(k, state[k] if k in ("n_packages", "use_priors") else str(state[k]))
+    if state.get("n_packages") not in (2, 3, 4):
+        put("n_packages", max(2, min(MAX_PACKAGES, len(state["p"]))))
+    options = set(start_options())
+    for i, col in enumerate(state["p"][:MAX_PACKAGES]):
+        if not isinstance(col, dict):
+            continue
+        if col.get("base") in options:
+            ss[_key(i, "base")] = col["base"]
+            load_start(i)
+        for field in ("title", "notes"):
+            if isinstance(col.get(field), str):
+                put(_key(i, field), col[field])
+        for n, text in (col.get("levers") or {}).items():
+            if n in LEVERS:
+                put(_key(i, n), text if LEVERS[n].kind != "boolean" else bool(text))
+        for n, pair in (col.get("dated") or {}).items():
+            if n in LEVERS and isinstance(pair, list) and len(pair) == 2:
+                put(_key(i, n, "date"), pair[0] if pair[0] in MONTHS else NO_DATE)
+                put(_key(i, n, "new"), pair[1])
+
+
+def sync_address() -> None:
+    """Write the comparison into the address when it changed."""
+    code = encode_state()
+    if st.query_params.get(STATE_PARAM) != code:
+        st.query_params[STATE_PARAM] = code
+
+
 def init_state() -> None:
     ss = st.session_state
     if ss.get("initialised"):
@@ -180,34 +348,63 @@ def init_state() -> None:
         start = DEFAULT_STARTS[i] if DEFAULT_STARTS[i] in lib else "baseline"
         ss[_key(i, "base")] = start
         load_start(i)
-    for k, v in {"n_packages": 2, "reps": 10, "scale": 0.2, "seed": 0,
-                 "posterior_draws": app_posterior.DEFAULT_DRAWS, "use_priors": False}.items():
+    for k, v in {"n_packages": 2, "reps": "10", "scale": "0.2", "seed": "0",
+                 "posterior_draws": str(app_posterior.DEFAULT_DRAWS), "use_priors": False}.items():
         put(k, v)
     ss["initialised"] = True
+    if code := st.query_params.get(STATE_PARAM):
+        try:
+            apply_state(decode_state(code))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            ss["address_error"] = True
+        else:
+            ss["restore_results"] = True
 
 
 def toggle_lang() -> None:
-    st.session_state["lang"] = "en" if lang() == "zh" else "zh"
+    """Switch the page's language; a column still named after its library start takes that
+    start's name in the new language (a name the user typed is kept)."""
+    ss = st.session_state
+    new = "en" if lang() == "zh" else "zh"
+    for i in range(MAX_PACKAGES):
+        title = val(_key(i, "title"), "")
+        shown = display_title(str(title), str(ss.get(_key(i, "base"), "")), new)
+        if shown != title:
+            put(_key(i, "title"), shown)
+    ss["lang"] = new
 
 
 # -- widgets ------------------------------------------------------------------------------------
-def _step_format(name: str) -> tuple[Any, str]:
-    v = LEVERS[name]
-    if v.kind == "integer":
-        return 1, "%d"
-    span = (v.high or 1) - (v.low or 0)
-    if span <= 2:
-        return 0.01, "%.2f"
-    step = 10 ** max(0, math.floor(math.log10(span)) - 2)
-    return float(step), "%.0f"
-
-
-def lever_input(i: int, name: str, label: str, key: str, disabled: bool = False) -> Any:
+# Numbers are typed into text boxes, not number spinners: a spinner turns "abc" or an empty box
+# into 0 and 2.5 into 2 without a word; a text box keeps what was typed, and the page parses it
+# (thousands separators allowed) and refuses what is not a number of the right kind, in the
+# page's language, next to the field.
+def lever_input(i: int, name: str, label: str, key: str, disabled: bool = False, placeholder: str = "") -> Any:
     v = LEVERS[name]
     if v.kind == "boolean":
         return widget(st.checkbox, label, key, disabled=disabled)
-    step, fmt = _step_format(name)
-    return widget(st.number_input, label, key, step=step, format=fmt, disabled=disabled)
+    return widget(st.text_input, label, key, disabled=disabled, placeholder=placeholder or None,
+                  help=lever_help(name, lang()))
+
+
+def lever_help(name: str, lang_: str) -> str:
+    """The tooltip: allowed range, default and unit."""
+    v = LEVERS[name]
+    rng = f"[{packages.show_number(v.low)}, {packages.show_number(v.high)}]" if v.low is not None else ""
+    return t("lever_help", lang_, range=rng, default=packages.show_number(v.default), unit=unit_label(v.unit, lang_))
+
+
+def number_setting(label: str, key: str, low: float, high: float, integer: bool, range_msg: str,
+                   help: str | None = None, disabled: bool = False) -> tuple[Any, bool]:
+    """A run setting typed as text; (value, ok) with a message under the field when not ok."""
+    text = widget(st.text_input, label, key, help=help, disabled=disabled)
+    value = packages.parse_number(text)
+    msg = packages.check_number(value, lang(), integer=integer)
+    if msg is None and not low <= value <= high:
+        msg = range_msg
+    if not disabled:
+        show_error(msg)
+    return value, msg is None
 
 
 def show_error(msg: str | None) -> None:
@@ -240,28 +437,32 @@ def package_column(i: int) -> bool:
     for group, names in LEVER_GROUPS.items():
         errors = {}
         for n in names:
-            errors[n] = packages.check_value(n, val(_key(i, n)), L)
-            if val(_key(i, n, "date"), NO_DATE) != NO_DATE:
-                errors[f"{n}.change"] = packages.check_value(n, val(_key(i, n, "new")), L)
+            errors[n] = packages.check_value(n, pkg.levers[n], L)
+            if n in pkg.changes:
+                errors[f"{n}.change"] = packages.check_value(n, pkg.changes[n][1], L)
         n_err = sum(1 for m in errors.values() if m)
         set_here = sum(1 for n in names if n in pkg.differs_from_default())
         mark = (f" ⚠ {n_err}" if n_err else "") + (f" · {set_here}" if set_here else "")
         # keyed: stays open or closed while its label changes (language, marks)
         with st.expander(f"{group_label(group, L)}{mark}", expanded=bool(n_err), key=_key(i, "group", group)):
             for n in names:
-                v = LEVERS[n]
-                label = t("lever_value", L, label=lever_label(n, L), unit=unit_label(v.unit, L))
+                label = lever_with_unit(n, L)
                 lever_input(i, n, label, _key(i, n))
                 show_error(errors[n])
-                a, b = st.columns([1, 1])
+                # "from month M, value V", in that order; the value box is empty until filled
+                a, b = st.columns([2, 3])
                 with a:
                     widget(st.selectbox, t("from_date", L), _key(i, n, "date"), options=[NO_DATE, *MONTHS],
                            help=t("date_help", L))
                 dated = val(_key(i, n, "date"), NO_DATE) != NO_DATE
                 with b:
-                    lever_input(i, n, t("new_value", L), _key(i, n, "new"), disabled=not dated)
+                    lever_input(i, n, t("new_value", L), _key(i, n, "new"), disabled=not dated,
+                                placeholder=t("new_value_placeholder", L) if dated else "")
                 show_error(errors.get(f"{n}.change"))
         ok = ok and n_err == 0
+    if drop_stale_notes(i, pkg) or st.session_state.get(_key(i, "notes_dropped")):
+        st.session_state[_key(i, "notes_dropped")] = True
+        st.caption(t("notes_dropped", L))
     widget(st.text_area, t("description", L), _key(i, "notes"), height=68)
     file_panel(i)
     return ok
@@ -272,8 +473,12 @@ def file_panel(i: int) -> None:
     L = lang()
     with st.expander(t("save", L) + " / " + t("load", L)):
         pkg = get_package(i)
+        # empty unless typed: the suggestion follows the package's current name (placeholder)
         default_name = f"{pkg.title.strip() or 'package'}.toml"
-        name = st.text_input(t("file_name", L), value=default_name, key=_key(i, "file"))
+        typed = st.text_input(t("file_name", L), key=_key(i, "file"), placeholder=default_name)
+        name = typed.strip() or default_name
+        if (msg := packages.check_file_name(name, L)) is not None:
+            show_error(msg)
         overwrite = st.checkbox(t("overwrite", L), key=_key(i, "overwrite"))
         if st.button(t("save", L), key=_key(i, "save_btn")):
             errors = packages.validate(pkg, L)
@@ -285,7 +490,7 @@ def file_panel(i: int) -> None:
                     st.success(t("saved_to", L, path=str(path)))
                 except PackageError as exc:
                     show_error(exc.text(L))
-        if not packages.validate(pkg, L):
+        if not packages.validate(pkg, L) and packages.check_file_name(name, L) is None:
             st.download_button(t("download_toml", L), packages.to_toml(pkg).encode("utf-8"),
                                file_name=name if name.strip().endswith(".toml") else f"{name.strip()}.toml",
                                mime="application/toml", key=_key(i, "download"))
@@ -318,19 +523,14 @@ def settings_panel() -> Request | None:
         st.button(t("switch_lang", L), key="lang_btn", on_click=toggle_lang, type="secondary")
         st.header(t("settings", L))
         widget(st.radio, t("n_packages", L), "n_packages", options=[2, 3, 4], horizontal=True)
-        reps = widget(st.number_input, t("reps", L), "reps", step=1, format="%d", help=t("reps_help", L))
-        ok = True
-        if not (isinstance(reps, int) and 1 <= reps <= MAX_REPS):
-            show_error(t("err_reps", L, low=1, high=MAX_REPS))
-            ok = False
-        scale = widget(st.number_input, t("scale", L), "scale", step=0.05, format="%.2f", help=t("scale_help", L))
-        if scale is None or not MIN_SCALE <= scale <= MAX_SCALE:
-            show_error(t("err_scale", L, low=MIN_SCALE, high=MAX_SCALE))
-            ok = False
-        seed = widget(st.number_input, t("seed", L), "seed", step=1, format="%d")
-        if not (isinstance(seed, int) and 0 <= seed <= MAX_SEED):
-            show_error(t("err_seed", L, high=MAX_SEED))
-            ok = False
+        reps, ok_reps = number_setting(t("reps", L), "reps", 1, MAX_REPS, True,
+                                       t("err_reps", L, low=1, high=MAX_REPS), help=t("reps_help", L))
+        if ok_reps and reps < results.MIN_REPS_ADVISED:
+            st.caption("⚠ " + t("few_reps", L, reps=int(reps), min=results.MIN_REPS_ADVISED))
+        scale, ok_scale = number_setting(t("scale", L), "scale", MIN_SCALE, MAX_SCALE, False,
+                                         t("err_scale", L, low=MIN_SCALE, high=MAX_SCALE), help=t("scale_help", L))
+        seed, ok_seed = number_setting(t("seed", L), "seed", 0, MAX_SEED, True, t("err_seed", L, high=MAX_SEED))
+        ok = ok_reps and ok_scale and ok_seed
         params = posterior_controls(int(seed) if ok else 0)
         ok = ok and params is not None
         run = st.button(t("run", L), key="run_btn", type="primary", use_container_width=True)
@@ -340,12 +540,23 @@ def settings_panel() -> Request | None:
         pkgs = tuple(get_package(i) for i in range(val("n_packages", 2)))
         if not any(packages.validate(p, L) for p in pkgs):
             request = Request(pkgs, int(reps), float(scale), int(seed), params)
+    if ss.pop("restore_results", False) and request is not None:
+        # a reload or a shared address: show the results the server still has for it
+        if (done := service().finished(request)) is not None:
+            ss["job_id"] = ss["shown_job"] = done.id
     if run:
         if request is None:
             ss["run_message"] = "fix_errors"
         else:
             ss.pop("run_message", None)
-            ss["job_id"] = service().submit_cached(request).id
+            svc = service()
+            ss.pop("preview_id", None)
+            if svc.finished(request) is None and (request.reps > PREVIEW_REPS or request.scale > PREVIEW_SCALE):
+                # a quick look first (queued before the full run, so it finishes first)
+                quick = Request(request.packages, min(request.reps, PREVIEW_REPS), min(request.scale, PREVIEW_SCALE),
+                                request.base_seed, request.parameters)
+                ss["preview_id"] = svc.submit_cached(quick).id
+            ss["job_id"] = svc.submit_cached(request).id
     with progress_slot:
         if ss.get("run_message"):
             show_error(t(ss["run_message"], L))
@@ -358,10 +569,10 @@ def posterior_controls(seed: int) -> app_posterior.Parameters | None:
     sets, or None (with a message) when the posterior cannot be used and the priors are not chosen."""
     L = lang()
     prior = widget(st.checkbox, t("use_priors", L), "use_priors")
-    k = widget(st.number_input, t("posterior_draws", L), "posterior_draws", step=1, format="%d",
-               help=t("posterior_draws_help", L), disabled=bool(prior))
-    if not prior and not (isinstance(k, int) and 1 <= k <= app_posterior.MAX_DRAWS):
-        show_error(t("err_draws", L, low=1, high=app_posterior.MAX_DRAWS))
+    k, ok = number_setting(t("posterior_draws", L), "posterior_draws", 1, app_posterior.MAX_DRAWS, True,
+                           t("err_draws", L, low=1, high=app_posterior.MAX_DRAWS),
+                           help=t("posterior_draws_help", L), disabled=bool(prior))
+    if not prior and not ok:
         return None
     try:
         params = app_posterior.choose(int(k or 1), seed, prior=bool(prior))
@@ -383,7 +594,17 @@ def progress_panel() -> None:
         if j is None:
             return
         if not j.finished:
-            st.progress(j.fraction, text=t("running", L, done=j.done, total=j.total, cached=j.cached))
+            ahead = service().ahead(j)
+            if ahead:
+                st.progress(0.0, text=t("queued", L, ahead=ahead, pos=ahead + 1))
+            elif not j.running or j.total == 0:
+                st.progress(0.0, text=t("preparing", L))
+            else:
+                st.progress(j.fraction, text=t("running", L, done=j.done, total=j.total, cached=j.cached))
+            p = service().jobs.get(st.session_state.get("preview_id", -1))
+            if p is not None and p.finished and not p.error and st.session_state.get("shown_preview") != p.id:
+                st.session_state["shown_preview"] = p.id
+                st.rerun()   # draw the preview while the full run goes on
             return
         if j.error:
             show_error(t("run_failed", L, reason=j.error))
@@ -403,16 +624,47 @@ def table(tab: results.Table, css_id: str) -> None:
 
 def results_panel(current: Request | None) -> None:
     L = lang()
-    job = service().jobs.get(st.session_state.get("shown_job", -1))
+    ss = st.session_state
+    job = service().jobs.get(ss.get("shown_job", -1))
     st.header(t("results", L))
+    newer = service().jobs.get(ss.get("job_id", -1))
+    computing = newer is not None and not newer.finished
+    preview = service().jobs.get(ss.get("preview_id", -1))
+    if computing and preview is not None and preview.finished and not preview.error:
+        preview_panel(preview)
+        return
     if job is None or not job.finished or job.error:
         st.info(t("no_results", L))
         return
+    if computing:   # the previous results stay visible, greyed, until the new ones replace them
+        st.info(t("computing_new", L))
+        st.html("<style>.st-key-results_body { opacity: 0.35; filter: grayscale(1); }</style>")
+    with st.container(key="results_body"):
+        results_body(job, current)
+
+
+def preview_panel(job: Any) -> None:
+    """The quick look: the targets table of a few replications at a small scale, clearly marked."""
+    L = lang()
+    comp = service().comparison(job)
+    with st.container(key="preview"):
+        st.warning(t("preview_note", L, reps=comp.reps, scale=comp.scale))
+        st.html(f"<style>{report.TABLE_CSS}</style>")
+        table(results.targets_table(comp, L), "preview-table")
+
+
+def results_body(job: Any, current: Request | None) -> None:
+    L = lang()
     comp = service().comparison(job)
     if current is None or service().request_key(current) != service().request_key(job.request):
         st.warning(t("stale", L))
     st.caption(t("run_meta", L, reps=comp.reps, n=len(comp.ids), scale=comp.scale, seed=comp.base_seed))
     st.caption(t("posterior_used", L, what=app_posterior.describe(comp.provenance["posterior"], L)))
+    if comp.reps < results.MIN_REPS_ADVISED:
+        st.warning(t("few_reps", L, reps=comp.reps, min=results.MIN_REPS_ADVISED))
+    with st.container(key="conclusion"):
+        st.subheader(t("conclusion", L))
+        st.markdown("\n".join(f"{k}. {line}" for k, line in enumerate(results.conclusion(comp, L), start=1)))
     pngs = service().figures(comp, L)
     st.html(f"<style>{report.TABLE_CSS}</style>")   # style only: applies to the page
     tabs = st.tabs([t(k, L) for k in ("tab_targets", "tab_diff", "tab_costs", "tab_paths", "tab_counties",
@@ -421,16 +673,19 @@ def results_panel(current: Request | None) -> None:
         st.caption(t("targets_caption", L))
         table(results.targets_table(comp, L), "targets-table")
         st.image(pngs["progress"])
+        st.subheader(t("milestones", L))
+        st.caption(t("milestones_caption", L))
+        table(results.milestones_table(comp, L), "milestones-table")
     with tabs[1]:
-        st.caption(t("diff_caption", L, ref=comp.title(comp.reference)))
+        st.caption(t("diff_caption", L, ref=comp.title(comp.reference, L)))
         table(results.diff_table(comp, L), "diff-table")
     with tabs[2]:
         st.subheader(t("cost_by_lever", L))
         table(results.cost_lever_table(comp, L), "cost-table")
         st.image(pngs["costs"])
-        st.subheader(t("cost_per_progress", L))
-        st.caption(t("cost_per_progress_caption", L))
-        table(results.cost_per_progress_table(comp, L), "cpp-table")
+        st.subheader(t("cost_met", L))
+        st.caption(t("cost_met_caption", L))
+        table(results.cost_met_table(comp, L), "cost-met-table")
     with tabs[3]:
         st.caption(t("paths_caption", L))
         st.image(pngs["trajectories"])
@@ -440,7 +695,7 @@ def results_panel(current: Request | None) -> None:
     with tabs[5]:
         st.caption(t("notes_caption", L))
         for pid, lines in results.notes(comp, L).items():
-            st.markdown(f"**{comp.title(pid)}**")
+            st.markdown(f"**{comp.title(pid, L)}**")
             for line in lines:
                 st.markdown(f"- {line}")
     with tabs[6]:
@@ -449,8 +704,15 @@ def results_panel(current: Request | None) -> None:
         svc = service()
         st.download_button(t("export_html", L), lambda: svc.report(comp, L, "html"), file_name=f"{stem}.html",
                            mime="text/html", key="dl_html")
-        st.download_button(t("export_pdf", L), lambda: svc.report(comp, L, "pdf"), file_name=f"{stem}.pdf",
-                           mime="application/pdf", key="dl_pdf")
+        try:
+            report.chromium()   # the PDF is printed by Chromium on click, once per comparison and language
+        except report.ReportError as exc:
+            show_error(t("report_pdf_failed", L, reason=str(exc)))
+        else:
+            st.download_button(t("export_pdf", L), lambda: svc.report(comp, L, "pdf"), file_name=f"{stem}.pdf",
+                               mime="application/pdf", key="dl_pdf")
+        st.download_button(t("export_xlsx", L), lambda: svc.report(comp, L, "xlsx"), file_name=f"{stem}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
         st.subheader(t("lever_settings", L))
         table(results.lever_settings_table(comp, L), "levers-table")
 
@@ -462,12 +724,15 @@ def page() -> None:
     L = lang()
     st.title(t("app_title", L))
     st.caption(t("app_intro", L))
+    if st.session_state.get("address_error"):
+        st.warning(t("address_error", L))
     request = settings_panel()
     n = val("n_packages", 2)
     for i, col in enumerate(st.columns(n)):
         with col:
             package_column(i)
     st.session_state[DRAWN_DONE] = st.session_state[DRAWN]   # this run drew every input
+    sync_address()
     results_panel(request)
 
 

@@ -252,12 +252,57 @@ class Simulator:
     scale: float
     until: int
     bounds: dict[str, tuple[float, float]]
+    driver_pid: int = 0
 
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
+        if self.driver_pid and os.getpid() != self.driver_pid:
+            _quiet_worker()
         seed = int(np.random.randint(0, 2**62))
         x = {k: float(to_prior_space(v, *self.bounds[k])) for k, v in dict(pars).items()}
         values = run_point(x, seed, self.scale, self.until, self.targets)
         return {k: (v if math.isfinite(v) else 1e300) for k, v in values.items()}
+
+
+_QUIET: list[int] = []
+
+
+def _quiet_worker() -> None:
+    """In a pyabc worker process (forked from the driver): Ctrl-C, which the terminal sends to the
+    whole process group, ends it silently (the driver reports the interruption in one line), and
+    SIGTERM ends it instead of raising the driver's KeyboardInterrupt with a traceback."""
+    if _QUIET == [os.getpid()]:
+        return
+    import signal
+
+    with contextlib.suppress(ValueError):          # not the main thread (a Dask worker): leave it
+        signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _QUIET[:] = [os.getpid()]
+
+
+@contextlib.contextmanager
+def _workers_end_quietly():
+    """While pyabc forks its workers: Ctrl-C and SIGTERM interrupt the driver (KeyboardInterrupt)
+    and end a forked worker at once, without a traceback (the handler is inherited at the fork,
+    so there is no window before the worker's first simulation)."""
+    import signal
+
+    driver = os.getpid()
+
+    def handler(signum: int, frame: object) -> None:
+        if os.getpid() != driver:
+            os._exit(128 + signum)
+        raise KeyboardInterrupt
+
+    try:
+        saved = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:              # not the main thread: leave signals alone
+        saved = {}
+    try:
+        yield
+    finally:
+        for s, h in saved.items():
+            signal.signal(s, h)
 
 
 @dataclass
@@ -276,7 +321,7 @@ def _abc(space: Space, targets: TargetSet, settings: Settings, runner: Runner) -
 
     prior = pyabc.Distribution(**{v.name: pyabc.RV("norm", 0, 1) for v in space.variables})
     bounds = {v.name: (float(v.prior[0]), float(v.prior[1])) for v in space.variables}
-    return pyabc.ABCSMC(Simulator(targets.active, settings.scale, settings.until, bounds), prior,
+    return pyabc.ABCSMC(Simulator(targets.active, settings.scale, settings.until, bounds, os.getpid()), prior,
                         Distance(targets.active), population_size=settings.population,
                         transitions=pyabc.transition.MultivariateNormalTransition(scaling=settings.kernel_scaling),
                         sampler=runner.abc_sampler(settings.seed), eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
@@ -330,10 +375,11 @@ class _AbcLog(logging.Handler):
 
 
 def run_abc(space: Space, targets: TargetSet, settings: Settings, runner: Runner, work: Path,
-            say: Callable[[str], None], progress: Progress) -> tuple[pd.DataFrame, dict[str, Any]]:
+            say: Callable[[str], None], progress: Progress, reserve: int = 0) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Run (or resume) ABC-SMC until the budget, ``min_epsilon`` or ``max_generations``; return the
     last population (parameters + ``weight``) and run facts. pyabc stores every generation in
-    ``work/abc.db``; a resumed calibration continues from the last complete generation."""
+    ``work/abc.db``; a resumed calibration continues from the last complete generation. ``reserve``
+    runs of the run budget are kept for the stages after the ABC (the predictive checks)."""
     import datetime
 
     db = work / "abc.db"
@@ -354,22 +400,54 @@ def run_abc(space: Space, targets: TargetSet, settings: Settings, runner: Runner
         history = abc.new(f"sqlite:///{db}", {t.id: 0.0 for t in targets.active})
         state["abc_id"] = history.id
         state_path.write_text(json.dumps(state))
-    stored = history.total_nr_simulations if history.max_t >= 0 else 0
     handler = _AbcLog(say, progress, runner.runs, settings.population)
     saved = logger.handlers[:]
     logger.handlers = [handler]
-    kw: dict[str, Any] = {"minimum_epsilon": settings.min_epsilon,
-                          "max_nr_populations": max(settings.max_generations - (history.max_t + 1), 0)}
-    runs_left, minutes_left = progress.left(runner.runs)
-    if runs_left is not None:
-        kw["max_total_nr_simulations"] = stored + max(runs_left, 0)
-    if minutes_left is not None:
-        kw["max_walltime"] = datetime.timedelta(minutes=max(minutes_left, 0.0))
     t0 = time.monotonic()
+    spent, cut, calls = 0, False, 0
+    if settings.budget_runs is not None and (runner.dask_address or runner.dask_local):
+        say("note: on Dask the run budget is checked between ABC generations only (pyabc's Dask sampler "
+            "cannot stop inside one), so the last generation may pass it; local workers stop at the budget")
     try:
-        if kw["max_nr_populations"] > 0 and (runs_left is None or runs_left > 0) and (
-                minutes_left is None or minutes_left > 0):
-            history = abc.run(**kw)
+        # One generation per call, each given at most the runs left (pyabc's max_eval): a budget is a
+        # ceiling. A generation that would need more is stopped there and discarded (pyabc keeps
+        # only complete generations), so the posterior is the last complete generation.
+        while history.max_t + 1 < settings.max_generations:
+            last_eps = _last_epsilon(history)
+            if last_eps is not None and last_eps <= settings.min_epsilon:
+                break
+            runs_left, minutes_left = progress.left(runner.runs + spent)
+            if minutes_left is not None and minutes_left <= 0:
+                break
+            kw: dict[str, Any] = {"minimum_epsilon": settings.min_epsilon, "max_nr_populations": 1}
+            if minutes_left is not None:
+                kw["max_walltime"] = datetime.timedelta(minutes=minutes_left)
+            abc_left = None if runs_left is None else runs_left - reserve
+            first = history.max_t < 0
+            if abc_left is not None:
+                need = settings.population * (2 if first else 1)   # generation 0 needs a calibration sample
+                if abc_left < need:
+                    cut = True
+                    break
+                slack = max(getattr(abc.sampler, "n_procs", 1) - 1, 0)   # workers check, then start
+                gen_cap = abc_left - (settings.population if first else 0) - slack
+                kw["min_acceptance_rate"] = settings.population / max(gen_cap, settings.population)
+            before_t = history.max_t
+            before = history.total_nr_simulations if history.max_t >= 0 else 0
+            if calls:
+                # a fresh ABCSMC loaded from the database, as a resumed calibration is: one object run
+                # twice would set its next epsilon from its first calibration sample again
+                abc = _abc(space, targets, settings, runner)
+                history = abc.load(f"sqlite:///{db}", history.id)
+            calls += 1
+            with _workers_end_quietly():
+                history = abc.run(**kw)
+            after = history.total_nr_simulations if history.max_t >= 0 else 0
+            spent += after - before
+            if history.max_t == before_t:      # stopped inside the generation: its runs were spent too
+                spent += int(getattr(abc.sampler, "nr_evaluations_", 0) or 0)
+                cut = abc_left is not None
+                break
     finally:
         logger.handlers = saved
         runner.seconds += time.monotonic() - t0
@@ -390,8 +468,19 @@ def run_abc(space: Space, targets: TargetSet, settings: Settings, runner: Runner
     post["weight"] = np.asarray(w, dtype=float) / float(np.sum(w))
     facts = {"generations": int(history.max_t + 1), "abc_runs": int(history.total_nr_simulations),
              "epsilons": eps, "stopped_by": stop, "abc_id": int(history.id), "database": str(db)}
-    runner.runs += history.total_nr_simulations - stored
+    facts["runs_this_session"] = spent
+    if cut:
+        facts["budget_note"] = ("the run budget ended before the next generation could complete; the posterior "
+                                "is the last complete generation")
+    runner.runs += spent
     return post, facts
+
+
+def _last_epsilon(history: Any) -> float | None:
+    if history.max_t < 0:
+        return None
+    pops = history.get_all_populations().query("t >= 0")
+    return float(pops["epsilon"].iloc[-1]) if len(pops) else None
 
 
 # -- 4. predictive checks ---------------------------------------------------------------------

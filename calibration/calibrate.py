@@ -18,6 +18,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,7 +43,7 @@ from calibration.abc import (
     screen,
     select,
 )
-from calibration.posterior import FORMAT, model_hash
+from calibration.posterior import FORMAT, model_hash, write_posterior
 from calibration.space import Space, scalar_space
 from calibration.targets import Target, TargetSet, load_targets
 
@@ -91,23 +92,120 @@ def _check_state(work: Path, key: dict[str, Any]) -> None:
             "use another --out, or delete the folder to start afresh")
 
 
-def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = None,
-              runner: Runner | None = None, say=say_stderr) -> dict[str, Any]:
-    """Run (or resume) a calibration into ``out``; returns the manifest."""
-    start = time.monotonic()
+OUTPUTS = ("posterior.parquet", "manifest.json", "report", "work")
+
+
+def check_out(out: str | Path, force: bool, key: dict[str, Any]) -> Path:
+    """The output folder, checked before any run: new or empty, a calibration to resume (``work/``
+    only), or a finished one (replaced only with ``force``). A folder holding anything else (a
+    ``steppe run`` folder, a user's files) is refused even with ``force``."""
+    from model.outputs import OutputError
+
+    if not str(out).strip():
+        raise OutputError("--out is empty; give the name of a new folder", 2)
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder; give a new folder as --out", 1)
+    if not out.is_dir():
+        return out
+    names = {p.name for p in out.iterdir() if not (p.name.startswith(".") and p.name.endswith(".tmp"))}
+    foreign = sorted(names - set(OUTPUTS))
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise CalibrationError(f"{out}: holds files that are not a calibration's ({shown}); not used even "
+                               "with --force: give a new folder as --out")
+    finished = bool(names & {"posterior.parquet", "manifest.json", "report"})
+    state = out / "work" / STATE
+    try:
+        same = (json.loads(state.read_text()).get("key") == json.loads(json.dumps(key)) if state.is_file()
+                else names == {"work"})        # a work folder not yet stamped: this calibration's start
+    except (OSError, ValueError):
+        same = False
+    if same or not names:
+        return out              # a new folder, or this very calibration to resume (or re-run)
+    if not force:
+        what = "a finished calibration" if finished else "another calibration's work"
+        raise CalibrationError(f"{out}: holds {what} ({', '.join(sorted(names))}); add --force to replace it, or "
+                               "give another --out (nothing was run)")
+    if (out / "work").exists():
+        import shutil
+
+        shutil.rmtree(out / "work")     # another calibration's work: --force starts afresh
+    return out
+
+
+def check_request(settings: Settings, targets: TargetSet) -> None:
+    """--parameters and --hold-out, before any run: each name must be usable, else one line with
+    the names that are."""
+    space = scalar_space()
+    if settings.parameters:
+        from dataclasses import fields
+
+        from model.params import Parameters
+
+        known = set(space.names)
+        every = {f"{g.name}.{f.name}" for g in fields(Parameters) for f in fields(getattr(Parameters(), g.name))}
+        for name in settings.parameters:
+            if name in known:
+                continue
+            why = ("is a vector or has no calibration prior (a sourced, fixed value)" if name in every
+                   else "is not a parameter of this model")
+            raise CalibrationError(f"--parameters: {name!r} {why}; calibratable parameters: {', '.join(space.names)}")
+    fitted = [t.id for t in targets.active]
+    for name in settings.held_out:
+        target = next((t for t in targets.targets if t.id == name), None)
+        if target is None:
+            raise CalibrationError(f"--hold-out {name!r}: no such target in {targets.path}; fitted targets: "
+                                   + ", ".join(fitted))
+        if target.status != "active":
+            raise CalibrationError(f"--hold-out {name!r}: the target is {target.status!r}, never fitted, so "
+                                   f"holding it out would change nothing; fitted targets: {', '.join(fitted)}")
+
+
+def stage_runs(settings: Settings, work: Path, started_abc: bool) -> dict[str, int]:
+    """Runs each stage still needs in this session (stages cached in ``work/`` need none)."""
+    n_params = len(scalar_space().names)
+    return {"scale check": 0 if (work / "scale_check.parquet").is_file() or settings.scale == 1.0
+            else 2 * settings.scale_check_runs,
+            "screening": 0 if settings.parameters or (work / "screening.parquet").is_file()
+            else settings.morris_trajectories * (n_params + 1),
+            # a calibration sample (population runs), then a generation at about the half acceptance of
+            # the median epsilon schedule (2 x population runs)
+            "ABC (at least)": settings.population * (2 if started_abc else 3),
+            "predictive checks": 2 * settings.predictive_runs}
+
+
+def check_budget(settings: Settings, need: dict[str, int]) -> None:
+    if settings.budget_runs is not None and settings.budget_runs < sum(need.values()):
+        parts = ", ".join(f"{k} {v}" for k, v in need.items() if v)
+        raise CalibrationError(
+            f"--budget {settings.budget_runs} runs is less than this calibration needs: {parts} (the ABC needs a "
+            f"calibration sample and one generation of --population {settings.population} at about half "
+            f"acceptance); give --budget "
+            f"{sum(need.values())} or more, or a smaller --population or --predictive-runs")
+
+
+def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = None,
+              runner: Runner | None = None, say=say_stderr, force: bool = False) -> dict[str, Any]:
+    """Run (or resume) a calibration into ``out``; returns the manifest. Everything the request
+    names is checked before the first run; the run budget is a ceiling (see :func:`run_abc`)."""
+    start = time.monotonic()
     targets = targets if targets is not None else load_targets(until=settings.until)
+    check_request(settings, targets)
     if settings.held_out:
         fitted = targets.without(settings.held_out)
     else:
         fitted = targets
     if not fitted.active:
         raise CalibrationError("no active target left to calibrate on")
-    runner = runner or Runner()
-    work = out / "work"
-    work.mkdir(parents=True, exist_ok=True)
     key = {"model_sha256": model_hash(), "targets_sha256": targets.sha256, "abc_space": ABC_SPACE,
            **settings.key()}
+    out = check_out(out, force, key)
+    work = out / "work"
+    started = (work / "abc.db").is_file()
+    check_budget(settings, stage_runs(settings, work, started))
+    runner = runner or Runner()
+    work.mkdir(parents=True, exist_ok=True)
     _check_state(work, key)
     space = scalar_space()
     progress = Progress(time.monotonic(), settings.budget_runs, settings.budget_minutes, 0)
@@ -129,7 +227,10 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
                                    f"{settings.screen_threshold:g} tolerances)")
         sub = space.subset(chosen)
         say(f"calibrating {len(chosen)} parameters: {', '.join(chosen)}")
-        post, facts = run_abc(sub, fitted, settings, runner, work, say, progress)
+        post, facts = run_abc(sub, fitted, settings, runner, work, say, progress,
+                              reserve=2 * settings.predictive_runs)
+        if facts.get("budget_note"):
+            say(f"note: {facts['budget_note']}")
         say(f"predictive checks: {settings.predictive_runs} prior and {settings.predictive_runs} posterior runs")
         # The prior predictive draws every parameter from its prior (the uncertainty before
         # calibration); the posterior predictive draws the calibrated ones from the posterior and
@@ -205,11 +306,16 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
         "python": platform.python_version(),
     }
     report = out / "report"
-    report.mkdir(parents=True, exist_ok=True)
-    write_report(report, sub, post, checks, ident, screening, scale_tab, manifest, targets)
-    _atomic_write(out / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
-    _atomic_write(out / "manifest.json",
-                  lambda p: p.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"))
+    staging = out / ".report.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:       # a fresh report folder: no stale file of an earlier calibration (e.g. screening.csv)
+        write_report(staging, sub, post, checks, ident, screening, scale_tab, manifest, targets)
+        shutil.rmtree(report, ignore_errors=True)
+        os.replace(staging, report)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    manifest = write_posterior(out, post, manifest)
     if manifest["posterior_ess"] < 0.1 * len(post):
         say(f"warning: the posterior's effective sample size is {manifest['posterior_ess']} of {len(post)} "
             "particles (weights concentrated on a few): draws repeat the same sets; give a larger --budget "

@@ -6,12 +6,19 @@ in ``calibration/posterior/`` is what ``steppe run`` and ``steppe batch --poster
 by default. It is valid only for the model it was calibrated on: a posterior whose
 ``model_sha256`` differs from the current model's is refused (rebuild it with
 ``python experiments/calibrate_posterior.py``).
+
+The manifest's ``posterior_sha256`` is the sha256 of ``posterior.parquet``'s bytes, written by
+:func:`write_posterior` with the file and checked on every read: a damaged or edited table (one
+flipped bit can move a value and still stay inside its prior) is refused with the file named.
+``STEPPE_POSTERIOR`` names another default folder, for every command and the app alike.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +30,41 @@ from model.parameter_source import CALIBRATED, CALIBRATED_FORMAT, Calibrated, Pa
 
 FORMAT = "digital-steppe-posterior/1"
 SHIPPED = Path(__file__).resolve().parent / "posterior"
+POSTERIOR_ENV = "STEPPE_POSTERIOR"
+
+
+def default_folder() -> Path:
+    """The posterior used when none is named: ``$STEPPE_POSTERIOR`` if set, else the shipped one."""
+    return Path(os.environ.get(POSTERIOR_ENV) or SHIPPED)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_posterior(folder: str | Path, frame: pd.DataFrame, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Write ``posterior.parquet`` and ``manifest.json`` (with the table's ``posterior_sha256``),
+    each to a temporary file renamed into place: no half-written posterior, no stale checksum.
+    Returns the manifest as written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    pq, mf = folder / "posterior.parquet", folder / "manifest.json"
+    tmp_pq, tmp_mf = folder / ".posterior.parquet.tmp", folder / ".manifest.json.tmp"
+    try:
+        frame.to_parquet(tmp_pq, index=False)
+        manifest = {**manifest, "posterior_sha256": file_sha256(tmp_pq)}
+        tmp_mf.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        mf.unlink(missing_ok=True)          # never a new table beside an old manifest's checksum
+        os.replace(tmp_pq, pq)
+        os.replace(tmp_mf, mf)
+    finally:
+        tmp_pq.unlink(missing_ok=True)
+        tmp_mf.unlink(missing_ok=True)
+    return manifest
 
 
 class PosteriorError(ValueError):
@@ -58,10 +100,7 @@ class Posterior:
 
     def describe(self) -> dict[str, Any]:
         """What a run or batch manifest records about the posterior it used."""
-        import hashlib
-
-        data = (Path(self.path) / "posterior.parquet").read_bytes()
-        return {"path": shown_path(self.path), "posterior_sha256": hashlib.sha256(data).hexdigest(),
+        return {"path": shown_path(self.path), "posterior_sha256": self.manifest["posterior_sha256"],
                 "model_sha256": self.manifest.get("model_sha256"),
                 "targets_sha256": self.manifest.get("targets_sha256"),
                 "created": self.manifest.get("created"), "rows": len(self.frame),
@@ -74,7 +113,7 @@ def load_posterior(path: str | Path | None = None, check_model: bool = True) -> 
     runs say "stale"), until it is rebuilt."""
     from calibration.space import scalar_space
 
-    folder = Path(path) if path is not None else SHIPPED
+    folder = Path(path) if path is not None else default_folder()
     pq, mf = folder / "posterior.parquet", folder / "manifest.json"
     for f in (pq, mf):
         if not f.is_file():
@@ -87,6 +126,15 @@ def load_posterior(path: str | Path | None = None, check_model: bool = True) -> 
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         got = manifest.get("format") if isinstance(manifest, dict) else None
         raise PosteriorError(f"{mf}: key 'format' is {got!r}; expected {FORMAT!r}")
+    wanted = manifest.get("posterior_sha256")
+    if not isinstance(wanted, str) or len(wanted) != 64:
+        raise PosteriorError(f"{mf}: no key 'posterior_sha256' (the checksum of posterior.parquet), so the table "
+                             "cannot be checked; write the posterior with `steppe calibrate` (or "
+                             "calibration.posterior.write_posterior)")
+    got = file_sha256(pq)
+    if got != wanted:
+        raise PosteriorError(f"{pq}: damaged or changed since it was written: its sha256 is {got[:12]}, the "
+                             f"manifest's posterior_sha256 is {wanted[:12]}; restore the file or calibrate again")
     if check_model and manifest.get("model_sha256") != model_hash() and path is None:
         # The shipped posterior between a model change and its rebuild: used, and named stale, as the
         # model's own default source does (model/parameter_source.py); a folder one names is refused.

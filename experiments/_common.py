@@ -80,3 +80,7 @@ def clear_stale(folder: Path, key: dict) -> None:
         print(f"note: {folder} holds another design (model or budget changed); running the study again",
               file=sys.stderr)
         shutil.rmtree(folder)
+        from studies.points import store_path
+
+        if store_path(folder).exists():           # the runs of an interrupted study of that design
+            shutil.rmtree(store_path(folder))

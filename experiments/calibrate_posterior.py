@@ -46,6 +46,8 @@ if __name__ == "__main__":
     for name in REPORT:
         if (out / "report" / name).is_file():
             shutil.copy2(out / "report" / name, dest / "report" / name)
+        else:       # not made this time (screening.csv with --parameters): no stale copy stays
+            (dest / "report" / name).unlink(missing_ok=True)
     # The model reads the shipped calibrated values from model/data/calibrated.json (it imports
     # nothing from calibration/): export them from the posterior just shipped.
     from calibration.posterior import export_calibrated, load_posterior

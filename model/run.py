@@ -18,6 +18,7 @@ file; ``levers``/``parameters`` describe a point of the problem space instead (s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,6 +102,28 @@ def point_of(levers: Levers | Mapping[str, Any] | None,
     return point
 
 
+def check_run_arguments(seed: Any, scale: Any, until: Any) -> tuple[int, float, int | None]:
+    """``simulate``'s seed (a non-negative int: None would give an unreproducible run), scale (a
+    number in range) and until (an int year in range), each refused with one line naming it."""
+    import numbers
+
+    from model.model import MAX_SCALE, MAX_SEED, MIN_SCALE
+    from model.scenario import MAX_UNTIL, MIN_UNTIL
+
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= MAX_SEED:
+        raise SettingError(f"simulate(): argument 'seed' is {seed!r}; expected an int from 0 to {MAX_SEED} "
+                           "(a seed makes the run reproducible; None is not allowed)")
+    if (isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not math.isfinite(float(scale))
+            or not MIN_SCALE <= float(scale) <= MAX_SCALE):
+        raise SettingError(f"simulate(): argument 'scale' is {scale!r}; expected a number from {MIN_SCALE} to "
+                           f"{MAX_SCALE} (agents per household or firm)")
+    if until is not None and (isinstance(until, bool) or not isinstance(until, numbers.Integral)
+                              or not MIN_UNTIL <= until <= MAX_UNTIL):
+        raise SettingError(f"simulate(): argument 'until' is {until!r}; expected an int year from {MIN_UNTIL} to "
+                           f"{MAX_UNTIL}")
+    return int(seed), float(scale), None if until is None else int(until)
+
+
 def simulate(scenario: Scenario | None = None, seed: int = 0, scale: float = 1.0, *,
              levers: Levers | Mapping[str, Any] | None = None,
              parameters: Parameters | Mapping[str, Any] | None = None,
@@ -113,7 +136,8 @@ def simulate(scenario: Scenario | None = None, seed: int = 0, scale: float = 1.0
     from ``source`` (:mod:`model.parameter_source`): by default the shipped posterior's central
     set, as ``steppe run``; ``"hand-set"`` for the hand-set values, ``"draws:K"`` for the first of
     K posterior draws, or a :class:`ParameterSource`. ``result.parameter_source`` says which.
-    Bad values raise :class:`~model.settings.SettingError`."""
+    Bad values raise :class:`~model.settings.SettingError` naming the argument."""
+    seed, scale, until = check_run_arguments(seed, scale, until)
     src = resolve_source(source)
     if scenario is None and levers is None and parameters is None and until is None:
         scenario = Scenario()

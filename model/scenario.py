@@ -223,6 +223,11 @@ def parse_scenario(text: str, data: dict[str, Any], name: str, where: str) -> Sc
             raise ScenarioError(f"{at}.date: {change['date']!r} is also the date of "
                                 f"lever_changes[{dates[month]}]; two changes on one date would "
                                 "silently let the last win: put their levers in one [[lever_changes]]")
+        later = [j for m, j in dates.items() if m > month]
+        if later:
+            raise ScenarioError(f"{at}.date: {change['date']!r} comes before the date of lever_changes[{min(later)}] "
+                                "above it; list the changes in date order (they apply by date, so a file out of "
+                                "order reads as a different timeline than it runs)")
         dates[month] = i
         validated_replace(levers, values, at)
         changes.append((month, values))

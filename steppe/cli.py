@@ -203,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_batch_commands(sub)
     add_study_commands(sub)
     add_calibrate_command(sub)
+    add_robustness_command(sub)
+    add_emulate_command(sub)
     add_app_commands(sub)
     return parser
 
@@ -225,11 +227,40 @@ def _check_workers(option: str, n: int | None) -> None:
           "will share them (no faster, more memory)", file=sys.stderr)
 
 
+MAX_RUNS = 50_000      # about a day of one core at scale 0.2: more is a deliberate choice (--many-runs)
+
+
+def _check_runs(runs: int, what: str, allowed: bool) -> None:
+    """Say how many runs a study will start; refuse more than ``MAX_RUNS`` unless --many-runs."""
+    print(f"{what} = {runs:,} runs", file=sys.stderr)
+    if runs > MAX_RUNS and not allowed:
+        raise BatchError(f"{what} = {runs:,} runs, more than {MAX_RUNS:,} (about a day of one core at scale 0.2); "
+                         "give smaller numbers, or add --many-runs to start it anyway")
+
+
+def _check_out_given(out: str) -> None:
+    if not out.strip():
+        raise OutputError("--out is empty; give the name of a new folder", 2)
+
+
+def _check_draws(draws: int, reps: int, posterior: str | None) -> None:
+    """--posterior without --posterior-draws would be ignored: refuse it. More draws than
+    replications: only the first ``reps`` sets are used (replication r uses set r mod K); say so."""
+    if posterior is not None and not draws:
+        raise BatchError(f"--posterior {posterior!r} is used only with --posterior-draws K (replication r uses "
+                         "parameter set r mod K); add --posterior-draws, e.g. 10, or leave out --posterior")
+    if draws > reps:
+        print(f"note: --posterior-draws {draws} with --reps {reps}: replication r uses parameter set r mod "
+              f"{draws}, so only {reps} of the {draws} sets are used; give --reps {draws} to use them all",
+              file=sys.stderr)
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     if args.out == "":
         raise BatchError("--out is empty; give the result store's folder")
     _check_workers("--workers", args.workers)
     _check_workers("--dask-local", args.dask_local)
+    _check_draws(args.posterior_draws, args.reps, args.posterior)
     design = Design.from_files(args.scenarios, args.reps, args.seed, args.scale, args.until,
                                args.counties, args.posterior_draws, args.posterior, args.parameters)
     print(f"batch: {len(design.scenarios)} scenario(s) × {design.reps} replication(s) = "
@@ -278,8 +309,8 @@ def _store_check(store: ResultStore, args: argparse.Namespace) -> int:
     for p in state.problems:
         print(f"problem: {p}")
     bad = set(state.damaged_parts) | (set(state.uncommitted) if args.set_aside else set())
-    if args.set_aside and bad:
-        moved = store.set_aside(bad)
+    if args.set_aside and (bad or state.stray):
+        moved = store.set_aside(bad, state.stray)
         print(f"moved {len(moved)} file(s) to {store.root / '_set_aside'}; repeat the batch command "
               "to recompute their runs")
         return 0
@@ -355,13 +386,20 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     study = Study(args.method, args.over, inputs, check_outcomes(args.outcomes, args.yearly),
                   args.budget if args.budget is not None else (20 if args.method == "morris" else 512),
                   reps=args.reps, seed=args.seed, scale=args.scale, groups=args.groups,
-                  second_order=args.second_order, yearly=args.yearly, skipped=skipped)
+                  second_order=args.second_order, yearly=args.yearly, skipped=skipped, under=args.under)
     check_budget(study)
-    print(f"sensitivity: {args.method} over {args.over}, {len(inputs)} inputs"
+    study.policy_label()              # an unknown --under is refused before anything is written
+    _check_out_given(args.out)
+    _check_workers("--workers", args.workers)
+    _check_workers("--dask-local", args.dask_local)
+    _check_runs(study.runs_per_rep() * args.reps, f"sensitivity: {study.runs_per_rep():,} points × {args.reps} rep(s)",
+                args.many_runs)
+    print(f"sensitivity: {args.method} over {args.over} {study.policy_label()}, {len(inputs)} inputs"
           f"{' in ' + str(study.n_factors) + ' groups' if args.groups else ''} ({len(skipped)} vector "
           f"parameters skipped), {study.runs_per_rep()} points × {args.reps} rep(s), scale {args.scale:g} "
           f"-> {args.out}", file=sys.stderr)
-    report = run_study(study, args.out, workers=args.workers, progress=not args.no_progress)
+    report = run_study(study, args.out, workers=args.workers, progress=not args.no_progress,
+                       dask_address=args.dask, dask_local=args.dask_local)
     print(summary_text(report, study))
     for note in report.notes:
         print(f"warning: {note}", file=sys.stderr)
@@ -382,7 +420,15 @@ def cmd_paths(args: argparse.Namespace) -> int:
     study = PathsStudy(levers=args.levers or PathsStudy().levers, portfolios=args.portfolios, draws=draws,
                        draw_source=source, reps=args.reps, seed=args.seed, scale=args.scale, p=args.p,
                        trials=args.trials, timing=not args.no_timing, packages=not args.no_packages)
-    report = run_paths(study, args.out, workers=args.workers, progress=not args.no_progress)
+    _check_out_given(args.out)
+    _check_workers("--workers", args.workers)
+    _check_workers("--dask-local", args.dask_local)
+    n_pkg = len(list(REPO_SCENARIOS.glob("*.toml"))) if study.packages else 0
+    _check_runs((args.portfolios + args.trials + n_pkg) * max(draws, 1) * args.reps,
+                f"paths: ({args.portfolios} portfolios + {args.trials} trials + {n_pkg} packages) × {max(draws, 1)} "
+                f"parameter set(s) × {args.reps} rep(s)", args.many_runs)
+    report = run_paths(study, args.out, workers=args.workers, progress=not args.no_progress,
+                       dask_address=args.dask, dask_local=args.dask_local)
     t = report.table
     print(f"{len(t)} portfolios, {report.runs} runs in {report.wall_s:.1f} s -> {report.out}")
     print("highest probability of meeting each target: "
@@ -399,14 +445,29 @@ def cmd_paths(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """--workers | --dask ADDRESS | --dask-local N, as for `steppe batch` (studies run on the sweep engine)."""
+    ex = parser.add_mutually_exclusive_group()
+    ex.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
+                    help=f"local worker processes (default: all cores, here {default_workers()})")
+    ex.add_argument("--dask", metavar="ADDRESS", default=None,
+                    help="run on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786)")
+    ex.add_argument("--dask-local", type=_bounded(int, 1, 4096, "--dask-local"), metavar="N",
+                    default=None, help="start a Dask LocalCluster of N worker processes on loopback")
+
+
 def add_study_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``sensitivity`` and ``paths``."""
     s = sub.add_parser("sensitivity", help="Morris screening or Sobol indices of the 2027 outcomes (SALib)",
                        description="Global sensitivity of the end-2027 outcomes to the behavioural "
                        "parameters (their priors or the posterior) or to the levers. See docs/STUDIES.md.")
     s.add_argument("--method", choices=("morris", "sobol"), required=True)
-    s.add_argument("--over", choices=("prior", "levers", "posterior"), default="prior",
-                   help="inputs and ranges: parameter priors (default), lever ranges, or the posterior")
+    s.add_argument("--over", choices=("prior", "levers", "posterior", "deep"), default="prior",
+                   help="inputs and ranges: parameter priors (default), lever ranges, the posterior, or the "
+                   "deep uncertainties")
+    s.add_argument("--under", metavar="SCENARIO", default=None,
+                   help="hold this scenario's levers (a library package such as full_plan_003, or a TOML "
+                   "file) while the parameters vary; default: 2024 policy, labelled as such")
     s.add_argument("--inputs", nargs="+", default=None, metavar="NAME",
                    help="only these inputs (lever names or group.parameter names)")
     s.add_argument("--outcomes", nargs="+", default=None, metavar="NAME",
@@ -421,9 +482,11 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
     s.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
                    help="agents per household or firm (default 0.2, the scale calibration validated)")
-    s.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None)
+    add_executor_options(s)
     s.add_argument("--no-progress", action="store_true")
-    s.add_argument("--out", required=True, help="output folder (new, or a study of the same design)")
+    s.add_argument("--out", required=True, help="output folder (new, or a study of the same design); an "
+                   "interrupted study is resumed by the same command")
+    s.add_argument("--many-runs", action="store_true", help=f"start a study of more than {MAX_RUNS:,} runs")
     s.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser("paths", help="lever portfolios that reach the 2027 targets, PRIM/CART, least-cost "
@@ -447,15 +510,175 @@ def add_study_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
     p.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
                    help="agents per household or firm (default 0.2, the scale calibration validated)")
-    p.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None)
+    add_executor_options(p)
     p.add_argument("--no-progress", action="store_true")
-    p.add_argument("--out", required=True, help="output folder (must not exist)")
+    p.add_argument("--out", required=True, help="output folder (must not exist); an interrupted study is "
+                   "resumed by the same command")
+    p.add_argument("--many-runs", action="store_true", help=f"start a study of more than {MAX_RUNS:,} runs")
     p.set_defaults(func=cmd_paths)
+# -- robustness under deep uncertainty (studies/robustness.py, issue 18) -----------------------
+def cmd_robustness(args: argparse.Namespace) -> int:
+    from studies.robustness import RobustnessStudy, run_robustness, summary_text
+
+    study = RobustnessStudy(levers=args.levers or RobustnessStudy().levers, portfolios=args.portfolios,
+                            packages=list(args.packages), posterior_draws=args.posterior_draws,
+                            futures=args.futures, deep=list(args.deep or []), reps=args.reps, seed=args.seed,
+                            scale=args.scale, timing=not args.no_timing, ceilings_mcny=list(args.ceilings or []))
+    _check_out_given(args.out)
+    _check_workers("--workers", args.workers)
+    _check_workers("--dask-local", args.dask_local)
+    n_ports = args.portfolios + len(args.packages)
+    n_futures = max(args.posterior_draws, 1) * args.futures
+    _check_runs(n_ports * n_futures * args.reps, f"robustness: {n_ports} portfolios × {n_futures} futures × "
+                f"{args.reps} rep(s)", args.many_runs)
+    report = run_robustness(study, args.out, workers=args.workers, progress=not args.no_progress,
+                            dask_address=args.dask, dask_local=args.dask_local)
+    print(f"{len(report.table)} portfolios, {report.runs} runs in {report.wall_s:.1f} s -> {report.out}; "
+          f"deep uncertainties from the {report.deep_source}")
+    print(summary_text(report))
+    print("\nmost robust within each budget ceiling (scenario files in scenarios/):")
+    for _, r in report.at_ceilings.iterrows():
+        print(f"  <= {r['ceiling_mcny']:g} M CNY: {r['name']}")
+    print("\nvulnerability (PRIM over the futures):")
+    for line in report.sentences:
+        print("  " + line)
+    return 0
+
+
+def add_robustness_command(sub: argparse._SubParsersAction) -> None:
+    """Register ``robustness``."""
+    r = sub.add_parser("robustness", help="portfolios × futures under deep uncertainty: satisficing, regret, "
+                       "cost, vulnerability (PRIM/CART)", description="Evaluate lever portfolios and library "
+                       "packages in futures (posterior draws × a Latin hypercube over the deep uncertainties), "
+                       "with common random numbers. See docs/STUDIES.md.")
+    r.add_argument("--levers", nargs="+", default=None, metavar="NAME", help="levers to vary (default all)")
+    r.add_argument("--portfolios", type=_bounded(int, 0, 10**6, "--portfolios"), default=200,
+                   help="Latin-hypercube portfolios (0: the packages only)")
+    r.add_argument("--packages", nargs="*", default=["full_plan_003", "baseline"], metavar="NAME",
+                   help="library packages (scenarios/NAME.toml) evaluated beside them")
+    r.add_argument("--posterior-draws", type=_bounded(int, 0, 10**5, "--posterior-draws"), default=10,
+                   metavar="K", help="calibrated parameter sets from the posterior (0: hand-set values)")
+    r.add_argument("--futures", type=_bounded(int, 1, 10**5, "--futures"), default=10, metavar="L",
+                   help="Latin-hypercube points over the deep uncertainties, crossed with the draws")
+    r.add_argument("--deep", nargs="+", default=None, metavar="NAME",
+                   help="deep uncertainties (group.parameter, over its prior); default the problem's list")
+    r.add_argument("--reps", type=_bounded(int, 1, 1000, "--reps"), default=1)
+    r.add_argument("--ceilings", nargs="+", type=_bounded(float, 1e-6, 1e9, "--ceilings"), default=None,
+                   metavar="MCNY", help="budget ceilings, million CNY (default: cost terciles and the top)")
+    r.add_argument("--no-timing", action="store_true", help="levers start in 2025 (no start-year axis)")
+    r.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
+    r.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
+                   help="agents per household or firm (default 0.2, the scale calibration validated)")
+    add_executor_options(r)
+    r.add_argument("--no-progress", action="store_true")
+    r.add_argument("--out", required=True, help="output folder (must not exist); an interrupted study is "
+                   "resumed by the same command")
+    r.add_argument("--many-runs", action="store_true", help=f"start a study of more than {MAX_RUNS:,} runs")
+    r.set_defaults(func=cmd_robustness)
+
+
+def cmd_emulate(args: argparse.Namespace) -> int:
+    from studies.emulator import EmulatorStudy, run_emulator, summary_text
+    from studies.sensitivity import select_inputs
+
+    inputs, _ = select_inputs(args.over, args.inputs)
+    study = EmulatorStudy(inputs, under=args.under, train=args.train, rounds=args.rounds, batch=args.batch,
+                          validate=args.validate, sobol_n=args.sobol_n, search=args.search, reps=args.reps,
+                          seed=args.seed, scale=args.scale)
+    _check_out_given(args.out)
+    _check_workers("--workers", args.workers)
+    _check_workers("--dask-local", args.dask_local)
+    _check_runs((args.train + args.rounds * args.batch + args.validate + args.search) * args.reps,
+                f"emulate: ({args.train} training + {args.rounds} × {args.batch} adaptive + {args.validate} held-out + "
+                f"{args.search} search) × {args.reps} rep(s)", args.many_runs)
+    report = run_emulator(study, args.out, workers=args.workers, dask_address=args.dask,
+                          dask_local=args.dask_local, progress=not args.no_progress)
+    print(f"emulator of {len(inputs)} inputs from {report.runs} simulation runs, {report.wall_s:.1f} s "
+          f"-> {report.out}")
+    print(summary_text(report))
+    return 0
+
+
+def add_emulate_command(sub: argparse._SubParsersAction) -> None:
+    """Register ``emulate``."""
+    e = sub.add_parser("emulate", help="a Gaussian-process emulator of the 2027 outcomes: adaptive training, "
+                       "held-out validation, Sobol with 10^5 evaluations, portfolio search re-run by simulation",
+                       description="See docs/STUDIES.md.")
+    e.add_argument("--over", choices=("deep", "levers", "prior", "posterior"), default="deep",
+                   help="inputs and ranges (default: the deep uncertainties)")
+    e.add_argument("--inputs", nargs="+", default=None, metavar="NAME", help="only these inputs")
+    e.add_argument("--under", metavar="SCENARIO", default=None,
+                   help="hold this scenario's levers while parameters vary (e.g. full_plan_003)")
+    e.add_argument("--train", type=_bounded(int, 2, 10**5, "--train"), default=64, help="initial runs")
+    e.add_argument("--rounds", type=_bounded(int, 0, 100, "--rounds"), default=2, help="adaptive rounds")
+    e.add_argument("--batch", type=_bounded(int, 1, 10**4, "--batch"), default=16, help="runs per round")
+    e.add_argument("--validate", type=_bounded(int, 5, 10**5, "--validate"), default=32, help="held-out runs")
+    e.add_argument("--sobol-n", type=_bounded(int, 1, 10**8, "--sobol-n"), default=100_000,
+                   help="at least this many emulator evaluations for Sobol (default 100,000)")
+    e.add_argument("--search", type=_bounded(int, 0, 1000, "--search"), default=0,
+                   help="with --over levers: portfolios to find on the emulator and re-run by simulation")
+    e.add_argument("--reps", type=_bounded(int, 1, 1000, "--reps"), default=1)
+    e.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0)
+    e.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2)
+    add_executor_options(e)
+    e.add_argument("--no-progress", action="store_true")
+    e.add_argument("--out", required=True, help="output folder (must not exist)")
+    e.add_argument("--many-runs", action="store_true", help=f"start a study of more than {MAX_RUNS:,} runs")
+    e.set_defaults(func=cmd_emulate)
+
+
 # -- the app and its report (issue 11) ---------------------------------------------------------
 def cmd_app(args: argparse.Namespace) -> int:
-    from app.server import serve
+    from app.server import AddressError, serve
 
-    return serve(args.host, args.port, args.packages_dir, args.workers)
+    _check_workers("--workers", args.workers)
+    if args.packages_dir is not None and (not args.packages_dir.strip() or (
+            os.path.exists(args.packages_dir) and not os.path.isdir(args.packages_dir))):
+        return _error(f"--packages-dir {args.packages_dir!r}: not a folder; give the folder where the app saves "
+                      "scenario files (it is made if missing)", 2)
+    try:
+        return serve(args.host, args.port, args.packages_dir, args.workers)
+    except AddressError as exc:
+        return _error(str(exc), 2)
+
+
+CLI_TEXT = {
+    "posterior": {"en": "the calibrated posterior cannot be used ({detail}); give --prior to run with the hand-set "
+                        "priors, or --posterior DIR for another posterior",
+                  "zh": "校准后验不能使用（{detail}）；加 --prior 改用手设先验默认值，"
+                        "或用 --posterior DIR 指定另一后验"},
+}
+
+
+def _message_lang(given: str | None) -> str:
+    """The language of error lines: --lang if given, else the locale's (zh_* -> zh), else English."""
+    if given:
+        return given
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def _report_staging(out: Path, force: bool) -> Path:
+    """Check the report file --out before any run and make a hidden staging file beside it (a
+    folder that cannot be written fails at once); an existing file is replaced only with --force."""
+    import tempfile
+
+    if out.is_symlink() or (out.exists() and not out.is_file()):
+        kind = "a symbolic link" if out.is_symlink() else "a folder or other non-file"
+        raise OutputError(f"{out}: is {kind}; give a new .html or .pdf file as --out", 1)
+    if out.exists() and not force:
+        raise OutputError(f"{out}: exists; add --force to replace it, or give another --out (nothing was written)", 2)
+    parent = Path(os.path.abspath(out)).parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{out.name}.tmp-", suffix=out.suffix)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot write into {parent} ({os_reason(exc)}); nothing was written", 1) from None
+    return Path(tmp)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -465,31 +688,51 @@ def cmd_report(args: argparse.Namespace) -> int:
     from app.results import build
     from app.runner import Request, RunService
 
+    say = _message_lang(args.lang)      # error lines: --lang, else the locale, else English
+    lang = args.lang or "zh"            # the report itself: Chinese unless --lang en
     suffix = Path(args.out).suffix.lower()
-    if suffix not in (".html", ".htm", ".pdf"):
-        print(f"error: {t('cli_format', args.lang, path=args.out)}", file=sys.stderr)
+    if not args.out.strip() or suffix not in (".html", ".htm", ".pdf"):
+        print(f"error: {t('cli_format', say, path=args.out)}", file=sys.stderr)
         return 2
     try:
         pkgs = tuple(load_file(p) for p in args.scenarios)
     except PackageError as exc:
-        print(f"error: {exc.text(args.lang)}", file=sys.stderr)
+        print(f"error: {exc.text(say)}", file=sys.stderr)
         return 2
-    from app.posterior import choose, error_text
+    from app.posterior import choose
     from calibration.posterior import PosteriorError
 
+    if args.prior and (args.posterior is not None or args.posterior_draws is not None):
+        pairs = (("--posterior", args.posterior), ("--posterior-draws", args.posterior_draws))
+        given = " and ".join(o for o, v in pairs if v is not None)
+        print(f"note: --prior: the hand-set parameters are used, so {given} is ignored", file=sys.stderr)
+    draws = 0 if args.posterior_draws is None else args.posterior_draws   # 0: the central set
     try:
-        params = choose(args.posterior_draws, args.seed, prior=args.prior, path=args.posterior)
+        params = choose(draws, args.seed, prior=args.prior, path=args.posterior)
     except PosteriorError as exc:
-        print(f"error: {error_text(exc, args.lang)}", file=sys.stderr)
+        print(f"error: {CLI_TEXT['posterior'][say].format(detail=exc)}", file=sys.stderr)
         return 2
+    if params.info is not None:
+        print(f"parameters: {draws} set(s) drawn from the posterior {params.info['path']}",
+              file=sys.stderr)
+        if draws > args.reps:
+            print(f"note: --posterior-draws {draws} with --reps {args.reps}: replication r uses parameter set r "
+                  f"mod {draws}, so only {args.reps} of the {draws} sets are used", file=sys.stderr)
+    out = Path(args.out)
+    staging = _report_staging(out, args.force)
     start = time.perf_counter()
-    service = RunService(workers=args.workers)
     try:
-        job = service.run(Request(pkgs, args.reps, args.scale, args.seed, params))
+        service = RunService(workers=args.workers)
+        try:
+            job = service.run(Request(pkgs, args.reps, args.scale, args.seed, params))
+        finally:
+            service.close()
+        write(build(job), lang, str(staging))
+        os.replace(staging, out)
     finally:
-        service.close()
-    write(build(job), args.lang, args.out)
-    print(t("cli_written", args.lang, path=args.out, n=len(pkgs), reps=args.reps,
+        for left in (staging, *staging.parent.glob(f".{staging.name}.tmp-*")):
+            left.unlink(missing_ok=True)
+    print(t("cli_written", lang, path=args.out, n=len(pkgs), reps=args.reps,
             seconds=time.perf_counter() - start), file=sys.stderr)
     return 0
 
@@ -512,8 +755,10 @@ def add_app_commands(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
                    help="agents per household or firm (default 0.2)")
     r.add_argument("--seed", type=_bounded(int, 0, MAX_SEED, "--seed"), default=0, help="base seed")
-    r.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
-    r.add_argument("--posterior-draws", type=_bounded(int, 0, 200, "--posterior-draws"), default=0, metavar="K",
+    r.add_argument("--lang", choices=("zh", "en"), default=None,
+                   help="report language (default zh); error lines follow --lang, else the locale, else English")
+    r.add_argument("--force", action="store_true", help="replace an existing report file")
+    r.add_argument("--posterior-draws", type=_bounded(int, 1, 200, "--posterior-draws"), default=None, metavar="K",
                    help="parameter sets drawn from the calibrated posterior; replication r of every package "
                         "uses set r mod K (default 0: the posterior's central set, as every entry point)")
     r.add_argument("--prior", action="store_true",
@@ -563,8 +808,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     kw = {}
     if args.budget is not None:
         kw["budget_runs"], kw["budget_minutes"] = args.budget
-    if args.parameters:
+    if args.parameters is not None:
         kw["parameters"] = tuple(p.strip() for p in args.parameters.split(",") if p.strip())
+        if not kw["parameters"]:
+            return _error(f"--parameters {args.parameters!r} names no parameter; give names separated by commas, "
+                          "e.g. talent.adequacy_initial,herders.literacy_mean (or leave it out to screen them)", 2)
     settings = Settings(scale=args.scale, seed=args.seed, population=args.population,
                         held_out=tuple(args.hold_out or ()), predictive_runs=args.predictive_runs,
                         scale_check_runs=args.scale_check_runs, **kw)
@@ -572,11 +820,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         targets = load_targets(args.targets, until=settings.until)
-        calibrate(args.out, settings, targets, runner)
+        calibrate(args.out, settings, targets, runner, force=args.force)
     except (TargetError, CalibrationError, PosteriorError, BatchError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        _end_children()
         print(f"interrupted; what was computed is kept in {args.out}/work: run the same command again "
               "to go on", file=sys.stderr)
         return 130
@@ -585,16 +834,30 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _end_children() -> None:
+    """End the worker processes an interrupted command leaves (pyabc's are daemons, but the
+    console exits without the interpreter's clean-up that would end them)."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.terminate()
+    for child in multiprocessing.active_children():
+        child.join(timeout=5)
+
+
 def add_calibrate_command(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("calibrate", help="calibrate the behavioural parameters to the targets (ABC-SMC)",
                        description="Screen the parameters (Morris), calibrate those that move the targets "
                        "of calibration/targets.toml with ABC-SMC, and write the posterior, its manifest "
                        "and a report to --out. Interrupted, the same command resumes. See docs/CALIBRATION.md.")
     c.add_argument("--budget", type=_budget, default=None,
-                   help="stop the ABC stage once the calibration has used this many runs (e.g. 8000) or "
-                   "minutes (e.g. 25m), screening included; default 12000 runs or 25 minutes, "
-                   "whichever comes first")
-    c.add_argument("--out", default="results/calibration", help="output folder (default results/calibration)")
+                   help="at most this many runs (e.g. 8000), every stage included, or minutes of ABC (e.g. "
+                   "25m); a generation the budget cannot finish is cut and the posterior is the last "
+                   "complete one; default 20000 runs or 25 minutes, whichever comes first")
+    c.add_argument("--out", default="results/calibration", help="output folder (default results/calibration): new, "
+                   "or a calibration to resume; a finished one is replaced only with --force")
+    c.add_argument("--force", action="store_true",
+                   help="replace a finished calibration in --out (only a folder holding nothing else)")
     c.add_argument("--targets", default=None, help="targets file (default calibration/targets.toml)")
     c.add_argument("--scale", type=_bounded(float, MIN_SCALE, MAX_SCALE, "--scale"), default=0.2,
                    help="agents per household or firm in calibration runs (default 0.2; see the scale check)")

@@ -11,6 +11,7 @@ are PNG and SVG with Chinese and English labels.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -412,7 +413,7 @@ def snapshot(store: ResultStore) -> tuple[StoreState, pd.DataFrame, pd.DataFrame
     uses), all over the same runs: those of the parts committed when the scan ran (a committed
     part never changes; parts a batch commits meanwhile are left for the next compare)."""
     state = store.scan(check_files=True)
-    if state.problems:
+    if [p for p in state.problems if not any(p.startswith(f"{x}:") for x in state.stray)]:
         raise StoreError(store.problem_text(state), 1)
     parts = sorted(state.committed)
     runs = store.read("runs", parts=parts)
@@ -422,6 +423,23 @@ def snapshot(store: ResultStore) -> tuple[StoreState, pd.DataFrame, pd.DataFrame
     tables = [store.read(t, columns=c, parts=parts)
               for t, c in (("targets", None), ("costs", None), ("league", columns))]
     return (state, runs, *(t[t["run_id"].isin(ids)] if len(t) else t for t in tables))
+
+
+def _outside_the_store(store: ResultStore, folder: Path) -> None:
+    """A report inside a table folder (or another part of the store's own) would be read as part
+    of the store: refuse it. ``DIR/report`` (the default) and other new folders of DIR are fine."""
+    from studies.store import SET_ASIDE, TABLES
+
+    try:
+        inside = Path(os.path.abspath(folder)).relative_to(Path(os.path.abspath(store.root)))
+    except ValueError:
+        return
+    first = inside.parts[0] if inside.parts else ""
+    if first in {*TABLES, SET_ASIDE, "scenarios", "manifest.json", ".lock", ""}:
+        where = f"its {first}/ folder" if first else "the store's own folder"
+        raise OutputError(f"--out {folder}: inside the result store {store.root} ({where}); a report there would "
+                          f"mix with the stored runs: give a folder outside it, or leave out --out for "
+                          f"{store.root / 'report'}", 2)
 
 
 def write_report(store_dir: str | Path, out: str | Path | None = None,
@@ -439,6 +457,7 @@ def write_report(store_dir: str | Path, out: str | Path | None = None,
         raise StoreError(f"--baseline {baseline!r}: no such scenario in {store.root}; its "
                          f"scenarios are: {', '.join(order)}")
     folder = Path(out) if out is not None else store.root / "report"
+    _outside_the_store(store, folder)
     staging = prepare_output(folder, force, REPORT_FILES, "a report's files")
     try:
         return _write_report(store, manifest, order, folder, staging, baseline, force)
@@ -456,6 +475,10 @@ def _write_report(store: ResultStore, manifest: dict, order: list[str], folder: 
     if runs.empty:
         raise StoreError(f"{store.root}: no run is stored yet; run `steppe batch` first")
     notes = []
+    if state.stray:
+        notes.append(f"{len(state.stray)} stray file(s) in the store's table folders were not read ("
+                     f"{', '.join(str(p) for p in state.stray[:3])}); move them out of the store, or run "
+                     f"`steppe store-check {store.root} --set-aside`")
     reps, total = manifest["design"]["reps"], manifest["runs_total"]
     if len(runs) < total:
         why = []

@@ -43,19 +43,21 @@ from model.problem import PROBLEM
 from model.scenario import BASE_YEAR, load_scenario
 from studies.batch import model_source_hash, package_version
 from studies.points import (
+    REPO_SCENARIOS,
     START,
     StudyError,
     Timer,
+    adopt_store,
     evaluate_scenarios,
     point_scenario,
     scenario_dict,
     scenario_toml,
+    store_path,
     with_parameters,
 )
 
 TARGET_IDS = tuple(t.id for t in PROBLEM.targets)
 DRAW_SOURCES = ("default", "prior", "posterior")
-REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 MAX_FRONT_FILES = 12
 POPULATION = 16
 QP_MAX = 0.05       # restrictions of a PRIM box with a larger quasi-p value are dropped
@@ -314,7 +316,7 @@ def run_cart(x: pd.DataFrame, y: np.ndarray, seed: int) -> str:
 
 # -- optimisation ----------------------------------------------------------------------------
 def optimise(study: PathsStudy, draws: list[dict[str, float]], first_id: int, workers: int | None,
-             log: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+             log: Any = None, **run: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """NSGA-II (Optuna) over the lever space, generation by generation; portfolios and their runs."""
     import optuna
 
@@ -330,7 +332,8 @@ def optimise(study: PathsStudy, draws: list[dict[str, float]], first_id: int, wo
         rows = [to_portfolio(np.array([t.suggest_float(d, 0.0, 1.0) for d in dims]), study) for t in trials]
         frame = pd.DataFrame(rows, columns=dims)
         runs = evaluate_scenarios(_items(frame, draws, study, first_id + done), reps=study.reps,
-                                  base_seed=study.seed, scale=study.scale, workers=workers)
+                                  base_seed=study.seed, scale=study.scale, workers=workers,
+                                  **_stage(run, f"generation_{done // POPULATION:04d}"))
         att = attainment(runs, len(draws))
         for k, t in enumerate(trials):
             r = att.loc[first_id + done + k]
@@ -345,7 +348,15 @@ def optimise(study: PathsStudy, draws: list[dict[str, float]], first_id: int, wo
     return pd.concat(portfolios, ignore_index=True), pd.concat(all_runs, ignore_index=True)
 
 
-def evaluate_packages(study: PathsStudy, draws: list[dict[str, float]], workers: int | None
+def _stage(run: dict[str, Any], name: str) -> dict[str, Any]:
+    """Executor options for one stage of a study, its store a sub-folder of the study's store."""
+    out = {k: v for k, v in run.items() if k != "store"}
+    if run.get("store") is not None:
+        out["out"] = Path(run["store"]) / name
+    return out
+
+
+def evaluate_packages(study: PathsStudy, draws: list[dict[str, float]], workers: int | None, **run: Any
                       ) -> pd.DataFrame:
     """The library's packages (scenarios/*.toml) on the same draws × replications."""
     files = sorted(REPO_SCENARIOS.glob("*.toml"))
@@ -357,7 +368,8 @@ def evaluate_packages(study: PathsStudy, draws: list[dict[str, float]], workers:
         names.append(sc.name)
         for j, d in enumerate(draws):
             items.append((i * len(draws) + j, with_parameters(sc, d) if d else sc))
-    runs = evaluate_scenarios(items, reps=study.reps, base_seed=study.seed, scale=study.scale, workers=workers)
+    runs = evaluate_scenarios(items, reps=study.reps, base_seed=study.seed, scale=study.scale, workers=workers,
+                              **_stage(run, "packages"))
     att = attainment(runs, len(draws))
     att.insert(0, "package", [names[i] for i in att.index])
     return att.reset_index(drop=True)
@@ -386,11 +398,17 @@ def _check_out(out: Path) -> None:
 
 
 def run_paths(study: PathsStudy, out: str | Path, *, workers: int | None = None,
-              progress: bool = False) -> PathsReport:
-    """Sample, evaluate, discover, optimise and write everything to ``out`` (atomically)."""
+              progress: bool = False, dask_address: str | None = None,
+              dask_local: int | None = None) -> PathsReport:
+    """Sample, evaluate, discover, optimise and write everything to ``out`` (atomically).
+
+    Every stage runs through the sweep engine (a local pool, or Dask with ``dask_address`` /
+    ``dask_local``) into a resumable store (:func:`studies.points.store_path`): the same call
+    after an interruption computes only the runs not yet stored, and gives the same files."""
     out = Path(out)
     study.check()
     _check_out(out)
+    run = {"dask_address": dask_address, "dask_local": dask_local, "store": store_path(out)}
     log = (lambda s: print(s, file=sys.stderr, flush=True)) if progress else None
     draws = parameter_draws(study)
     notes: list[str] = []
@@ -400,12 +418,13 @@ def run_paths(study: PathsStudy, out: str | Path, *, workers: int | None = None,
         if log:
             log(f"paths: {len(portfolios)} portfolios × {len(draws)} draw(s) × {study.reps} rep(s)")
         runs = evaluate_scenarios(_items(portfolios.drop(columns="source"), draws, study), reps=study.reps,
-                                  base_seed=study.seed, scale=study.scale, workers=workers)
+                                  base_seed=study.seed, scale=study.scale, workers=workers,
+                                  **_stage(run, "portfolios"))
         if study.trials:
-            opt_ports, opt_runs = optimise(study, draws, len(portfolios), workers, log)
+            opt_ports, opt_runs = optimise(study, draws, len(portfolios), workers, log, **run)
             portfolios = pd.concat([portfolios, opt_ports.assign(source="optuna")], ignore_index=True)
             runs = pd.concat([runs, opt_runs], ignore_index=True)
-        packages = evaluate_packages(study, draws, workers) if study.packages else pd.DataFrame()
+        packages = evaluate_packages(study, draws, workers, **run) if study.packages else pd.DataFrame()
     att = attainment(runs, len(draws))
     table = pd.concat([portfolios.reset_index(drop=True), att.reset_index(drop=True)], axis=1)
     table.insert(0, "portfolio", np.arange(len(table)))
@@ -434,6 +453,7 @@ def run_paths(study: PathsStudy, out: str | Path, *, workers: int | None = None,
     try:
         _write(tmp, study, table, runs, packages, prim_result, cart, front, cheapest, notes, t.seconds, draws)
         per_target.to_csv(tmp / "prim_per_target.csv", index=False, float_format="%.6g")
+        adopt_store(run["store"], tmp)
         tmp.rename(out)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -8,32 +8,30 @@ lever names (``infra_budget_cny_per_year``), lever timings (``<lever>__start``, 
 scenario by :meth:`model.problem.Problem.scenario`, exactly as a scenario file is.
 
 :func:`evaluate` runs every point × replication through the sweep engine
-(:func:`studies.sweep.evaluate`: worker processes, common random numbers, replication ``r`` of
-every point on the seed :func:`studies.batch.rep_seed` ``(base_seed, r)``).
-:func:`evaluate_scenarios` runs whole scenarios (library packages with parameter draws, or
-points when yearly values are wanted) with the same seed rule in a plain process pool.
+(:func:`studies.sweep.evaluate`: worker processes or Dask, common random numbers, replication
+``r`` of every point on the seed :func:`studies.batch.rep_seed` ``(base_seed, r)``, a resumable
+store). :func:`evaluate_scenarios` runs whole scenarios (library packages with parameter draws,
+portfolios with dated lever changes, points when yearly values are wanted) through the same engine.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import multiprocessing as mp
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from model.problem import PROBLEM, START, Variable, outcomes_of
+from model.problem import PROBLEM, START, Variable
 from model.scenario import BASE_YEAR, Scenario
 from model.settings import SettingError
-from studies.batch import rep_seed
-from studies.engines import default_workers
 from studies.errors import BatchError
 
+REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"     # the library's packages
 YEARLY_COLUMNS = ("herder_platform_share", "firm_adoption_share", "talent_adequacy",
                   "data_industry_cny_per_year", "compute_capacity_p", "datasets", "cases",
                   "data_products_listed", "chain_links", "public_cost_cny_cum")
@@ -130,82 +128,53 @@ def scenario_toml(data: dict[str, Any], description: str, name: str | None = Non
 
 
 # -- evaluation ------------------------------------------------------------------------------
-def _outcomes(scenario: Scenario, seed: int, scale: float, yearly: bool) -> dict[str, float]:
-    from model.run import run_scenario
-
-    # the scenario already holds its parameter source's values (point_scenario, with_parameters)
-    result = run_scenario(scenario, seed=seed, scale=scale)
-    out = outcomes_of(result)
-    if yearly:
-        dec = result.league[result.league["month"] == 12]
-        for _, row in dec.iterrows():
-            for col in YEARLY_COLUMNS:
-                out[f"{col}@{int(row['year'])}"] = float(row[col]) if col in row else math.nan
-    return out
-
-
-def _run_chunk(args: tuple[list[tuple[int, Scenario]], list[int], float, bool]) -> list[dict[str, Any]]:
-    items, seeds, scale, yearly = args
-    rows = []
-    for pid, scenario in items:
-        for rep, seed in enumerate(seeds):
-            rows.append({"point_id": pid, "rep": rep, "seed": seed,
-                         **_outcomes(scenario, seed, scale, yearly)})
-    return rows
-
-
 def evaluate_scenarios(items: Sequence[tuple[int, Scenario]], *, reps: int = 1, base_seed: int = 0,
                        scale: float = 0.1, workers: int | None = None, yearly: bool = False,
-                       progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """One row per (id, scenario) × replication, replication r of every scenario on the same seed."""
-    seeds = [rep_seed(base_seed, r) for r in range(reps)]
-    n = workers or default_workers()
-    chunk = max(1, min(16, math.ceil(len(items) / (4 * n))))
-    jobs = [(list(items[i:i + chunk]), seeds, scale, yearly) for i in range(0, len(items), chunk)]
-    rows: list[dict[str, Any]] = []
-    done = 0
-    if n == 1 or len(jobs) == 1:
-        for job in jobs:
-            rows += _run_chunk(job)
-            done += len(job[0])
-            if progress:
-                progress(done, len(items))
-    else:
-        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
-            for job, part in zip(jobs, pool.map(_run_chunk, jobs), strict=True):
-                rows += part
-                done += len(job[0])
-                if progress:
-                    progress(done, len(items))
-    frame = pd.DataFrame(rows)
-    return frame.sort_values(["point_id", "rep"], kind="stable").reset_index(drop=True)
+                       progress: Callable[[int, int], None] | bool | None = None, out: Any = None,
+                       dask_address: str | None = None, dask_local: int | None = None) -> pd.DataFrame:
+    """One row per (id, scenario) × replication, replication r of every scenario on the same seed,
+    through the sweep engine (:func:`studies.sweep.evaluate_scenarios`): a local pool or Dask, and
+    with ``out`` a resumable store. Every scenario must end in the same year."""
+    from studies.sweep import evaluate_scenarios as sweep_scenarios
+
+    if not items:
+        return pd.DataFrame(columns=["point_id", "rep", "seed", *PROBLEM.outcome_names()])
+    until = items[0][1].until
+    try:
+        return sweep_scenarios(list(items), reps=reps, base_seed=base_seed, scale=scale, until=until, out=out,
+                               workers=workers, dask_address=dask_address, dask_local=dask_local,
+                               yearly=YEARLY_COLUMNS if yearly else (), progress=bool(progress))
+    except SettingError as exc:
+        raise StudyError(str(exc)) from None
 
 
 def evaluate(points: pd.DataFrame, *, reps: int = 1, base_seed: int = 0, scale: float = 0.1,
              until: int = 2027, workers: int | None = None, yearly: bool = False,
-             progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+             progress: Callable[[int, int], None] | bool | None = None, out: Any = None,
+             dask_address: str | None = None, dask_local: int | None = None) -> pd.DataFrame:
     """One row per point × replication: ``point_id``, ``rep``, ``seed`` and every outcome.
 
     Every point is checked before any run starts (by the sweep, or here for yearly values).
-    Results do not depend on ``workers``."""
+    Results do not depend on ``workers`` or the executor; ``out`` keeps the runs in a resumable
+    store (the same call again computes only the runs not yet stored)."""
     if "point_id" not in points.columns:
         points = points.assign(point_id=np.arange(len(points)))
     if yearly:
         items = [(int(r["point_id"]), point_scenario(r, f"p{int(r['point_id'])}", until))
                  for r in points.to_dict("records")]
         return evaluate_scenarios(items, reps=reps, base_seed=base_seed, scale=scale, workers=workers,
-                                  yearly=True, progress=progress)
+                                  yearly=True, progress=progress, out=out, dask_address=dask_address,
+                                  dask_local=dask_local)
     from studies.sweep import evaluate as sweep
 
     frame = pd.DataFrame([{"point_id": int(r["point_id"]), **typed(r)} for r in points.to_dict("records")])
     try:
-        out = sweep(frame, reps=reps, base_seed=base_seed, scale=scale, until=until, workers=workers,
-                    progress=progress is not None)
+        out_frame = sweep(frame, reps=reps, base_seed=base_seed, scale=scale, until=until, workers=workers,
+                          progress=bool(progress), out=out, dask_address=dask_address, dask_local=dask_local)
     except SettingError as exc:
         raise StudyError(str(exc)) from None
     keep = ["point_id", "rep", "seed", *PROBLEM.outcome_names()]
-    return out[keep].sort_values(["point_id", "rep"], kind="stable").reset_index(drop=True)
+    return out_frame[keep].sort_values(["point_id", "rep"], kind="stable").reset_index(drop=True)
 
 
 def with_parameters(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
@@ -223,6 +192,26 @@ def with_parameters(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
     return dataclasses.replace(scenario, parameters=params, parameters_set=named)
 
 
+def store_path(out: Any) -> Any:
+    """Where a study keeps its runs while it computes them: the sweep engine's resumable store in
+    a hidden sibling of ``out`` (``.NAME.store``), so that ``out`` appears only when complete. An
+    interrupted study is resumed by the same call (the stored runs are not computed again); the
+    finished study moves the store into ``out/store``."""
+    from pathlib import Path
+
+    out = Path(out)
+    return out.parent / f".{out.name}.store"
+
+
+def adopt_store(store: Any, folder: Any) -> None:
+    """Move a finished study's store (see :func:`store_path`) into ``folder/store``."""
+    from pathlib import Path
+
+    store, folder = Path(store), Path(folder)
+    if store.is_dir() and not (folder / "store").exists():
+        store.rename(folder / "store")
+
+
 class Timer:
     """Wall time of a block, for the study manifests."""
 
@@ -234,5 +223,5 @@ class Timer:
         self.seconds = time.perf_counter() - self.start
 
 
-__all__ = ["START", "StudyError", "evaluate", "evaluate_scenarios", "point_scenario", "scenario_dict",
-           "scenario_toml", "snap", "typed", "variable", "with_parameters"]
+__all__ = ["START", "StudyError", "adopt_store", "evaluate", "evaluate_scenarios", "point_scenario", "scenario_dict",
+           "scenario_toml", "snap", "store_path", "typed", "variable", "with_parameters"]

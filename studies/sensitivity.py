@@ -1,12 +1,19 @@
 """Global sensitivity analysis of the 2027 outcomes: Morris screening and Sobol indices (SALib).
 
-``steppe sensitivity --method morris|sobol --over prior|levers|posterior --out DIR``
+``steppe sensitivity --method morris|sobol --over prior|levers|posterior|deep [--under SCENARIO] --out DIR``
+
+- **Policy.** Without ``--under`` the levers keep their end-2024 defaults: the indices describe
+  the world under 2024 policy, in which several targets are never in play, and every output says
+  so. ``--under full_plan_003`` (a library package or a scenario file) holds that scenario's
+  levers and dated lever changes while the parameters vary, so the indices speak of a world in
+  which the targets are in play.
 
 - **Inputs** come from the problem definition (:data:`model.problem.PROBLEM`): ``prior`` is every
   behavioural parameter that carries a calibration prior, over its prior; ``levers`` is every
   policy lever over its allowed range (on/off levers as 0/1, switched on above 0.5);
   ``posterior`` is every calibrated parameter over the 1%-99% weighted quantiles of the
-  posterior (needs ``calibration.posterior``). Vector parameters (ladders and shares, whose
+  posterior (needs ``calibration.posterior``); ``deep`` is the deep uncertainties over their
+  ranges (:func:`studies.deep.deep_uncertainties`). Vector parameters (ladders and shares, whose
   elements are tied by order or by summing to one) are left out and listed in ``skipped.csv``:
   varying one element alone would break the constraint or let the check refuse the run.
   Integer inputs are sampled continuously and rounded at run time.
@@ -31,7 +38,6 @@ import json
 import math
 import os
 import shutil
-import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -43,10 +49,11 @@ import pandas as pd
 
 from model.problem import GROUP_ZH, PROBLEM, Variable
 from studies.batch import model_source_hash, package_version
-from studies.points import StudyError, Timer, evaluate
+from studies.points import StudyError, Timer, adopt_store, evaluate, store_path
 
 METHODS = ("morris", "sobol")
-OVER = ("prior", "levers", "posterior")
+OVER = ("prior", "levers", "posterior", "deep")
+BASELINE_LABEL = "under 2024 policy (end-2024 lever defaults)"
 MORRIS_LEVELS = 4
 MIN_MORRIS_R, WARN_MORRIS_R = 2, 10
 MIN_SOBOL_N, WARN_SOBOL_N = 16, 512
@@ -90,12 +97,27 @@ class Study:
     second_order: bool = False
     yearly: bool = False
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    under: str | None = None       # a scenario (library name or file) whose levers hold; None: 2024 policy
 
     def key(self) -> dict[str, Any]:
-        return {"method": self.method, "over": self.over, "inputs": [asdict(i) for i in self.inputs],
-                "budget": self.budget, "reps": self.reps, "seed": self.seed, "scale": self.scale,
-                "until": self.until, "groups": self.groups, "second_order": self.second_order,
-                "yearly": self.yearly, "model_sha256": model_source_hash()}
+        key = {"method": self.method, "over": self.over, "inputs": [asdict(i) for i in self.inputs],
+               "budget": self.budget, "reps": self.reps, "seed": self.seed, "scale": self.scale,
+               "until": self.until, "groups": self.groups, "second_order": self.second_order,
+               "yearly": self.yearly, "model_sha256": model_source_hash()}
+        if self.under is not None:
+            from studies.sweep import _digest, scenario_record
+
+            key["under"] = self.policy_label()
+            key["under_sha256"] = _digest(scenario_record(self.base_scenario()))
+        return key
+
+    def base_scenario(self) -> Any:
+        """The scenario whose levers (and dated lever changes) hold while the inputs vary."""
+        return under_scenario(self.under, self.until)
+
+    def policy_label(self) -> str:
+        """Which policy the indices speak of: 'under full_plan_003' or under 2024 policy."""
+        return BASELINE_LABEL if self.under is None else f"under {self.base_scenario().name}"
 
     @property
     def n_factors(self) -> int:
@@ -113,6 +135,25 @@ class Study:
         if self.groups:
             problem["groups"] = [i.group for i in self.inputs]
         return problem
+
+
+def under_scenario(name: str | None, until: int = 2027) -> Any:
+    """A library package by name (``scenarios/NAME.toml``) or a scenario file; None: the baseline."""
+    from model.scenario import Scenario, ScenarioError, load_scenario
+    from studies.points import REPO_SCENARIOS
+
+    if name is None:
+        return Scenario(until=until)
+    path = Path(name)
+    if not path.suffix and (REPO_SCENARIOS / f"{name}.toml").is_file():
+        path = REPO_SCENARIOS / f"{name}.toml"
+    if not path.is_file():
+        known = ", ".join(sorted(f.stem for f in REPO_SCENARIOS.glob("*.toml")))
+        raise StudyError(f"--under {name!r}: neither a scenario file nor a library package ({known})")
+    try:
+        return load_scenario(path, until=until)
+    except ScenarioError as exc:
+        raise StudyError(str(exc)) from None
 
 
 # -- inputs and outcomes ---------------------------------------------------------------------
@@ -163,6 +204,11 @@ def select_inputs(over: str, names: Sequence[str] | None = None) -> tuple[list[I
         for v in PROBLEM.levers:
             low, high = (0.0, 1.0) if v.kind == "boolean" else (v.low, v.high)
             candidates[v.name] = _input(v, low, high)
+    elif over == "deep":
+        from studies.deep import deep_uncertainties
+
+        for d in deep_uncertainties()[0]:
+            candidates[d.name] = _input(PROBLEM.variable(d.name), d.low, d.high)
     else:
         ranges = _posterior_ranges() if over == "posterior" else None
         for v in PROBLEM.uncertainties:
@@ -186,7 +232,7 @@ def select_inputs(over: str, names: Sequence[str] | None = None) -> tuple[list[I
             why = dict(skipped).get(n)
             if why:
                 raise StudyError(f"input {n!r} cannot be sampled over {over}: {why}")
-            kind = "lever" if over == "levers" else "parameter with a prior"
+            kind = {"levers": "lever", "deep": "deep uncertainty"}.get(over, "parameter with a prior")
             raise StudyError(f"unknown input {n!r}: not a {kind} (see `steppe levers` / `steppe params`; "
                              f"--over {over} samples {len(candidates)} inputs)")
         if len(set(names)) != len(names):
@@ -401,7 +447,7 @@ def figures(study: Study, table: pd.DataFrame, out: Path, top: int = 12) -> list
         for ax in list(axes.flat)[len(shown):]:
             ax.axis("off")
         kind = "Morris screening 筛选" if morris else "Sobol indices 指数"
-        fig.suptitle(f"{kind}: over {study.over}, {len(study.inputs)} inputs 输入, "
+        fig.suptitle(f"{kind} {study.policy_label()}: over {study.over}, {len(study.inputs)} inputs 输入, "
                      f"budget {study.budget}, {study.reps} rep(s)", fontsize=11)
         fig.tight_layout(rect=(0, 0, 1, 0.98))
         save(fig, str(out / "bars.png"), dpi=110)
@@ -480,8 +526,13 @@ def check_budget(study: Study) -> None:
 
 
 def run_study(study: Study, out: str | Path, *, workers: int | None = None,
-              progress: bool = False) -> Report:
-    """Sample, run (or reuse the stored runs of the same design), analyse, write ``out``."""
+              progress: bool = False, dask_address: str | None = None,
+              dask_local: int | None = None) -> Report:
+    """Sample, run (or reuse the stored runs of the same design), analyse, write ``out``.
+
+    The runs go through the sweep engine (a local pool, or Dask with ``dask_address`` /
+    ``dask_local``) into a resumable store (:func:`studies.points.store_path`): an interrupted
+    study is finished by the same call, bit for bit what an uninterrupted one gives."""
     out = Path(out)
     check_budget(study)
     stored = _check_existing(out, study)
@@ -489,11 +540,22 @@ def run_study(study: Study, out: str | Path, *, workers: int | None = None,
     x = sample(study)
     points = pd.DataFrame(x, columns=[i.name for i in study.inputs])
     points.insert(0, "point_id", np.arange(len(points)))
+    if study.under is not None and study.over == "levers":
+        raise StudyError("--under with --over levers: the scenario's dated lever changes would override the "
+                         "sampled levers; vary parameters (--over prior, posterior or deep) under a scenario")
     with Timer() as t:
-        if stored is None:
-            bar = _progress_printer(len(points)) if progress else None
+        if stored is None and study.under is not None:
+            from studies.points import evaluate_scenarios, typed, with_parameters
+
+            base = study.base_scenario()
+            items = [(int(r["point_id"]), with_parameters(base, typed(r))) for r in points.to_dict("records")]
+            runs = evaluate_scenarios(items, reps=study.reps, base_seed=study.seed, scale=study.scale,
+                                      workers=workers, yearly=study.yearly, progress=progress,
+                                      out=store_path(out), dask_address=dask_address, dask_local=dask_local)
+        elif stored is None:
             runs = evaluate(points, reps=study.reps, base_seed=study.seed, scale=study.scale,
-                            until=study.until, workers=workers, yearly=study.yearly, progress=bar)
+                            until=study.until, workers=workers, yearly=study.yearly, progress=progress,
+                            out=store_path(out), dask_address=dask_address, dask_local=dask_local)
         else:
             runs = stored
     y = outcome_frame(runs, study.outcomes)
@@ -505,7 +567,8 @@ def run_study(study: Study, out: str | Path, *, workers: int | None = None,
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     try:
-        design = {"key": study.key(), "outcomes": study.outcomes, "runs_per_rep": study.runs_per_rep(),
+        design = {"key": study.key(), "policy": study.policy_label(), "outcomes": study.outcomes,
+                  "runs_per_rep": study.runs_per_rep(),
                   "runs_total": len(runs), "wall_s": round(t.seconds, 3) if stored is None else None,
                   "package_version": package_version(),
                   "skipped": [{"name": n, "reason": r} for n, r in study.skipped]}
@@ -523,11 +586,13 @@ def run_study(study: Study, out: str | Path, *, workers: int | None = None,
         (tmp / "warnings.txt").write_text("".join(n + "\n" for n in notes), encoding="utf-8")
         figures(study, table, tmp)
         if out.exists():
+            adopt_store(out / "store", tmp)
             old = out.parent / f".{out.name}.old-{os.getpid()}"
             out.rename(old)
             tmp.rename(out)
             shutil.rmtree(old)
         else:
+            adopt_store(store_path(out), tmp)
             tmp.rename(out)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -536,24 +601,13 @@ def run_study(study: Study, out: str | Path, *, workers: int | None = None,
     return Report(out, table, notes, len(runs), t.seconds, rec)
 
 
-def _progress_printer(total: int):
-    step = max(1, total // 20)
-    last = [0]
-
-    def show(done: int, n: int) -> None:
-        if done == n or done // step != last[0] // step:
-            print(f"  {done}/{n} points", file=sys.stderr, flush=True)
-        last[0] = done
-    return show
-
-
 def summary_text(report: Report, study: Study, top: int = 5) -> str:
     """The top inputs per target outcome, for the terminal."""
     t = report.table
     if t.empty:
         return "no indices computed"
     value = "mu_star" if study.method == "morris" else "ST"
-    lines = []
+    lines = [f"{study.method} indices {study.policy_label()}"]
     for outcome in [o for o in FIGURE_OUTCOMES if o in set(t["outcome"])]:
         s = t[t["outcome"] == outcome].sort_values(value, ascending=False).head(top)
         if study.method == "morris":

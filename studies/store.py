@@ -141,6 +141,7 @@ class StoreState:
     uncommitted: dict[int, list[Path]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     damaged_parts: set[int] = field(default_factory=set)
+    stray: list[Path] = field(default_factory=list)     # files in table folders that are no part
 
     @property
     def run_ids(self) -> set[str]:
@@ -167,6 +168,8 @@ class ResultStore:
     def open(cls, root: str | Path) -> ResultStore:
         """Open an existing store for reading; refuses a folder that is not one."""
         store = cls(root)
+        if store.root.exists() and not store.root.is_dir():
+            raise StoreError(f"{store.root}: is a file, not a folder; give the --out folder of a `steppe batch` run")
         if not store.root.is_dir():
             raise StoreError(f"{store.root}: no such folder")
         if not store.exists():
@@ -378,6 +381,14 @@ class ResultStore:
                     state.damaged_parts.add(number)
                 seen[rid] = number
             state.committed[number] = ids
+        for table in TABLES:
+            folder = self.root / table
+            for p in sorted(folder.iterdir()) if folder.is_dir() else ():
+                if not (PART_RE.match(p.name) or TEMP_RE.match(p.name)):
+                    state.stray.append(p)
+                    state.problems.append(f"{p}: not a part of this store (a stray file in a table folder: "
+                                          "pandas.read_parquet of the folder would read it too); move it out "
+                                          "of the store, or run store-check --set-aside")
         expected = self.expected_tables()
         for table in DATA_TABLES:
             files = self._part_files(table)
@@ -428,12 +439,18 @@ class ResultStore:
                 f"aside with\n  steppe store-check {self.root} --set-aside\nthen repeat the batch "
                 "command (or restore the files from a backup).")
 
-    def set_aside(self, parts: dict[int, list[Path]] | Iterable[int]) -> list[Path]:
-        """Move every file of the given parts to ``DIR/_set_aside/<time>/<table>/``."""
+    def set_aside(self, parts: dict[int, list[Path]] | Iterable[int], stray: Iterable[Path] = ()) -> list[Path]:
+        """Move every file of the given parts, and the ``stray`` files of table folders, to
+        ``DIR/_set_aside/<time>/<table>/``."""
         stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
         numbers = set(parts)
         moved = []
         try:
+            for path in stray:
+                dest = self.root / SET_ASIDE / stamp / path.parent.name / path.name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(path, dest)
+                moved.append(dest)
             for table in TABLES:
                 for number, path in self._part_files(table).items():
                     if number in numbers:

@@ -63,7 +63,7 @@ from studies.errors import BatchError, BatchInterrupted
 from studies.progress import Progress
 from studies.store import FORMAT, ResultStore, utc_now
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "evaluate_scenarios", "scenario_record"]
 
 ID_COLUMNS = ("point_id", "rep", "seed")
 CACHE_SIZE = 2          # set-ups kept per worker (a lever sweep needs one)
@@ -97,9 +97,20 @@ def _model_for(scenario: Scenario, seed: int, scale: float) -> SteppeModel:
     return m
 
 
-def run_chunk(jobs: list[Job], scale: float, monthly: bool) -> list[dict[str, Any]]:
-    """Run ``jobs`` one after the other in this process; one dict per run: its ids and outcomes,
-    and with ``monthly`` its league rows."""
+def _december(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> dict[str, float]:
+    """``{"<column>@<year>": value}`` of every December league row (NaN for a missing column)."""
+    out: dict[str, float] = {}
+    for r in rows:
+        if r["month"] == 12:
+            for c in columns:
+                out[f"{c}@{int(r['year'])}"] = float(r[c]) if c in r else math.nan
+    return out
+
+
+def run_chunk(jobs: list[Job], scale: float, monthly: bool, yearly: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Run ``jobs`` one after the other in this process; one dict per run: its ids and outcomes
+    (with ``yearly``, also the December values of those league columns, ``name@YYYY``), and with
+    ``monthly`` its league rows."""
     _undo_fixed_mmap_threshold()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     out = []
@@ -110,7 +121,8 @@ def run_chunk(jobs: list[Job], scale: float, monthly: bool) -> list[dict[str, An
         rows = m.recorder.league
         at = next(r for r in reversed(rows) if r["year"] <= TARGET_YEAR)
         row = {"run_id": f"{key}/{rep}", "scenario": key, "point_id": pid, "rep": rep, "seed": seed,
-               **outcomes_from(at, m.recorder.targets()), "wall_s": time.perf_counter() - start,
+               **outcomes_from(at, m.recorder.targets()), **(_december(rows, yearly) if yearly else {}),
+               "wall_s": time.perf_counter() - start,
                "cpu_s": time.process_time() - cpu,
                "worker": worker, "finished_at": utc_now(), "model_sha256": model_source_hash()}
         league = None
@@ -170,15 +182,17 @@ def _digest(record: dict[str, Any]) -> str:
 
 
 def _design(keys: list[str], records: list[dict[str, Any]], reps: int, base_seed: int, scale: float,
-            until: int, monthly: bool, source: ParameterSource) -> dict[str, Any]:
-    return {
+            until: int, monthly: bool, yearly: tuple[str, ...] = (),
+            source: ParameterSource | None = None) -> dict[str, Any]:
+    extra = {"yearly": list(yearly)} if yearly else {}
+    return {**extra,
         "kind": "sweep",
         "scenarios": [{"name": k, "sha256": _digest(r), "until": until}
                       for k, r in zip(keys, records, strict=True)],
         "reps": reps, "base_seed": base_seed, "scale": scale, "until": until, "counties": False,
         "tables": ["league"] if monthly else [], "seed_rule": SEED_RULE,
         "model_sha256": model_source_hash(), "model_version": package_version(),
-        "parameters": source.record(),
+        "parameters": (source or resolve_source(None)).record(),
     }
 
 
@@ -238,13 +252,76 @@ def evaluate(points: pd.DataFrame, *, reps: int = 1, base_seed: int = 0, scale: 
                            "'hand-set' (posterior draws: steppe batch --parameters draws:K)")
     keys, ids, scenarios, columns = _points(points, until, src)
     records = points[columns].to_dict("records")
+    frame = _evaluate(keys, ids, scenarios, records, reps=reps, base_seed=base_seed, scale=scale, until=until,
+                      out=out, workers=workers, dask_address=dask_address, dask_local=dask_local,
+                      monthly=monthly, yearly=(), progress=progress, chunk_size=chunk_size, source=src)
+    result = _result_frame(frame, points, columns, keys)
+    result.attrs["parameter_source"] = src.describe()
+    return result
+
+
+def scenario_record(scenario: Scenario) -> dict[str, Any]:
+    """What a store records of a whole scenario: its name and the sha256 of all its content
+    (levers, dated changes, every parameter), so that a changed scenario is never mistaken for a
+    stored one, in a few bytes (a study of 20,000 scenarios keeps a small manifest)."""
+    import dataclasses
+
+    text = json.dumps(dataclasses.asdict(scenario), sort_keys=True, default=str)
+    return {"name": scenario.name, "content_sha256": hashlib.sha256(text.encode()).hexdigest()}
+
+
+def evaluate_scenarios(items: list[tuple[Any, Scenario]], *, reps: int = 1, base_seed: int = 0,
+                       scale: float = 0.1, until: int = 2027, out: str | Path | None = None,
+                       workers: int | None = None, dask_address: str | None = None,
+                       dask_local: int | None = None, yearly: tuple[str, ...] = (),
+                       progress: bool | None = None, chunk_size: int | None = None) -> pd.DataFrame:
+    """Run whole scenarios (``(id, scenario)`` pairs: library packages with parameter draws,
+    portfolios with dated lever changes) ``reps`` times each, as :func:`evaluate` runs points:
+    the same executors, seeds (replication ``r`` of every scenario on ``rep_seed(base_seed, r)``:
+    common random numbers) and resumable store. Every scenario must end in ``until``.
+
+    One row per (id, replication), sorted by id then replication: ``point_id``, ``rep``,
+    ``seed``, every outcome and, with ``yearly`` (league column names), their December values
+    ``name@YYYY``. Results do not depend on the executor or the worker count."""
+    _check_args(reps, base_seed, scale, until)
+    reps, base_seed, scale, until = int(reps), int(base_seed), float(scale), int(until)
+    if not items:
+        raise SettingError("scenarios: none given")
+    ids = [_plain(i) for i, _ in items]
+    keys = [str(i) for i in ids]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise SettingError(f"scenarios: id {dup!r} occurs more than once; ids must be unique")
+    scenarios = [sc for _, sc in items]
+    for k, sc in zip(keys, scenarios, strict=True):
+        if sc.until != until:
+            raise SettingError(f"scenario {k} ({sc.name}) ends in {sc.until}, the sweep in {until}")
+    records = [scenario_record(sc) for sc in scenarios]
+    frame = _evaluate(keys, ids, scenarios, records, reps=reps, base_seed=base_seed, scale=scale, until=until,
+                      out=out, workers=workers, dask_address=dask_address, dask_local=dask_local,
+                      monthly=False, yearly=tuple(yearly), progress=progress, chunk_size=chunk_size)
+    position = {k: i for i, k in enumerate(keys)}
+    frame = frame.assign(_pos=frame["scenario"].map(position))
+    frame = frame.sort_values(["point_id", "rep"] if all(isinstance(i, int) for i in ids) else ["_pos", "rep"],
+                              kind="stable")
+    extra = [c for c in frame.columns if "@" in c]
+    cols = list(ID_COLUMNS) + PROBLEM.outcome_names() + sorted(extra)
+    return frame[cols].astype({"rep": "int64", "seed": "int64"}).reset_index(drop=True)
+
+
+def _evaluate(keys: list[str], ids: list[Any], scenarios: list[Scenario], records: list[dict[str, Any]], *,
+              reps: int, base_seed: int, scale: float, until: int, out: str | Path | None,
+              workers: int | None, dask_address: str | None, dask_local: int | None, monthly: bool,
+              yearly: tuple[str, ...], progress: bool | None, chunk_size: int | None,
+              source: ParameterSource | None = None) -> pd.DataFrame:
+    """Every (scenario, replication) not yet stored, on the chosen executor; the runs table."""
     seeds = [rep_seed(base_seed, r) for r in range(reps)]
     jobs: list[Job] = [(keys[i], _plain(ids[i]), r, seeds[r], scenarios[i])
                        for r in range(reps) for i in range(len(keys))]
     model_hash = model_source_hash()
     store = None
     if out is not None:
-        design = _design(keys, records, reps, base_seed, scale, until, monthly, src)
+        design = _design(keys, records, reps, base_seed, scale, until, monthly, yearly, source)
         store = ResultStore.create_or_resume(out, design, _manifest(design, records, keys), {})
     rows: list[dict[str, Any]] = []
     try:
@@ -253,21 +330,20 @@ def evaluate(points: pd.DataFrame, *, reps: int = 1, base_seed: int = 0, scale: 
             jobs = [j for j in jobs if f"{j[0]}/{j[2]}" not in stored]
         if jobs:
             _run_jobs(jobs, scale, monthly, model_hash, store, rows, workers, dask_address,
-                      dask_local, progress, chunk_size)
+                      dask_local, progress, chunk_size, yearly)
         elif store is not None:
             _finish_manifest(store, None, "completed", 0, len(keys) * reps, len(keys) * reps)
         frame = store.read("runs") if store is not None else pd.DataFrame(rows)
     finally:
         if store is not None:
             store.close()
-    result = _result_frame(frame, points, columns, keys)
-    result.attrs["parameter_source"] = src.describe()
-    return result
+    return frame
 
 
 def _run_jobs(jobs: list[Job], scale: float, monthly: bool, model_hash: str, store: ResultStore | None,
               rows: list[dict[str, Any]], workers: int | None, dask_address: str | None,
-              dask_local: int | None, progress: bool | None, chunk_size: int | None) -> None:
+              dask_local: int | None, progress: bool | None, chunk_size: int | None,
+              yearly: tuple[str, ...] = ()) -> None:
     engine = make_engine(workers, dask_address, dask_local)
     n_workers = max(1, engine.workers if dask_address is None else 1)
     size = chunk_size or max(1, min(64, math.ceil(len(jobs) / (4 * n_workers))))
@@ -305,7 +381,7 @@ def _run_jobs(jobs: list[Job], scale: float, monthly: bool, model_hash: str, sto
                 if chunk is None:
                     exhausted = True
                     break
-                pending.add(engine.submit(run_chunk, chunk, scale, monthly))
+                pending.add(engine.submit(run_chunk, chunk, scale, monthly, yearly))
             if not pending:
                 break
             done, pending = engine.wait(pending, timeout=1.0)
@@ -332,7 +408,11 @@ def _run_jobs(jobs: list[Job], scale: float, monthly: bool, model_hash: str, sto
         status = "interrupted"
         with contextlib.suppress(Exception):
             flush()
-        raise BatchInterrupted(f"interrupted: {new} run(s) stored; call again to compute the rest") from None
+        if store is not None:
+            raise BatchInterrupted(f"interrupted: {new} run(s) stored; call again to compute the rest") from None
+        raise BatchInterrupted("interrupted: no run was stored (these runs are kept in memory until the whole "
+                               f"evaluation ends; {new} had finished); the same call starts again from the "
+                               "beginning") from None
     except Exception:
         if store is not None:
             with contextlib.suppress(Exception):

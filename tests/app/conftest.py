@@ -4,7 +4,6 @@ browser test's server all use it."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +11,7 @@ import pytest
 
 from app.posterior import POSTERIOR_ENV
 from app.service import AppService
-from calibration.posterior import FORMAT, model_hash
+from calibration.posterior import FORMAT, model_hash, write_posterior
 from calibration.space import scalar_space
 
 PARAMS = ("counties.rural_coverage_pastoral", "counties.rural_coverage_agro", "counties.rural_coverage_urban")
@@ -24,10 +23,9 @@ def make_posterior(folder: Path, model_sha256: str | None = None) -> Path:
     priors = {v.name: v.prior for v in scalar_space().variables}
     rows = {n: [priors[n][0] + f * (priors[n][1] - priors[n][0]) for f in FRACTIONS] for n in PARAMS}
     folder.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame({**rows, "weight": [1.0] * len(FRACTIONS)}).to_parquet(folder / "posterior.parquet")
     manifest = {"format": FORMAT, "model_sha256": model_sha256 or model_hash(), "created": "2026-11-30T08:00:00Z",
                 "runs": {"abc": 321}, "posterior_rows": len(FRACTIONS), "posterior_ess": 3.9}
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    write_posterior(folder, pd.DataFrame({**rows, "weight": [1.0] * len(FRACTIONS)}), manifest)
     return folder
 
 

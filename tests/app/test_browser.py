@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import time
+import unicodedata
 import urllib.request
 from pathlib import Path
 
@@ -117,11 +118,11 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     expect(start).to_have_value("转型能力（促进中心与示范项目） (capability)")
 
     # a small run: 2 replications at scale 0.05
-    reps = page.get_by_role("spinbutton", name="重复次数（每个组合）", exact=True)
+    reps = page.get_by_role("textbox", name="重复次数（每个组合）", exact=True)
     reps.fill("2")
     reps.press("Enter")
     _idle(page)
-    scale = page.get_by_role("spinbutton", name="模拟规模（1 = 全部牧户和企业）", exact=True)
+    scale = page.get_by_role("textbox", name="模拟规模（1 = 全部牧户和企业）", exact=True)
     scale.fill("0.05")
     scale.press("Enter")
     _idle(page)
@@ -132,8 +133,16 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     name.press("Enter")
     group = page.locator("details").filter(has_text="企业数字化转型").nth(1)
     group.locator("summary").click()
-    centres = group.get_by_role("spinbutton", name="数字化转型促进中心数量（个）", exact=True)
-    # out of range first: a message next to the field, in Chinese
+    centres = group.get_by_role("textbox", name="数字化转型促进中心数量（个）", exact=True)
+    # text is refused, not turned into 0
+    centres.fill("abc")
+    centres.press("Enter")
+    expect(group.get_by_text("“abc” 不是数字")).to_be_visible()
+    _shot(page, "03a_text_refused.png")
+    centres.fill("2.5")
+    centres.press("Enter")
+    expect(group.get_by_text("2.5 不是整数")).to_be_visible()
+    # out of range: a message next to the field, in Chinese
     centres.fill("99")
     centres.press("Enter")
     expect(group.get_by_text("99 超出允许范围 [0, 30]")).to_be_visible()
@@ -142,15 +151,20 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     centres.press("Enter")
     expect(group.get_by_text("超出允许范围")).to_have_count(0)
     _shot(page, "03b_fixed.png")
-    date = group.get_by_role("combobox", name="自此月起改为", exact=True).nth(1)
+    # a dated change: "from 2026-06, 7" -- month first, then the value, whose box starts empty
+    date = group.get_by_role("combobox", name="自哪个月起改", exact=True).nth(1)
     date.click()
-    page.keyboard.type("2026-01")
+    page.keyboard.type("2026-06")
     page.keyboard.press("Enter")
-    new_value = group.get_by_role("spinbutton", name="改为", exact=True).nth(1)
+    new_value = group.get_by_role("textbox", name="该月起的值", exact=True).nth(1)
     expect(new_value).to_be_enabled()
-    new_value.fill("3")
+    expect(new_value).to_have_value("")
+    expect(group.get_by_text("请填写数值")).to_be_visible()
+    new_value.fill("7")
     new_value.press("Enter")
     _idle(page)
+    expect(group.get_by_text("请填写数值")).to_have_count(0)
+    _shot(page, "03c_dated_change.png", new_value)
 
     page.get_by_role("button", name="运行比较").click()
     table = page.locator("table#targets-table")
@@ -161,6 +175,7 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
         raise AssertionError("no results table; alerts on the page: "
                              + " | ".join(page.get_by_role("alert").all_inner_texts())) from None
     expect(table).to_contain_text("促进中心 方案")
+    expect(page.locator(".st-key-conclusion")).to_contain_text("结论")
     expect(table).to_contain_text("T4")
     expect(page.locator("[data-testid='stImage'] img").first).to_be_visible()
     _shot(page, "04_run_done.png")
@@ -190,6 +205,12 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     pdf_path = tmp_path / "report.pdf"
     dl.value.save_as(pdf_path)
     assert pdf_path.read_bytes()[:5] == b"%PDF-"
+    pypdf = pytest.importorskip("pypdf")
+    pdf_text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in pypdf.PdfReader(str(pdf_path)).pages))
+    assert "结论" in pdf_text and "T8" in pdf_text and "方案" in pdf_text
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="下载表格（Excel）").click()
+    assert dl.value.suggested_filename.endswith(".xlsx")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "report.html").write_text(text, encoding="utf-8")
     (ARTIFACTS / "report.pdf").write_bytes(pdf_path.read_bytes())
@@ -202,4 +223,58 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     # the same request again is served from the cache: no new simulation
     page.get_by_role("button", name="运行比较").click()
     expect(page.get_by_text("0 次新模拟")).to_be_visible()
+
+    # reload: the address holds the comparison; the inputs and the cached results come back
+    assert "?c=" in page.url
+    page.reload()
+    expect(page.get_by_role("textbox", name="组合名称", exact=True).nth(1)).to_have_value("促进中心 方案")
+    expect(page.get_by_role("textbox", name="重复次数（每个组合）", exact=True)).to_have_value("2")
+    table = page.locator("table#targets-table")
+    expect(table).to_contain_text("促进中心 方案")
+    _shot(page, "11_after_reload.png", table)
     page.close()
+
+
+def _fill(page, name: str, value: str) -> None:
+    box = page.get_by_role("textbox", name=name, exact=True)
+    box.fill(value)
+    box.press("Enter")
+    _idle(page)
+
+
+def test_two_tabs_a_preview_and_a_queue_position(server, browser):
+    """Tab A runs a larger comparison (a preview first, then the full result); tab B, pressed
+    right after, shows where it waits in the queue, then its own results."""
+    url, _ = server
+    a = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+    b = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+    for p in (a, b):
+        p.set_default_timeout(60_000)
+        p.goto(url)
+        expect(p.get_by_role("heading", name="数字草原：政策组合比较")).to_be_visible()
+    a.locator("[data-testid='stRadio'] label").filter(has_text="3").click()
+    _idle(a)
+    _fill(a, "重复次数（每个组合）", "6")
+    _fill(a, "模拟规模（1 = 全部牧户和企业）", "0.1")
+    _fill(a, "基础随机种子", "5")
+    _fill(b, "重复次数（每个组合）", "2")
+    _fill(b, "模拟规模（1 = 全部牧户和企业）", "0.05")
+    _fill(b, "基础随机种子", "6")
+    a.get_by_role("button", name="运行比较").click()
+    b.get_by_role("button", name="运行比较").click()
+    queued = b.get_by_text("排队中")
+    expect(queued).to_be_visible(timeout=30_000)
+    _shot(b, "12_second_tab_queued.png", queued)
+    expect(a.locator(".st-key-preview")).to_be_visible(timeout=120_000)
+    expect(a.locator("table#preview-table")).to_contain_text("T8")
+    try:   # the full result may replace the preview at any moment: the screenshot is best effort
+        a.locator(".st-key-preview").scroll_into_view_if_needed(timeout=3_000)
+    except Exception:
+        pass
+    _shot(a, "13_preview.png")
+    expect(a.locator("table#targets-table")).to_be_visible(timeout=240_000)
+    expect(a.locator(".st-key-preview")).to_have_count(0)   # the full result replaced the preview
+    expect(b.locator("table#targets-table")).to_be_visible(timeout=240_000)
+    _shot(b, "14_second_tab_done.png", b.locator("table#targets-table"))
+    a.close()
+    b.close()

@@ -65,3 +65,12 @@ def test_figures_render_chinese_with_the_cjk_font():
         fig.text(0.1, 0.5, t("figure_counties", "zh"))
         assert png(fig)[:4] == b"\x89PNG"
     assert warm_up() > 0
+
+
+def test_chinese_lever_labels_name_their_unit_once():
+    from app.messages import lever_with_unit
+    from app.packages import LEVERS
+
+    for n in LEVERS:
+        label = lever_with_unit(n, "zh")
+        assert label.count("/年") <= 1 and "（每年）" not in label, label

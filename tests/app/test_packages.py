@@ -98,3 +98,17 @@ def test_validation_names_the_field_and_clamps_nothing():
     assert pkg.levers["promotion_centres"] == 31
     assert check_value("promotion_centres", 2.5, "zh") == t("err_integer", "zh", value="2.5")
     assert all(check_value(n, v.default, "zh") is None for n, v in LEVERS.items())
+
+
+def test_an_over_long_file_name_gets_a_message_not_an_os_error(tmp_path):
+    from app.packages import MAX_FILE_NAME_BYTES, PackageError, check_file_name, library, load_file, save
+
+    pkg = load_file(library()["baseline"])
+    name = "促进中心方案" * 15   # 90 characters, 270 bytes of UTF-8
+    assert "255" in check_file_name(name, "en") and "字节" in check_file_name(name, "zh")
+    with pytest.raises(PackageError) as err:
+        save(pkg, tmp_path, name, overwrite=False, lang="zh")
+    assert err.value.key == "err_file_name_long"
+    assert not list(tmp_path.iterdir())   # nothing written, nothing half-written
+    ok = "方" * ((MAX_FILE_NAME_BYTES - len(".toml")) // 3)
+    assert save(pkg, tmp_path, ok, overwrite=False, lang="zh").exists()

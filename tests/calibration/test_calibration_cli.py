@@ -15,7 +15,7 @@ from steppe.cli import main
 
 def test_calibrate_writes_posterior_manifest_and_report(tmp_path, capsys):
     out = tmp_path / "cal"
-    args = ["calibrate", "--out", str(out), "--scale", "0.02", "--population", "10", "--budget", "40",
+    args = ["calibrate", "--out", str(out), "--scale", "0.02", "--population", "10", "--budget", "70",
             "--parameters", "herders.bass_q_per_year,talent.adequacy_initial", "--workers", "1",
             "--predictive-runs", "4", "--scale-check-runs", "2", "--hold-out", "A_compute_growth"]
     assert main(args) == 0
@@ -23,6 +23,7 @@ def test_calibrate_writes_posterior_manifest_and_report(tmp_path, capsys):
     assert m["parameters"] == ["herders.bass_q_per_year", "talent.adequacy_initial"]
     assert m["targets_held_out"] == ["A_compute_growth"] and "A_compute_growth" not in m["targets_used"]
     assert m["runs"]["abc"] >= 10 and m["wall_s"] > 0 and m["runs_per_s"] > 0
+    assert m["runs"]["this_session"] <= 70          # the budget is a ceiling, every stage included
     post = load_posterior(out)
     assert len(post.frame) == 10
     for name in ("report.md", "prior_posterior.png", "predictive.png", "checks.csv", "identifiability.csv"):
@@ -54,7 +55,7 @@ def test_bad_targets_file_is_one_line_and_writes_nothing(tmp_path, capsys):
 def test_unknown_held_out_target_writes_nothing(tmp_path, capsys):
     out = tmp_path / "cal"
     assert main(["calibrate", "--hold-out", "nope", "--out", str(out)]) == 2
-    assert "no target named 'nope'" in capsys.readouterr().err
+    assert "--hold-out 'nope': no such target" in capsys.readouterr().err
     assert not out.exists()
 
 

@@ -11,7 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration.posterior import SHIPPED, PosteriorError, central, draw, load_posterior, model_hash
+from calibration.posterior import (
+    SHIPPED,
+    PosteriorError,
+    central,
+    draw,
+    load_posterior,
+    model_hash,
+    write_posterior,
+)
 from calibration.space import apply_unless_set, scalar_space
 from model.scenario import Scenario, parse_scenario
 
@@ -60,10 +68,15 @@ def test_draws_follow_the_weights(tmp_path):
     frame = pd.read_parquet(folder / "posterior.parquet")
     frame["weight"] = 0.0
     frame.loc[3, "weight"] = 1.0
-    frame.to_parquet(folder / "posterior.parquet")
+    reseal(folder, frame)
     post = load_posterior(folder)
     row = {n: float(frame.loc[3, n]) for n in post.names}
     assert all(d == row for d in draw(post, 5, seed=1))
+
+
+def reseal(folder, frame):
+    """Write a changed table with its new checksum (as `steppe calibrate` would)."""
+    write_posterior(folder, frame, json.loads((folder / "manifest.json").read_text()))
 
 
 def copy_shipped(tmp_path):
@@ -91,13 +104,13 @@ def test_posterior_of_another_model_version_is_refused(tmp_path):
 def test_unknown_parameter_and_out_of_prior_values_are_refused(tmp_path):
     folder = copy_shipped(tmp_path)
     frame = pd.read_parquet(folder / "posterior.parquet")
-    frame.assign(**{"herders.no_such_thing": 1.0}).to_parquet(folder / "posterior.parquet")
+    reseal(folder, frame.assign(**{"herders.no_such_thing": 1.0}))
     with pytest.raises(PosteriorError, match=re.escape("column 'herders.no_such_thing' is not a calibration")):
         load_posterior(folder)
     name = next(c for c in frame.columns if c != "weight")
     bad = frame.copy()
     bad.loc[2, name] = 1e12
-    bad.to_parquet(folder / "posterior.parquet")
+    reseal(folder, bad)
     with pytest.raises(PosteriorError, match=re.escape(f"row 2, column '{name}': 1e+12 is outside the prior")):
         load_posterior(folder)
     (folder / "posterior.parquet").unlink()

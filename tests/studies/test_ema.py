@@ -65,3 +65,41 @@ def test_prim_runs_on_the_cast_experiments(experiment_set):
     box.inspect()            # fails on raw bool columns under pandas 3 (EMA 3.0.0)
     box.resample(1)          # fails on raw int columns under pandas 3 (EMA 3.0.0)
     assert set(box.box_lims[-1].columns) == set(x.columns)
+
+
+def test_time_series_outcomes_and_constants():
+    m = ema_model(uncertainties=["herders.bass_q_per_year"], levers=["promotion_centres"], reps=2, base_seed=5,
+                  scale=SCALE, until=2025, outcomes=["T1"], series=["herder_platform_share", "datasets"],
+                  constants={"datacentres.build_months": 9, "link_beijing": True})
+    assert {c.name for c in m.constants} >= {"datacentres__build_months", "link_beijing"}
+    with SequentialEvaluator(m) as ev:
+        experiments, outcomes = ev.perform_experiments(scenarios=2, policies=1)
+    share = outcomes["herder_platform_share__monthly"]
+    assert share.shape == (2, 12) and np.isfinite(share).all()
+    # each series is the mean over the replications of the runs with the constants in place
+    point = {**point_of(experiments.iloc[0], m), "datacentres.build_months": 9, "link_beijing": True}
+    runs = evaluate(pd.DataFrame([point]), reps=2, base_seed=5, scale=SCALE, until=2025, workers=1,
+                    monthly=False, progress=False)
+    assert outcomes["T1"][0] == pytest.approx(runs["T1"].mean(), nan_ok=True)
+    with pytest.raises(KeyError, match=r"unknown lever or parameter 'datacentres\.nope'"):
+        ema_model(levers=["promotion_centres"], uncertainties=["herders.bass_q_per_year"],
+                  constants={"datacentres.nope": 1})
+    with pytest.raises(ValueError, match="also sampled"):
+        ema_model(levers=["promotion_centres"], uncertainties=["herders.bass_q_per_year"],
+                  constants={"promotion_centres": 2})
+
+
+def test_dask_evaluator_gives_the_sequential_results():
+    pytest.importorskip("distributed")
+    from studies.ema import DaskEvaluator
+
+    m = ema_model(uncertainties=["herders.bass_q_per_year"], levers=["promotion_centres"], reps=1, base_seed=5,
+                  scale=SCALE, until=2025, outcomes=["T1", "herder_platform_share"], series=["datasets"])
+    seeded = {"uncertainty_sampling_kwargs": {"rng": 4}, "lever_sampling_kwargs": {"rng": 5}}
+    with SequentialEvaluator(m) as ev:
+        e1, o1 = ev.perform_experiments(scenarios=3, policies=1, **seeded)
+    with DaskEvaluator(m, dask_local=2) as ev:
+        e2, o2 = ev.perform_experiments(scenarios=3, policies=1, **seeded)
+    pd.testing.assert_frame_equal(prim_ready(e1, m), prim_ready(e2, m))     # (EMA numbers scenarios globally)
+    for k in o1:
+        np.testing.assert_array_equal(o1[k], o2[k])
