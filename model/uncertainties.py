@@ -28,8 +28,12 @@ from __future__ import annotations
 # name -> (low, high, reason). The range is the plausible range a study explores.
 DEEP: dict[str, tuple[float, float, str]] = {
     "datacentres.price_elasticity": (
-        0.5, 3.0, "No estimate exists of how outside buyers of compute respond to the league's rent against "
-        "the national rent; no figure in FACTS or the seeds constrains it, and no target measures it."),
+        0.1, 1.0, "No estimate exists of how outside buyers of compute respond to the league's rent against "
+        "the national rent; no figure in FACTS or the seeds constrains its size, and no target measures it. "
+        "Below 1 (seed 002 line 14: cheap idle capacity does not fill), so idle capacity cannot raise T1."),
+    "datacentres.national_rent_change_per_year": (
+        -0.3, 0.05, "No price series of AI compute rents in FACTS or the seeds; national capacity outgrew use "
+        "in 2024-2025 (FACTS ~30% real use), so the national rent more likely fell than rose."),
     "datacentres.build_months": (
         6, 24, "No record of lead times of data-centre builds in Xilingol; national figures range from half a "
         "year (modular halls) to two years (new campuses with grid connection)."),
