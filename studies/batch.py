@@ -53,9 +53,15 @@ def parameter_source(parameters: ParameterSource | str | None = None, posterior:
                      seed: int = 0) -> ParameterSource:
     """The parameter source of a batch or study: ``parameters`` (default the posterior central set;
     ``"hand-set"``; ``"draws:K"``, drawn from ``seed``) of the shipped calibrated values, or of the
-    posterior folder ``posterior`` (checked against this model; refused when fitted on another)."""
+    posterior folder ``posterior`` or ``$STEPPE_POSTERIOR`` (checked against this model; refused when fitted
+    on another)."""
+    import os
+
+    from calibration.posterior import POSTERIOR_ENV
     from model.parameter_source import ParameterSourceError, resolve
 
+    if posterior is None:
+        posterior = os.environ.get(POSTERIOR_ENV) or None      # the same rule for every command
     try:
         if posterior is None or parameters == "hand-set":
             return resolve(parameters, seed=seed)

@@ -274,9 +274,12 @@ def evaluate_scenarios(items: list[tuple[Any, Scenario]], *, reps: int = 1, base
                        scale: float = 0.1, until: int = 2027, out: str | Path | None = None,
                        workers: int | None = None, dask_address: str | None = None,
                        dask_local: int | None = None, yearly: tuple[str, ...] = (),
-                       progress: bool | None = None, chunk_size: int | None = None) -> pd.DataFrame:
+                       progress: bool | None = None, chunk_size: int | None = None,
+                       source: ParameterSource | str | None = None) -> pd.DataFrame:
     """Run whole scenarios (``(id, scenario)`` pairs: library packages with parameter draws,
     portfolios with dated lever changes) ``reps`` times each, as :func:`evaluate` runs points:
+    parameters a scenario does not set take their values from ``source`` (default the posterior
+    central set, as every entry point), which the store's design records;
     the same executors, seeds (replication ``r`` of every scenario on ``rep_seed(base_seed, r)``:
     common random numbers) and resumable store. Every scenario must end in ``until``.
 
@@ -296,10 +299,16 @@ def evaluate_scenarios(items: list[tuple[Any, Scenario]], *, reps: int = 1, base
     for k, sc in zip(keys, scenarios, strict=True):
         if sc.until != until:
             raise SettingError(f"scenario {k} ({sc.name}) ends in {sc.until}, the sweep in {until}")
+    src = resolve_source(source)
+    if src.kind == "draws":
+        raise SettingError("source: whole scenarios run with one parameter set each; give 'central' or "
+                           "'hand-set', or apply draws to the scenarios")
+    scenarios = [src.apply(sc) for sc in scenarios]
     records = [scenario_record(sc) for sc in scenarios]
     frame = _evaluate(keys, ids, scenarios, records, reps=reps, base_seed=base_seed, scale=scale, until=until,
                       out=out, workers=workers, dask_address=dask_address, dask_local=dask_local,
-                      monthly=False, yearly=tuple(yearly), progress=progress, chunk_size=chunk_size)
+                      monthly=False, yearly=tuple(yearly), progress=progress, chunk_size=chunk_size,
+                      source=src)
     position = {k: i for i, k in enumerate(keys)}
     frame = frame.assign(_pos=frame["scenario"].map(position))
     frame = frame.sort_values(["point_id", "rep"] if all(isinstance(i, int) for i in ids) else ["_pos", "rep"],
