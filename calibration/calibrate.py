@@ -172,7 +172,8 @@ def stage_runs(settings: Settings, work: Path, started_abc: bool) -> dict[str, i
             # a calibration sample (population runs), then a generation at about the half acceptance of
             # the median epsilon schedule (2 x population runs)
             "ABC (at least)": settings.population * (2 if started_abc else 3),
-            "predictive checks": 2 * settings.predictive_runs}
+            # prior and posterior predictive runs, then the like-for-like runs (hand-set point, priors)
+            "predictive and like-for-like checks": 4 * settings.predictive_runs}
 
 
 def check_budget(settings: Settings, need: dict[str, int]) -> None:
@@ -228,7 +229,7 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
         sub = space.subset(chosen)
         say(f"calibrating {len(chosen)} parameters: {', '.join(chosen)}")
         post, facts = run_abc(sub, fitted, settings, runner, work, say, progress,
-                              reserve=2 * settings.predictive_runs)
+                              reserve=4 * settings.predictive_runs)
         if facts.get("budget_note"):
             say(f"note: {facts['budget_note']}")
         say(f"predictive checks: {settings.predictive_runs} prior and {settings.predictive_runs} posterior runs")

@@ -81,14 +81,17 @@ class OrderedSampler(Sampler):
         batch = self.batch or max(n, 1)
         accepted = evaluated = start = 0
         while accepted < n and evaluated < max_eval:
-            seeds = [particle_seed(self.seed, t, i) for i in range(start, start + batch)]
+            # never simulate past the budget: the last batch is cut to the evaluations left (the
+            # seeds are per index, so a cut batch gives the same particles as a whole one)
+            size = batch if max_eval == np.inf else max(1, min(batch, int(max_eval) - evaluated))
+            seeds = [particle_seed(self.seed, t, i) for i in range(start, start + size)]
             for particle in self._evaluate(payload, seeds):
                 if accepted >= n or evaluated >= max_eval:
                     break
                 sample.append(particle)
                 evaluated += 1
                 accepted += bool(particle.accepted)
-            start += batch
+            start += size
         self.nr_evaluations_ = evaluated
         if accepted < n:
             sample.ok = False

@@ -105,7 +105,11 @@ class PoolEngine:
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         ctx = mp.get_context(method)
         if method == "forkserver":
-            ctx.set_forkserver_preload(["studies.batch", "studies._forkserver_lifeline"])
+            ctx.set_forkserver_preload(["studies._forkserver_lifeline", "studies.batch"])
+            from multiprocessing import forkserver
+
+            with _sigint_ignored():     # a Ctrl-C while the server imports must not print its traceback
+                forkserver.ensure_running()
         self.workers = workers
         self.label = f"local process pool, {workers} workers"
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
