@@ -548,8 +548,8 @@ CALIBRATE_CASES = [
          ("the target is 'check', never fitted",), _not_written("c")),
     Case("calibrate --budget below what the stages need",
          lambda t: ["calibrate", "--out", str(t / "c"), "--budget", "400", "--workers", "1"], 2,
-         ("--budget 400 runs is less than this calibration needs", "screening", "predictive and like-for-like checks 240",
-          "give --budget"), _not_written("c")),
+         ("--budget 400 runs is less than this calibration needs", "screening",
+          "predictive and like-for-like checks 240", "give --budget"), _not_written("c")),
 ]
 
 
