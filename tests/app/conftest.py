@@ -34,8 +34,9 @@ def small_posterior(tmp_path_factory) -> Path:
     return make_posterior(tmp_path_factory.mktemp("posterior") / "post")
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def _use_small_posterior(small_posterior):
+    """Per module of tests/app, so that the variable does not leak into the tests run after them."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(POSTERIOR_ENV, str(small_posterior))
         yield
