@@ -204,22 +204,3 @@ def print_pdf(document: str) -> bytes:
 def pdf_report(comp: Comparison, lang: str, pngs: dict[str, bytes] | None = None) -> bytes:
     """The HTML report printed to PDF by Chromium."""
     return print_pdf(html_report(comp, lang, pngs))
-
-
-def write(comp: Comparison, lang: str, path: str, pngs: dict[str, bytes] | None = None) -> None:
-    """Write an .html, .pdf or .xlsx report to ``path`` atomically."""
-    from app import workbook
-
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix == ".pdf":
-        data = pdf_report(comp, lang, pngs)
-    elif suffix == ".xlsx":
-        data = workbook.xlsx(comp, lang)
-    else:
-        data = html_report(comp, lang, pngs).encode("utf-8")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.tmp-")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, p)

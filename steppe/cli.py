@@ -682,9 +682,9 @@ def _report_staging(out: Path, force: bool) -> Path:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from app.export import write
     from app.messages import t
     from app.packages import PackageError, load_file
-    from app.report import write
     from app.results import build
     from app.runner import Request, RunService
 
