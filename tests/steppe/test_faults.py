@@ -692,13 +692,13 @@ def test_report_on_a_full_disk_leaves_no_temporary_file(tmp_path, capsys, monkey
     command ends with one line, exit 1, and neither the report nor a hidden file is left."""
     import errno
 
-    import app.report
+    import app.export
 
     def full(comp, lang, path, pngs=None):
         (Path(path).parent / f".{Path(path).name}.tmp-abc").write_bytes(b"half")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(app.report, "write", full)
+    monkeypatch.setattr(app.export, "write", full)
     monkeypatch.chdir(tmp_path)
     before = sorted(p.name for p in tmp_path.iterdir())
     assert main(_report(tmp_path, "--out", str(tmp_path / "r.html"))) == 1
