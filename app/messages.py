@@ -293,6 +293,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli_written": {"zh": "已写出报告 {path}（{n} 个组合 × {reps} 次重复，{seconds:.1f} 秒）",
                     "en": "wrote the report {path} ({n} packages × {reps} replications, {seconds:.1f} s)"},
     "cli_format": {"zh": "--out 须以 .html 或 .pdf 结尾：{path}", "en": "--out must end in .html or .pdf: {path}"},
+    "cli_runs": {"zh": "报告：{n} 个组合 × {reps} 次重复 = {runs:,} 次模拟",
+                 "en": "report: {n} packages × {reps} replication(s) = {runs:,} runs"},
+    "cli_too_many_runs": {"zh": "报告：{runs:,} 次模拟，超过 {limit:,} 次（单核约需一天，规模 0.2）；"
+                                "请减少 --reps 或组合数，或加 --many-runs 仍然开始",
+                          "en": "report: {runs:,} runs, more than {limit:,} (about a day of one core at scale 0.2); "
+                                "give fewer --reps or packages, or add --many-runs to start it anyway"},
 }
 
 GROUP_EN = {"infrastructure": "Infrastructure", "enterprise": "Enterprise transformation",

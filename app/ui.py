@@ -703,16 +703,17 @@ def results_body(job: Any, current: Request | None) -> None:
         stem = "数字草原_比较报告" if L == "zh" else "digital_steppe_comparison"
         svc = service()
         st.download_button(t("export_html", L), lambda: svc.report(comp, L, "html"), file_name=f"{stem}.html",
-                           mime="text/html", key="dl_html")
+                           mime="text/html", key="dl_html", on_click="ignore")
         try:
             report.chromium()   # the PDF is printed by Chromium on click, once per comparison and language
         except report.ReportError as exc:
             show_error(t("report_pdf_failed", L, reason=str(exc)))
         else:
             st.download_button(t("export_pdf", L), lambda: svc.report(comp, L, "pdf"), file_name=f"{stem}.pdf",
-                               mime="application/pdf", key="dl_pdf")
+                               mime="application/pdf", key="dl_pdf", on_click="ignore")
         st.download_button(t("export_xlsx", L), lambda: svc.report(comp, L, "xlsx"), file_name=f"{stem}.xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx",
+                           on_click="ignore")
         st.subheader(t("lever_settings", L))
         table(results.lever_settings_table(comp, L), "levers-table")
 

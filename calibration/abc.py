@@ -405,9 +405,6 @@ def run_abc(space: Space, targets: TargetSet, settings: Settings, runner: Runner
     logger.handlers = [handler]
     t0 = time.monotonic()
     spent, cut, calls = 0, False, 0
-    if settings.budget_runs is not None and (runner.dask_address or runner.dask_local):
-        say("note: on Dask the run budget is checked between ABC generations only (pyabc's Dask sampler "
-            "cannot stop inside one), so the last generation may pass it; local workers stop at the budget")
     try:
         # One generation per call, each given at most the runs left (pyabc's max_eval): a budget is a
         # ceiling. A generation that would need more is stopped there and discarded (pyabc keeps

@@ -262,6 +262,11 @@ def _check_names(t: Target, where: str) -> None:
 def load_targets(path: str | Path | None = None, until: int = 2027) -> TargetSet:
     """Read and check a targets file (default ``calibration/targets.toml``)."""
     path = Path(path) if path is not None else DEFAULT_TARGETS
+    if path.is_dir():
+        raise TargetError(f"{path}: is a folder, not a targets file; give a TOML file of [[target]] entries "
+                          f"such as {DEFAULT_TARGETS.relative_to(DEFAULT_TARGETS.parents[1])}")
+    if path.exists() and not path.is_file():
+        raise TargetError(f"{path}: is not a regular file; give a TOML file of [[target]] entries")
     if not path.is_file():
         raise TargetError(f"{path}: no such targets file")
     try:

@@ -718,6 +718,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         if draws > args.reps:
             print(f"note: --posterior-draws {draws} with --reps {args.reps}: replication r uses parameter set r "
                   f"mod {draws}, so only {args.reps} of the {draws} sets are used", file=sys.stderr)
+    runs = len(pkgs) * args.reps
+    print(t("cli_runs", say, n=len(pkgs), reps=args.reps, runs=runs), file=sys.stderr)
+    if runs > MAX_RUNS and not args.many_runs:
+        print(f"error: {t('cli_too_many_runs', say, runs=runs, limit=MAX_RUNS)}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     staging = _report_staging(out, args.force)
     start = time.perf_counter()
@@ -767,6 +772,7 @@ def add_app_commands(sub: argparse._SubParsersAction) -> None:
                    help="posterior folder (default: the shipped calibration/posterior, or $STEPPE_POSTERIOR)")
     r.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
                    help="simulation processes (default: all cores)")
+    r.add_argument("--many-runs", action="store_true", help=f"start a report of more than {MAX_RUNS:,} runs")
     r.set_defaults(func=cmd_report)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from app.report import PRINT_TIMEOUT_S
 from app.server import command, environment
 
 CHROMIUM = "/usr/bin/chromium"
@@ -200,7 +201,8 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     text = html_path.read_text(encoding="utf-8")
     assert "促进中心 方案" in text and "data:image/png;base64," in text
     assert "http://" not in text and "https://" not in text
-    with page.expect_download() as dl:
+    _idle(page)
+    with page.expect_download(timeout=PRINT_TIMEOUT_S * 1000) as dl:   # Chromium prints it on click
         page.get_by_role("button", name="下载报告（PDF）").click()
     pdf_path = tmp_path / "report.pdf"
     dl.value.save_as(pdf_path)
@@ -208,6 +210,7 @@ def test_compare_two_packages_and_export(server, browser, tmp_path):
     pypdf = pytest.importorskip("pypdf")
     pdf_text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in pypdf.PdfReader(str(pdf_path)).pages))
     assert "结论" in pdf_text and "T8" in pdf_text and "方案" in pdf_text
+    _idle(page)
     with page.expect_download() as dl:
         page.get_by_role("button", name="下载表格（Excel）").click()
     assert dl.value.suggested_filename.endswith(".xlsx")

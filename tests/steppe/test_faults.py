@@ -550,6 +550,12 @@ CALIBRATE_CASES = [
          lambda t: ["calibrate", "--out", str(t / "c"), "--budget", "400", "--workers", "1"], 2,
          ("--budget 400 runs is less than this calibration needs", "screening",
           "predictive and like-for-like checks 240", "give --budget"), _not_written("c")),
+    Case("calibrate --targets a folder", lambda t: (t / "tf").mkdir() or _cal("--out", str(t / "c"), "--targets",
+                                                                           str(t / "tf")), 2,
+         ("tf: is a folder, not a targets file", "calibration/targets.toml"), _not_written("c")),
+    Case("calibrate --targets a FIFO", lambda t: os.mkfifo(t / "tp") or _cal("--out", str(t / "c"), "--targets",
+                                                                          str(t / "tp")), 2,
+         ("tp: is not a regular file",), _not_written("c")),
 ]
 
 
@@ -662,6 +668,10 @@ REPORT_CASES = [
     Case("report with a damaged posterior (one flipped bit)", _report_damaged, 2,
          ("the calibrated posterior cannot be used", "posterior.parquet: damaged or changed since it was written",
           "give --prior"), _not_written("r.html")),
+    Case("report of 6 packages × 10,000 replications", lambda t: ["report", *[scen(t)] * 6, "--reps", "10000",
+                                                                  "--out", str(t / "r.html")], 2,
+         ("report: 6 packages × 10000 replication(s) = 60,000 runs",
+          "60,000 runs, more than 50,000", "--many-runs"), _not_written("r.html")),
 ]
 
 
@@ -892,9 +902,12 @@ def test_store_hygiene_faults(case, tmp_path, batch_store, capsys, monkeypatch):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_ctrl_c_during_calibrate_with_workers_is_one_line(tmp_path):
+@pytest.mark.parametrize("how", ["ctrl-c to the group", "sigterm to the driver"])
+def test_ctrl_c_during_calibrate_with_workers_is_one_line(tmp_path, how):
     """Ctrl-C in a terminal reaches the whole process group: the driver and pyabc's two workers.
-    It used to print two ~60-line worker tracebacks; now one line, exit 130, no process left."""
+    It used to print two ~60-line worker tracebacks; now one line, exit 130, no process left.
+    SIGTERM to the driver alone (``kill PID``, a batch scheduler) ends the same way: the driver
+    takes its workers with it."""
     import signal
     import time
 
@@ -914,7 +927,10 @@ def test_ctrl_c_during_calibrate_with_workers_is_one_line(tmp_path):
                 break
             assert time.monotonic() < deadline
         time.sleep(3.0)                       # pyabc's workers are running the first population
-        os.killpg(proc.pid, signal.SIGINT)
+        if how == "ctrl-c to the group":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, signal.SIGTERM)
         rest = proc.stderr.read()
         assert proc.wait(30) == 130
     finally:
