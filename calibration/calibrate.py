@@ -50,13 +50,14 @@ from calibration.targets import Target, TargetSet, load_targets
 ABC_SPACE = "normal quantile of the uniform prior, standard normal prior (calibration.abc.to_prior_space)"
 
 
-def _shown_path(path: str) -> str:
-    """A path inside the repository relative to it (a shipped manifest names no developer's folder)."""
+def _shown_path(path: str | Path, out: str | Path) -> str:
+    """A path as a manifest records it: relative to the repository when inside it, else relative
+    to the calibration's folder ``out`` (a manifest names no developer's folder)."""
     root = Path(__file__).resolve().parent.parent
     try:
         return str(Path(path).resolve().relative_to(root))
     except ValueError:
-        return str(path)
+        return os.path.relpath(Path(path).resolve(), Path(out).resolve())
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -271,7 +272,7 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
     manifest = {
         "format": FORMAT,
         "model_sha256": key["model_sha256"],
-        "targets_file": _shown_path(targets.path),
+        "targets_file": _shown_path(targets.path, out),
         "targets_sha256": targets.sha256,
         "targets_used": [t.id for t in fitted.active],
         "targets_held_out": list(settings.held_out),
@@ -290,7 +291,7 @@ def calibrate(out: str | Path, settings: Settings, targets: TargetSet | None = N
                  "predictive": 2 * settings.predictive_runs, "scale_check": 2 * settings.scale_check_runs,
                  "note": "stages cached in work/ by an earlier session (screening, scale check) are not "
                          "counted in this_session, nor in wall_s"},
-        "abc": facts,
+        "abc": {**facts, "database": _shown_path(facts["database"], out)},
         "wall_s": round(wall, 1),
         "runs_per_s": round(runner.runs / runner.seconds, 2) if runner.seconds > 0 else None,
         "posterior_rows": len(post),

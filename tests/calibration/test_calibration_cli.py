@@ -13,6 +13,19 @@ from calibration.posterior import SHIPPED, load_posterior
 from steppe.cli import main
 
 
+def _absolute_paths(value) -> list[str]:
+    """Every string in a manifest that is an absolute path."""
+    if isinstance(value, dict):
+        return [p for v in value.values() for p in _absolute_paths(v)]
+    if isinstance(value, list):
+        return [p for v in value for p in _absolute_paths(v)]
+    return [value] if isinstance(value, str) and value.startswith("/") else []
+
+
+def test_the_shipped_manifest_names_no_absolute_path():
+    assert not _absolute_paths(json.loads((SHIPPED / "manifest.json").read_text()))
+
+
 def test_calibrate_writes_posterior_manifest_and_report(tmp_path, capsys):
     out = tmp_path / "cal"
     args = ["calibrate", "--out", str(out), "--scale", "0.02", "--population", "10", "--budget", "70",
@@ -24,6 +37,8 @@ def test_calibrate_writes_posterior_manifest_and_report(tmp_path, capsys):
     assert m["targets_held_out"] == ["A_compute_growth"] and "A_compute_growth" not in m["targets_used"]
     assert m["runs"]["abc"] >= 10 and m["wall_s"] > 0 and m["runs_per_s"] > 0
     assert m["runs"]["this_session"] <= 70          # the budget is a ceiling, every stage included
+    assert not _absolute_paths(m), _absolute_paths(m)   # a manifest names no developer's folder
+    assert m["abc"]["database"] == "work/abc.db"
     post = load_posterior(out)
     assert len(post.frame) == 10
     for name in ("report.md", "prior_posterior.png", "predictive.png", "checks.csv", "identifiability.csv"):
