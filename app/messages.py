@@ -44,11 +44,18 @@ MESSAGES: dict[str, dict[str, str]] = {
                    "en": "0.2 means one agent per five households or firms (fast); 1 is full scale."},
     "seed": {"zh": "基础随机种子", "en": "Base seed"},
     "posterior_draws": {"zh": "后验参数组数 K", "en": "Posterior draws K"},
-    "posterior_draws_help": {"zh": "从校准后验中抽取 K 组参数；每个组合的第 r 次重复都用第 r mod K 组参数和同一种子，"
+    "posterior_draws_help": {"zh": "0（默认）：所有模拟都用校准后验的中心参数组，与命令行和 Python 接口默认相同。"
+                                   "K ≥ 1：从校准后验中抽取 K 组参数；"
+                                   "每个组合的第 r 次重复都用第 r mod K 组参数和同一种子，"
                                    "组合之间成对可比。组合自己设定的参数优先。",
-                             "en": "K parameter sets are drawn from the calibrated posterior; replication r of "
-                                   "every package uses set r mod K and the same seed, so packages stay paired. "
+                             "en": "0 (default): every run uses the calibrated posterior's central set, as the "
+                                   "command line and the Python API do by default. K ≥ 1: K parameter sets are "
+                                   "drawn from the calibrated posterior; replication r of every package uses set "
+                                   "r mod K and the same seed, so packages stay paired. "
                                    "A parameter a package sets itself wins."},
+    "posterior_central": {"zh": "校准后验的中心参数组（{what}）", "en": "{what}"},
+    "posterior_k_hint": {"zh": "要从后验抽样，请把 K 设为 1 或更大。",
+                         "en": "Set K to 1 or more to draw from the posterior."},
     "use_priors": {"zh": "不用后验，改用手设先验默认值", "en": "Use the hand-set priors instead of the posterior"},
     "err_draws": {"zh": "后验参数组数须为 {low} 到 {high} 之间的整数。",
                   "en": "Posterior draws must be a whole number from {low} to {high}."},

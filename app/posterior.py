@@ -23,7 +23,7 @@ from app.messages import t
 from calibration.posterior import POSTERIOR_ENV, Posterior, PosteriorError, default_folder, load_posterior
 
 __all__ = ["POSTERIOR_ENV", "Parameters", "choose", "describe", "error_text", "folder", "load"]
-DEFAULT_DRAWS = 10
+DEFAULT_DRAWS = 0      # the central set, as every entry point (model.simulate, steppe run/batch/report)
 MAX_DRAWS = 200
 
 
@@ -107,8 +107,8 @@ def describe(info: dict[str, Any] | None, lang: str) -> str:
     """One line for the page and the report: the posterior's manifest, or the hand-set priors."""
     if info is None:
         return t("posterior_priors", lang)
-    if info.get("kind") == "central":
-        return str(info["description"])
+    if info.get("kind") == "central":      # the line every entry point prints, then what K does
+        return t("posterior_central", lang, what=str(info["description"]))
     created = str(info.get("created") or "–").replace("T", " ").rstrip("Z")
     ess = info.get("ess")
     return t("posterior_line", lang, model=str(info.get("model_sha256") or "–")[:12], created=created,

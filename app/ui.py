@@ -569,17 +569,18 @@ def posterior_controls(seed: int) -> app_posterior.Parameters | None:
     sets, or None (with a message) when the posterior cannot be used and the priors are not chosen."""
     L = lang()
     prior = widget(st.checkbox, t("use_priors", L), "use_priors")
-    k, ok = number_setting(t("posterior_draws", L), "posterior_draws", 1, app_posterior.MAX_DRAWS, True,
-                           t("err_draws", L, low=1, high=app_posterior.MAX_DRAWS),
+    k, ok = number_setting(t("posterior_draws", L), "posterior_draws", 0, app_posterior.MAX_DRAWS, True,
+                           t("err_draws", L, low=0, high=app_posterior.MAX_DRAWS),
                            help=t("posterior_draws_help", L), disabled=bool(prior))
     if not prior and not ok:
         return None
     try:
-        params = app_posterior.choose(int(k or 1), seed, prior=bool(prior))
+        params = app_posterior.choose(int(k or 0), seed, prior=bool(prior))
     except PosteriorError as exc:
         show_error(app_posterior.error_text(exc, L))
         return None
-    st.caption(t("posterior_used", L, what=app_posterior.describe(params.info, L)))
+    hint = " " + t("posterior_k_hint", L) if params.info is not None and params.info.get("kind") == "central" else ""
+    st.caption(t("posterior_used", L, what=app_posterior.describe(params.info, L)) + hint)
     return params
 
 

@@ -144,7 +144,11 @@ def test_page_shows_the_posterior_it_uses(tmp_path, monkeypatch, small_posterior
     monkeypatch.setenv("STEPPE_APP_WORKERS", "1")
     at = AppTest.from_file(str(MAIN), default_timeout=120)
     at.run()
-    assert at.text_input(key="posterior_draws@zh").value == "10"
+    assert at.text_input(key="posterior_draws@zh").value == "0"      # the central set, as every entry point
+    line = describe(choose(0, 0, path=small_posterior).info, "zh")
+    assert line.startswith("校准后验的中心参数组")
+    assert t("posterior_used", "zh", what=line) + " " + t("posterior_k_hint", "zh") in [c.value for c in at.caption]
+    at.text_input(key="posterior_draws@zh").set_value("10").run()
     line = describe(choose(10, 0, path=small_posterior).info, "zh")
     assert t("posterior_used", "zh", what=line) in [c.value for c in at.caption]
 
@@ -162,4 +166,5 @@ def test_draws_zero_is_the_central_set_every_entry_point_uses(monkeypatch):
         src = default_source()
         p = choose(0, seed=3)
     assert p.sets == src.sets and p.info["kind"] == "central"
-    assert describe(p.info, "en") == src.describe()
+    assert describe(p.info, "en") == src.describe()   # the line every entry point prints
+    assert src.describe() in describe(p.info, "zh")
