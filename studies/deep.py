@@ -13,9 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from studies.points import StudyError, variable
 
-__all__ = ["PROVISIONAL_DEEP_UNCERTAINTIES", "Deep", "deep_uncertainties"]
+__all__ = ["FUTURES_STREAM", "PROVISIONAL_DEEP_UNCERTAINTIES", "Deep", "central_values", "deep_uncertainties",
+           "latin_futures"]
+
+FUTURES_STREAM = 0xDEE9     # the named random stream of the futures' Latin hypercube: [seed, FUTURES_STREAM]
 
 # Until the problem definition declares its deep uncertainties (issue 17), these stand in: the
 # compute market's hand-set parameters that no calibration target constrains and on which T1 and
@@ -78,3 +84,41 @@ def deep_uncertainties(names: Sequence[str] | None = None) -> tuple[list[Deep], 
     if len({d.name for d in out}) != len(out):
         raise StudyError("a deep uncertainty is named twice")
     return out, source
+
+
+def latin_futures(n: int, seed: int, deep: Sequence[Deep] | None = None) -> pd.DataFrame:
+    """``n`` futures: a Latin hypercube over the deep uncertainties' ranges (integers rounded), drawn
+    from ``seed`` through the named stream ``[seed, FUTURES_STREAM]``; one row per future (``lhs``,
+    then one column per deep uncertainty). The same seed gives the same futures for every caller
+    (``steppe robustness``, ``steppe report --futures``, the app), so packages share them."""
+    from scipy.stats import qmc
+
+    if deep is None:
+        deep, _ = deep_uncertainties()
+    u = qmc.LatinHypercube(d=len(deep), seed=np.random.default_rng([seed, FUTURES_STREAM])).random(n)
+    rows = []
+    for k, point in enumerate(u):
+        values: dict[str, Any] = {}
+        for dim, x in zip(deep, point, strict=True):
+            v = dim.low + float(x) * (dim.high - dim.low)
+            values[dim.name] = round(v) if dim.kind == "integer" else v
+        rows.append({"lhs": k, **values})
+    return pd.DataFrame(rows)
+
+
+def central_values(deep: Sequence[Deep] | None = None) -> dict[str, float]:
+    """The value every run uses for each deep uncertainty unless a study or scenario sets it: the
+    hand-set value of :class:`model.params.Parameters` (the calibrated posterior does not hold the
+    deep uncertainties)."""
+    from model.parameter_source import split_name
+    from model.params import Parameters
+
+    if deep is None:
+        deep, _ = deep_uncertainties()
+    base = Parameters()
+    out = {}
+    for d in deep:
+        group, key, idx = split_name(d.name)
+        v = getattr(getattr(base, group), key)
+        out[d.name] = float(v[idx] if idx is not None else v)
+    return out

@@ -49,7 +49,7 @@ import pandas as pd
 from model.problem import PROBLEM
 from model.scenario import load_scenario
 from studies.batch import model_source_hash, package_version
-from studies.deep import deep_uncertainties
+from studies.deep import deep_uncertainties, latin_futures
 from studies.paths import REPO_SCENARIOS, PathsStudy, run_cart, run_prim, sample_portfolios
 from studies.points import (
     StudyError,
@@ -124,8 +124,6 @@ def sample_futures(study: RobustnessStudy) -> pd.DataFrame:
     """K posterior draws × L Latin-hypercube points over the deep uncertainties: one row per future
     (``future``, ``draw``, ``lhs``, then the parameters). A deep uncertainty the posterior also
     draws takes the hypercube's value."""
-    from scipy.stats import qmc
-
     deep, _ = deep_uncertainties(study.deep)
     draws: list[dict[str, float]] = [{}]
     if study.posterior_draws:
@@ -137,15 +135,11 @@ def sample_futures(study: RobustnessStudy) -> pd.DataFrame:
         idx = rng.choice(len(frame), size=study.posterior_draws, replace=True, p=w / w.sum())
         names = [c for c in frame.columns if c != "weight"]
         draws = [{n: float(frame[n].iloc[i]) for n in names if math.isfinite(frame[n].iloc[i])} for i in idx]
-    u = qmc.LatinHypercube(d=len(deep), seed=np.random.default_rng([study.seed, 0xDEE9])).random(study.futures)
+    lhs = latin_futures(study.futures, study.seed, deep).drop(columns="lhs").to_dict("records")
     rows = []
     for j, d in enumerate(draws):
-        for k, point in enumerate(u):
-            values = dict(d)
-            for dim, x in zip(deep, point, strict=True):
-                v = dim.low + float(x) * (dim.high - dim.low)
-                values[dim.name] = round(v) if dim.kind == "integer" else v
-            rows.append({"future": len(rows), "draw": j, "lhs": k, **values})
+        for k, point in enumerate(lhs):
+            rows.append({"future": len(rows), "draw": j, "lhs": k, **d, **point})
     return pd.DataFrame(rows)
 
 
