@@ -296,6 +296,66 @@ MESSAGES: dict[str, dict[str, str]] = {
     "t1_path": {"zh": "年均增长20%路径", "en": "20%/year path"},
     "others": {"zh": "其他", "en": "other"},
     "percent_of_target": {"zh": "占目标的百分比", "en": "% of target"},
+    # -- the deep uncertainties: central values, and futures across their ranges ---------------
+    "futures": {"zh": "深度不确定性情景数 L", "en": "Futures across the deep uncertainties L"},
+    "futures_help": {"zh": "0（默认）：不另算情景，结果为深度不确定参数取中心值时的结果。L ≥ 1：每个组合另在 L 个"
+                           "情景中运行——对 {n} 个深度不确定参数的取值范围做拉丁超立方抽样（由基础种子决定，所有组合"
+                           "共用同一组情景和随机数）；情景结果另列一节，不与中心值结果合并。模拟次数 = 组合数 × 重复"
+                           "次数 × (1 + L)。",
+                     "en": "0 (default): no futures; the results are at the deep uncertainties' central values. "
+                           "L ≥ 1: every package also runs in L futures, a Latin hypercube over the ranges of the "
+                           "{n} deep uncertainties drawn from the base seed (the same futures and random numbers "
+                           "for every package); the futures are shown in a separate section, never pooled with "
+                           "the central results. Runs = packages × replications × (1 + L)."},
+    "err_futures": {"zh": "情景数 L 须为 {low} 到 {high} 之间的整数。",
+                    "en": "The number of futures L must be a whole number from {low} to {high}."},
+    "futures_many": {"zh": "共 {runs:,} 次模拟（组合数 × 重复次数 × (1 + L)），需要较长时间。",
+                     "en": "{runs:,} runs (packages × replications × (1 + L)); this takes a while."},
+    "deep_central": {"zh": "以上结果为 {n} 个深度不确定参数取中心值（手设值）时的结果；其取值范围在"
+                           "“深度不确定性情景数 L”选项（命令行 steppe report --futures L，结果另列一节）和 "
+                           "steppe robustness 中探索。",
+                     "en": "These results are at the central values of the {n} deep uncertainties (their hand-set "
+                           "values); their ranges are explored by the option “futures across the deep "
+                           "uncertainties” L (steppe report --futures L; shown in a separate section) and by "
+                           "steppe robustness."},
+    "deep_provenance": {"zh": "深度不确定参数", "en": "Deep uncertainties"},
+    "deep_provenance_central": {"zh": "{n} 个，取中心值（手设值）", "en": "{n}, at their central values (hand-set)"},
+    "deep_provenance_futures": {"zh": "；另算 {L} 个情景（取值范围的拉丁超立方，随机流 [{seed}, 0xDEE9]，"
+                                      "所有组合共用），结果另列",
+                                "en": "; and {L} futures (a Latin hypercube over their ranges, stream "
+                                      "[{seed}, 0xDEE9], shared by every package), shown apart"},
+    "futures_heading": {"zh": "跨深度不确定性情景（{L} 个情景，与中心值结果分开）",
+                        "en": "Across the deep uncertainties ({L} futures, apart from the central-value results)"},
+    "futures_caption": {"zh": "每个情景是 {n} 个深度不确定参数的一组取值（在其取值范围内拉丁超立方抽样，种子 {seed}），"
+                              "每个组合在每个情景中运行 {reps} 次，所有组合共用相同的情景和随机数。"
+                              "“达成情景数”：达成目标的概率 ≥ 50% 的情景个数；“情景中位数范围”：各情景中目标指标"
+                              "中位数的最小值到最大值；“最差情景”：中位数最低的情景（取值见下表）。"
+                              "“中心值下中位数”即上方目标表中的值，仅供对照，不与情景结果合并。",
+                        "en": "Each future is one set of values of the {n} deep uncertainties (a Latin hypercube over "
+                              "their ranges, seed {seed}); every package runs {reps} time(s) in every future, all "
+                              "packages in the same futures with the same random numbers. “Futures met”: futures in "
+                              "which the target is met in at least 50% of the runs; “range of the futures' "
+                              "medians”: the lowest to the highest median of the target indicator across futures; "
+                              "“lowest future”: the future with the lowest median (its values in the next table). "
+                              "The median at the central values is the one of the targets table above, shown for "
+                              "comparison and never pooled with the futures."},
+    "central_median": {"zh": "中心值下中位数", "en": "median at the central values"},
+    "futures_met": {"zh": "达成情景数（概率 ≥ 50%）", "en": "futures met (P(met) ≥ 50%)"},
+    "futures_range": {"zh": "情景中位数范围", "en": "range of the futures' medians"},
+    "worst_future": {"zh": "最差情景", "en": "lowest future"},
+    "future_n": {"zh": "情景 {f}", "en": "future {f}"},
+    "k_of_l_futures": {"zh": "{k} / {n} 个情景", "en": "{k} of {n} futures"},
+    "futures_values_heading": {"zh": "各情景的深度不确定参数取值", "en": "The deep uncertainties in each future"},
+    "futures_values_caption": {"zh": "所有组合在第 f 个情景中使用同一组取值（组合自身的参数文件已设定的值除外）。"
+                                     "“中心值”是上方中心值结果所用的值。",
+                               "en": "Every package uses the same values in future f (except a value its own file "
+                                     "sets). The central value is the one the central-value results use."},
+    "deep_param": {"zh": "深度不确定参数", "en": "deep uncertainty"},
+    "deep_range": {"zh": "取值范围", "en": "range"},
+    "central_value": {"zh": "中心值", "en": "central value"},
+    "cli_runs_futures": {"zh": "报告：{n} 个组合 × {reps} 次重复 × (1 + {L} 个深度不确定性情景) = {runs:,} 次模拟",
+                         "en": "report: {n} packages × {reps} replication(s) × (1 + {L} futures across the deep "
+                               "uncertainties) = {runs:,} runs"},
     # -- command line ------------------------------------------------------------------------
     "cli_written": {"zh": "已写出报告 {path}（{n} 个组合 × {reps} 次重复，{seconds:.1f} 秒）",
                     "en": "wrote the report {path} ({n} packages × {reps} replications, {seconds:.1f} s)"},

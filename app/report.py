@@ -24,7 +24,11 @@ from app.results import (
     conclusion,
     cost_lever_table,
     cost_met_table,
+    deep_line,
+    deep_provenance,
     diff_table,
+    futures_table,
+    futures_values_table,
     lever_settings_table,
     milestones_table,
     notes,
@@ -62,6 +66,7 @@ CSS = """
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif;
        margin: 1.5em; color: #222; }
 ol.conclusion li { margin: 0.25em 0; } p.warning { color: #a33; font-weight: bold; }
+p.deep { color: #333; font-style: italic; max-width: 70em; }
 tr.first td { border-top: 2px solid #777; }
 """ + TABLE_CSS + PRINT_CSS
 
@@ -102,6 +107,7 @@ def provenance_rows(comp: Comparison, lang: str) -> list[tuple[str, str]]:
         (t("git_commit", lang), str(pv["git_commit"] or "–")),
         (t("model_hash", lang), pv["model_sha256"][:16]),
         (t("posterior", lang), describe_posterior(pv["posterior"], lang)),
+        (t("deep_provenance", lang), deep_provenance(comp, lang)),
         (t("parameters_overridden", lang), "; ".join(params) or t("none", lang)),
     ]
 
@@ -117,6 +123,12 @@ def sections(comp: Comparison, lang: str) -> list[tuple[str, Table, str]]:
     if len(comp.ids) > 1:
         out.append((t("cost_met", lang), cost_met_table(comp, lang), t("cost_met_caption", lang)))
     out.append((t("lever_settings", lang), lever_settings_table(comp, lang), ""))
+    if comp.futures is not None:     # a section of its own: the futures are never pooled with the above
+        fu = comp.futures
+        out.append((t("futures_heading", lang, L=fu.n), futures_table(comp, lang),
+                    t("futures_caption", lang, n=len(fu.central), seed=comp.base_seed, reps=comp.reps)))
+        out.append((t("futures_values_heading", lang), futures_values_table(comp, lang),
+                    t("futures_values_caption", lang)))
     return out
 
 
@@ -128,7 +140,8 @@ def html_report(comp: Comparison, lang: str, pngs: dict[str, bytes] | None = Non
              f"<h1>{html.escape(t('report_title', lang))}</h1>",
              "<p>" + " · ".join(html.escape(comp.title(pid, lang)) for pid in comp.ids) + "</p>",
              f"<h2>{html.escape(t('conclusion', lang))}</h2>", '<ol class="conclusion">',
-             *[f"<li>{html.escape(x)}</li>" for x in conclusion(comp, lang)], "</ol>"]
+             *[f"<li>{html.escape(x)}</li>" for x in conclusion(comp, lang)], "</ol>",
+             f'<p class="deep" id="deep-central">{html.escape(deep_line(comp, lang))}</p>']
     if comp.reps < MIN_REPS_ADVISED:
         parts.append(f'<p class="warning">{html.escape(t("few_reps", lang, reps=comp.reps, min=MIN_REPS_ADVISED))}</p>')
     parts.append(f"<h2>{html.escape(t('provenance', lang))}</h2><ul>")

@@ -4,6 +4,13 @@ The statistics are those of ``studies.compare`` (``target_summary``, ``baseline_
 ``cost_summary``, ``fan_data``) computed on the app's runs; the reference is the first column
 (the baseline unless the user changes it). Packages are called P1..P4 inside the tables and
 shown with their display names.
+
+Every table but the futures' is at the deep uncertainties' central values (the runs of
+``Job.runs``) and says so (:func:`deep_line`). When the request ran futures across the deep
+uncertainties, :class:`Futures` summarises them apart (:func:`futures_table`,
+:func:`futures_values_table`): per package and target, in how many futures the target is met in
+at least half the runs, and the range of the futures' medians. The futures' runs never enter the
+central statistics.
 """
 
 from __future__ import annotations
@@ -22,10 +29,31 @@ from app.runner import Job
 from model.problem import PROBLEM
 from studies.batch import SEED_RULE, git_commit, model_source_hash, package_version
 from studies.compare import baseline_differences, cost_summary, fan_data, target_summary
+from studies.deep import FUTURES_STREAM, Deep, central_values, deep_uncertainties
+from studies.points import variable
 
 TARGET_IDS = [tg.id for tg in PROBLEM.targets]
 THRESHOLD = {tg.id: tg.threshold for tg in PROBLEM.targets}
 UNIT = {tg.id: tg.unit for tg in PROBLEM.targets}
+
+
+@dataclass
+class Futures:
+    """The runs in futures across the deep uncertainties, summarised per future (never pooled
+    with the central runs)."""
+
+    values: pd.DataFrame          # one row per future (future = 1..L), one column per deep uncertainty
+    per_future: pd.DataFrame      # scenario, future, target, runs_evaluated, p_met, value_median
+    central: dict[str, float]     # the central value of each deep uncertainty
+    ranges: dict[str, tuple[float, float]]
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    def of(self, pid: str, tid: str) -> pd.DataFrame:
+        d = self.per_future
+        return d[(d["scenario"] == pid) & (d["target"] == tid)].sort_values("future")
 
 
 @dataclass
@@ -45,6 +73,7 @@ class Comparison:
     cost_total: pd.DataFrame
     provenance: dict[str, Any]
     job_id: int = 0
+    futures: Futures | None = None
     _fans: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
@@ -101,13 +130,38 @@ def build(job: Job) -> Comparison:
     diff = baseline_differences(targets, costs, ids[0], ids) if len(ids) > 1 else pd.DataFrame()
     cost_total, _ = cost_summary(costs, ids)
     commit, dirty = git_commit()
+    deep, source = deep_uncertainties()
+    futures = _futures(job, ids, deep) if req.futures and job.future_runs else None
     provenance = {"model_version": package_version(), "model_sha256": model_source_hash(),
                   "git_commit": None if commit is None else commit + (" (+edits)" if dirty else ""),
                   "seed_rule": SEED_RULE, "posterior": req.parameters.info,
+                  "deep_uncertainties": {
+                      "values": "central", "count": len(deep), "source": source,
+                      "central": central_values(deep), "futures": req.futures,
+                      "futures_rule": ("Latin hypercube over the ranges from stream "
+                                       f"[{req.base_seed}, {FUTURES_STREAM:#x}]; future f, replication r shared by "
+                                       "every package; summarised apart")
+                      if req.futures else None},
                   "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
     return Comparison(ids, dict(zip(ids, req.packages, strict=True)), req.reps, req.scale, req.base_seed,
                       req.seeds(), targets, costs, frames["league"], frames["counties"], summary, diff,
-                      cost_total, provenance, job.id)
+                      cost_total, provenance, job.id, futures)
+
+
+def _futures(job: Job, ids: list[str], deep: list[Deep]) -> Futures:
+    """Per package, future and target: runs evaluated, share meeting the target, median value."""
+    rows = []
+    for pid, per_future in zip(ids, job.future_runs or [], strict=True):
+        for f, runs in enumerate(per_future, start=1):
+            tg = pd.concat([r["targets"] for r in runs], ignore_index=True)
+            for tid, g in tg.groupby("target", sort=False):
+                met = g["met"].dropna()
+                rows.append({"scenario": pid, "future": f, "target": tid, "runs_evaluated": len(met),
+                             "p_met": float(met.astype(bool).mean()) if len(met) else math.nan,
+                             "value_median": float(g["value"].median())})
+    values = pd.DataFrame(job.request.future_values())
+    values.insert(0, "future", np.arange(1, len(values) + 1))
+    return Futures(values, pd.DataFrame(rows), central_values(deep), {d.name: (d.low, d.high) for d in deep})
 
 
 # -- formatting -----------------------------------------------------------------------------------
@@ -216,6 +270,63 @@ def targets_table(comp: Comparison, lang: str) -> Table:
         c = comp.cost_total[comp.cost_total["scenario"] == pid].iloc[0]
         rows.append([t("public_cost", lang) if i == 0 else "", "", comp.title(pid, lang), "",
                      _money_range(c, lang), "", ""])
+    return head, rows
+
+
+def deep_line(comp: Comparison, lang: str) -> str:
+    """The one line every view of the results carries: the results are at the deep uncertainties'
+    central values, and where their ranges are explored."""
+    return t("deep_central", lang, n=comp.provenance["deep_uncertainties"]["count"])
+
+
+def deep_provenance(comp: Comparison, lang: str) -> str:
+    """The deep uncertainties' values the results use, for the provenance list."""
+    d = comp.provenance["deep_uncertainties"]
+    text = t("deep_provenance_central", lang, n=d["count"])
+    if d.get("futures"):
+        text += t("deep_provenance_futures", lang, L=d["futures"], seed=comp.base_seed)
+    return text
+
+
+def futures_table(comp: Comparison, lang: str) -> Table:
+    """Per target and package, across the futures: in how many the target is met in at least half
+    the runs, the range of the futures' medians, the future with the lowest median; beside the
+    median at the central values (from the central table, for comparison only)."""
+    fu = comp.futures
+    assert fu is not None
+    head = [t("target", lang), t("threshold", lang), t("package", lang), t("central_median", lang),
+            t("futures_met", lang), t("futures_range", lang), t("worst_future", lang)]
+    rows = []
+    for tid in TARGET_IDS:
+        unit = unit_label(UNIT[tid], lang)
+        for i, pid in enumerate(comp.ids):
+            g = fu.of(pid, tid)
+            p = g["p_met"].to_numpy(float)
+            med = g["value_median"].to_numpy(float)
+            met = "–" if np.isnan(p).all() else t("k_of_l_futures", lang, k=int((p >= HALF).sum()), n=fu.n)
+            finite = np.isfinite(med)
+            rng = _range(tnum(tid, float(med[finite].min())), tnum(tid, float(med[finite].max())), lang) \
+                if finite.any() else "–"
+            worst = t("future_n", lang, f=int(g["future"].to_numpy()[np.nanargmin(med)])) if finite.any() else "–"
+            rows.append([f"{tid} {target_label(tid, lang)}" if i == 0 else "",
+                         f"{num(THRESHOLD[tid])} {unit}" if i == 0 else "", comp.title(pid, lang),
+                         tnum(tid, comp.stat(pid, tid)["value_median"]), met, rng, worst])
+    return head, rows
+
+
+def futures_values_table(comp: Comparison, lang: str) -> Table:
+    """The deep uncertainties' values in each future (the same for every package), beside their
+    range and central value."""
+    fu = comp.futures
+    assert fu is not None
+    head = [t("deep_param", lang), t("deep_range", lang), t("central_value", lang),
+            *[t("future_n", lang, f=int(f)) for f in fu.values["future"]]]
+    rows = []
+    for name in [c for c in fu.values.columns if c != "future"]:
+        low, high = fu.ranges[name]
+        label = name if lang != "zh" else f"{variable(name).label_zh or name}\n{name}"
+        rows.append([label, _range(num(low), num(high), lang), num(fu.central[name]),
+                     *[num(float(v)) for v in fu.values[name]]])
     return head, rows
 
 

@@ -3,6 +3,11 @@
 A comparison is packages × replications; replication ``r`` of every package runs with
 ``studies.batch.rep_seed(base_seed, r)`` and, when the request carries posterior draws, with
 parameter set ``r mod K`` (common random numbers and common parameters; see :mod:`app.posterior`).
+With ``futures = L`` ≥ 1 every package also runs in L futures: a Latin hypercube over the deep
+uncertainties' ranges drawn from the base seed (:func:`studies.deep.latin_futures`, the same
+generator as ``steppe robustness``); future f, replication r is the same parameter set and seed for
+every package. These runs are kept apart from the central ones (``Job.future_runs``) and never
+pooled with them.
 Each run is cached under (run key of its scenario content including the parameters applied, seed,
 scale), so an identical request is served from the cache,
 renaming a package costs nothing, and changing one lever of one package recomputes that
@@ -52,14 +57,24 @@ def _compact(result: dict[str, Any]) -> dict[str, pd.DataFrame]:
 
 @dataclass
 class Request:
-    """Packages (display order), replications, scale, base seed and parameter sets (default: the
-    hand-set priors; the page and ``steppe report`` pass posterior draws)."""
+    """Packages (display order), replications, scale, base seed, parameter sets (default: the
+    hand-set priors; the page and ``steppe report`` pass posterior draws) and the number of
+    futures across the deep uncertainties (0: none, the deep uncertainties at their central values)."""
 
     packages: tuple[Package, ...]
     reps: int
     scale: float
     base_seed: int = 0
     parameters: Parameters = PRIORS
+    futures: int = 0
+
+    def future_values(self) -> list[dict[str, Any]]:
+        """The deep uncertainties' values of each future (empty when ``futures`` is 0)."""
+        if not self.futures:
+            return []
+        from studies.deep import latin_futures
+
+        return latin_futures(self.futures, self.base_seed).drop(columns="lhs").to_dict("records")
 
     def scenarios(self) -> list[Scenario]:
         return [to_scenario(p) for p in self.packages]
@@ -73,6 +88,17 @@ class Request:
         from calibration.space import apply_unless_set
 
         return apply_unless_set(sc, sets[rep % len(sets)])
+
+    def in_future(self, sc: Scenario, rep: int, values: dict[str, Any]) -> Scenario:
+        """``sc`` as replication ``rep`` runs it in the future with these deep-uncertainty values
+        (a value the package's file sets itself wins, as for the posterior's sets)."""
+        from calibration.space import apply_unless_set
+
+        return apply_unless_set(self.scenario(sc, rep), values)
+
+    def runs(self) -> int:
+        """Simulations the request needs: packages × replications × (1 + futures)."""
+        return len(self.packages) * self.reps * (1 + self.futures)
 
     def seeds(self) -> list[int]:
         return [rep_seed(self.base_seed, r) for r in range(self.reps)]
@@ -92,7 +118,8 @@ class Job:
     seconds: float = 0.0
     finished: bool = False
     error: str | None = None
-    runs: list[list[dict[str, pd.DataFrame]]] | None = None   # [package][rep]
+    runs: list[list[dict[str, pd.DataFrame]]] | None = None   # [package][rep]: the central values
+    future_runs: list[list[list[dict[str, pd.DataFrame]]]] | None = None   # [package][future][rep]
     running: bool = False    # False while it waits behind other jobs
     preview: bool = False    # a quick look (few replications, small scale) before the full result
 
@@ -243,13 +270,20 @@ class RunService:
         runs = [[req.scenario(sc, rep) for rep in range(req.reps)] for sc in scenarios]
         keys = [[(run_key(s), seed, float(req.scale)) for s, seed in zip(row, seeds, strict=True)]
                 for row in runs]
+        futures = req.future_values()
+        fruns = [[[req.in_future(sc, rep, values) for rep in range(req.reps)] for values in futures]
+                 for sc in scenarios]
+        fkeys = [[[(run_key(s), seed, float(req.scale)) for s, seed in zip(row, seeds, strict=True)]
+                  for row in per_pkg] for per_pkg in fruns]
         todo: dict[tuple[str, int, float], tuple[Scenario, int, int]] = {}
-        for srow, row in zip(runs, keys, strict=True):
+        flat = [(srow, row) for srow, row in zip(runs, keys, strict=True)]
+        flat += [(srow, row) for sp, kp in zip(fruns, fkeys, strict=True) for srow, row in zip(sp, kp, strict=True)]
+        for srow, row in flat:
             for rep, (sc, key) in enumerate(zip(srow, row, strict=True)):
                 if key not in todo and self.cached(key) is None:
                     todo[key] = (sc, rep, key[1])
         job.total = len(todo)
-        job.cached = sum(len(r) for r in keys) - len(todo)
+        job.cached = sum(len(r) for _, r in flat) - len(todo)
         if todo:
             engine = self._engine_for(len(todo))
             pending: dict[Any, tuple[str, int, float]] = {}
@@ -273,6 +307,7 @@ class RunService:
                     job.done += 1
                     job.new += 1
         job.runs = [[self._must(k) for k in row] for row in keys]
+        job.future_runs = [[[self._must(k) for k in row] for row in kp] for kp in fkeys] if futures else None
 
     def _must(self, key: tuple[str, int, float]) -> dict[str, pd.DataFrame]:
         run = self.cached(key)

@@ -25,12 +25,12 @@ class AppService(RunService):
     @staticmethod
     def request_key(request: Request) -> tuple:
         """What the results of a request depend on: each package's run content and title (titles
-        label the tables), replications, scale, seed and the parameter sets (posterior file hash,
-        K and draw seed, or the priors)."""
+        label the tables), replications, scale, seed, the parameter sets (posterior file hash,
+        K and draw seed, or the priors) and the number of futures across the deep uncertainties."""
         return (tuple((run_key(to_scenario(p)), display_title(p.title.strip(), p.origin, "zh"),
                        tuple(sorted(p.changes.items(), key=str)))
                       for p in request.packages),
-                request.reps, float(request.scale), request.base_seed, request.parameters.key)
+                request.reps, float(request.scale), request.base_seed, request.parameters.key, request.futures)
 
     def finished(self, request: Request) -> Job | None:
         """The finished job of an identical request, if this server has one (nothing is run)."""
@@ -43,8 +43,8 @@ class AppService(RunService):
         old = self.jobs.get(self._by_request.get(key, -1))
         if old is not None and old.finished and not old.error:
             # served at once: the same runs, the same comparison, figures and reports
-            job = Job(next(self._ids), request, total=0, cached=sum(len(r) for r in old.runs or []),
-                      finished=True, runs=old.runs)
+            job = Job(next(self._ids), request, total=0, cached=request.runs(), finished=True, runs=old.runs,
+                      future_runs=old.future_runs)
             self.jobs[job.id] = job
             self._alias[job.id] = self._alias.get(old.id, old.id)
             return job

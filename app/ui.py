@@ -26,12 +26,14 @@ from app.service import AppService
 from calibration.posterior import PosteriorError
 from model.model import MAX_SEED
 from model.problem import LEVER_GROUPS
+from studies.deep import MAX_FUTURES, deep_uncertainties
 
 MAX_PACKAGES = 4
 DEFAULT_STARTS = ("baseline", "capability", "finance", "talent_first")
 MAX_REPS = 200
 PREVIEW_REPS, PREVIEW_SCALE = 3, 0.05   # the quick look shown while the full result computes
 MIN_SCALE, MAX_SCALE = 0.01, 1.0
+MANY_RUNS_NOTE = 2000   # above this many runs the sidebar says that a request takes a while
 PACKAGES_DIR_ENV = "STEPPE_PACKAGES_DIR"
 SAVED = "saved:"
 NO_DATE = "—"
@@ -224,7 +226,7 @@ def load_start(i: int, selector: str | None = None) -> None:
 # reload or a shared link restores it, and its results when the server still has them cached.
 STATE_PARAM = "c"
 STATE_VERSION = 1
-SETTINGS = ("n_packages", "reps", "scale", "seed", "posterior_draws", "use_priors")
+SETTINGS = ("n_packages", "reps", "scale", "seed", "posterior_draws", "use_priors", "futures")
 
 
 @functools.lru_cache(maxsize=64)
@@ -349,7 +351,7 @@ def init_state() -> None:
         ss[_key(i, "base")] = start
         load_start(i)
     for k, v in {"n_packages": 2, "reps": "10", "scale": "0.2", "seed": "0",
-                 "posterior_draws": str(app_posterior.DEFAULT_DRAWS), "use_priors": False}.items():
+                 "posterior_draws": str(app_posterior.DEFAULT_DRAWS), "use_priors": False, "futures": "0"}.items():
         put(k, v)
     ss["initialised"] = True
     if code := st.query_params.get(STATE_PARAM):
@@ -533,13 +535,22 @@ def settings_panel() -> Request | None:
         ok = ok_reps and ok_scale and ok_seed
         params = posterior_controls(int(seed) if ok else 0)
         ok = ok and params is not None
+        n_deep = len(deep_uncertainties()[0])
+        futures, ok_futures = number_setting(t("futures", L), "futures", 0, MAX_FUTURES, True,
+                                             t("err_futures", L, low=0, high=MAX_FUTURES),
+                                             help=t("futures_help", L, n=n_deep))
+        ok = ok and ok_futures
+        if ok_reps and ok_futures:
+            runs = int(val("n_packages", 2)) * int(reps) * (1 + int(futures))
+            if futures and runs > MANY_RUNS_NOTE:
+                st.caption("⚠ " + t("futures_many", L, runs=runs))
         run = st.button(t("run", L), key="run_btn", type="primary", use_container_width=True)
         progress_slot = st.container()
     request = None
     if ok:
         pkgs = tuple(get_package(i) for i in range(val("n_packages", 2)))
         if not any(packages.validate(p, L) for p in pkgs):
-            request = Request(pkgs, int(reps), float(scale), int(seed), params)
+            request = Request(pkgs, int(reps), float(scale), int(seed), params, int(futures))
     if ss.pop("restore_results", False) and request is not None:
         # a reload or a shared address: show the results the server still has for it
         if (done := service().finished(request)) is not None:
@@ -661,6 +672,8 @@ def results_body(job: Any, current: Request | None) -> None:
         st.warning(t("stale", L))
     st.caption(t("run_meta", L, reps=comp.reps, n=len(comp.ids), scale=comp.scale, seed=comp.base_seed))
     st.caption(t("posterior_used", L, what=app_posterior.describe(comp.provenance["posterior"], L)))
+    with st.container(key="deep_central"):
+        st.caption(results.deep_line(comp, L))
     if comp.reps < results.MIN_REPS_ADVISED:
         st.warning(t("few_reps", L, reps=comp.reps, min=results.MIN_REPS_ADVISED))
     with st.container(key="conclusion"):
@@ -717,6 +730,22 @@ def results_body(job: Any, current: Request | None) -> None:
                            on_click="ignore")
         st.subheader(t("lever_settings", L))
         table(results.lever_settings_table(comp, L), "levers-table")
+    if comp.futures is not None:
+        futures_panel(comp)
+
+
+def futures_panel(comp: results.Comparison) -> None:
+    """The futures across the deep uncertainties: a section of its own below the central results."""
+    L = lang()
+    fu = comp.futures
+    assert fu is not None
+    with st.container(key="futures_section", border=True):
+        st.subheader(t("futures_heading", L, L=fu.n))
+        st.caption(t("futures_caption", L, n=len(fu.central), seed=comp.base_seed, reps=comp.reps))
+        table(results.futures_table(comp, L), "futures-table")
+        st.markdown(f"**{t('futures_values_heading', L)}**")
+        st.caption(t("futures_values_caption", L))
+        table(results.futures_values_table(comp, L), "futures-values-table")
 
 
 def page() -> None:

@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from app.messages import t
 from app.report import provenance_rows, sections
-from app.results import Comparison, Table, conclusion, notes
+from app.results import Comparison, Table, conclusion, deep_line, notes
 
 SHEET_NAME_MAX = 31   # Excel's limit
 BAD_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
@@ -56,7 +56,8 @@ def xlsx(comp: Comparison, lang: str) -> bytes:
         ws.cell(row=r, column=1, value=i)
         ws.cell(row=r, column=2, value=line).alignment = Alignment(wrap_text=True)
         r += 1
-    r += 1
+    ws.cell(row=r, column=2, value=deep_line(comp, lang)).alignment = Alignment(wrap_text=True)
+    r += 2
     ws.cell(row=r, column=1, value=t("provenance", lang)).font = Font(bold=True)
     for k, v in provenance_rows(comp, lang):
         r += 1

@@ -19,6 +19,7 @@ from model.params import Parameters
 from model.scenario import MAX_UNTIL, MIN_UNTIL, ScenarioError, load_scenario
 from model.settings import SettingError, describe
 from studies.batch import MAX_REPS, Design, run_batch
+from studies.deep import MAX_FUTURES
 from studies.engines import default_workers
 from studies.errors import BatchError, BatchInterrupted
 from studies.store import ResultStore, StoreError
@@ -718,8 +719,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         if draws > args.reps:
             print(f"note: --posterior-draws {draws} with --reps {args.reps}: replication r uses parameter set r "
                   f"mod {draws}, so only {args.reps} of the {draws} sets are used", file=sys.stderr)
-    runs = len(pkgs) * args.reps
-    print(t("cli_runs", say, n=len(pkgs), reps=args.reps, runs=runs), file=sys.stderr)
+    runs = len(pkgs) * args.reps * (1 + args.futures)
+    if args.futures:
+        print(t("cli_runs_futures", say, n=len(pkgs), reps=args.reps, L=args.futures, runs=runs), file=sys.stderr)
+    else:
+        print(t("cli_runs", say, n=len(pkgs), reps=args.reps, runs=runs), file=sys.stderr)
     if runs > MAX_RUNS and not args.many_runs:
         print(f"error: {t('cli_too_many_runs', say, runs=runs, limit=MAX_RUNS)}", file=sys.stderr)
         return 2
@@ -729,7 +733,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         service = RunService(workers=args.workers)
         try:
-            job = service.run(Request(pkgs, args.reps, args.scale, args.seed, params))
+            job = service.run(Request(pkgs, args.reps, args.scale, args.seed, params, args.futures))
         finally:
             service.close()
         write(build(job), lang, str(staging))
@@ -770,6 +774,10 @@ def add_app_commands(sub: argparse._SubParsersAction) -> None:
                    help="use the hand-set priors instead of the calibrated posterior")
     r.add_argument("--posterior", default=None, metavar="DIR",
                    help="posterior folder (default: the shipped calibration/posterior, or $STEPPE_POSTERIOR)")
+    r.add_argument("--futures", type=_bounded(int, 0, MAX_FUTURES, "--futures"), default=0, metavar="L",
+                   help="also run every package in L futures across the deep uncertainties (a Latin hypercube "
+                        "over their ranges from --seed, shared by every package), reported in a separate "
+                        "section; default 0: the deep uncertainties at their central values only")
     r.add_argument("--workers", type=_bounded(int, 1, 4096, "--workers"), default=None,
                    help="simulation processes (default: all cores)")
     r.add_argument("--many-runs", action="store_true", help=f"start a report of more than {MAX_RUNS:,} runs")

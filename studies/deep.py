@@ -18,9 +18,10 @@ import pandas as pd
 
 from studies.points import StudyError, variable
 
-__all__ = ["FUTURES_STREAM", "PROVISIONAL_DEEP_UNCERTAINTIES", "Deep", "central_values", "deep_uncertainties",
-           "latin_futures"]
+__all__ = ["FUTURES_STREAM", "MAX_FUTURES", "PROVISIONAL_DEEP_UNCERTAINTIES", "Deep", "central_values",
+           "deep_uncertainties", "latin_futures"]
 
+MAX_FUTURES = 50            # futures the app and `steppe report --futures` run at most (each is a full set of runs)
 FUTURES_STREAM = 0xDEE9     # the named random stream of the futures' Latin hypercube: [seed, FUTURES_STREAM]
 
 # Until the problem definition declares its deep uncertainties (issue 17), these stand in: the
