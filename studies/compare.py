@@ -1,11 +1,15 @@
 """Compare the scenarios of a batch: the chance of meeting each 2027 target, target indicators
 with their intervals, the public cost of each package, fan charts and differences from baseline.
 
-Every figure is computed from the result store of ``steppe batch``. Differences from the baseline
-are taken replication by replication: replication r of every scenario shares its random numbers
-(common random numbers), so the paired difference isolates the effect of the levers. Tables are
-CSV (UTF-8 with a byte-order mark so that spreadsheet programs show the Chinese labels); figures
-are PNG and SVG with Chinese and English labels.
+Every figure is computed from the result store of ``steppe batch``, whose runs hold the deep
+uncertainties at their central values (unless a scenario file sets one): the report says so in one
+line (:func:`deep_uncertainty_line`) and records it in ``provenance.json``. Their ranges are explored
+by ``steppe report --futures L`` and ``steppe robustness``; compare does not pool over them.
+
+Differences from the baseline are taken replication by replication: replication r of every
+scenario shares its random numbers (common random numbers), so the paired difference isolates the
+effect of the levers. Tables are CSV (UTF-8 with a byte-order mark so that spreadsheet programs
+show the Chinese labels); figures are PNG and SVG with Chinese and English labels.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ SERIES: dict[str, tuple[str, Callable[[pd.DataFrame], pd.Series]]] = {
 
 
 REPORT_FILES = (
-    "summary.txt", "probabilities.csv", "targets_by_scenario.csv", "costs_by_scenario.csv",
+    "summary.txt", "provenance.json", "probabilities.csv", "targets_by_scenario.csv", "costs_by_scenario.csv",
     "costs_by_lever.csv", "difference_from_baseline.csv", "compute_by_scenario.csv",
     *(f"{stem}.{ext}" for stem in (*(f"fan_{t.id}" for t in TARGETS), "public_cost",
                                    "difference_from_baseline") for ext in ("png", "svg")))
@@ -359,6 +363,43 @@ def cost_chart(cost: pd.DataFrame, paths: list[Path], years: str = "whole run") 
 
 
 # -- the report ------------------------------------------------------------------------------
+def deep_uncertainty_record(store: ResultStore, order: list[str]) -> dict:
+    """Which values of the deep uncertainties the batch's runs used: their central (hand-set)
+    values, except those a scenario file sets itself (read from the store's copy of the file)."""
+    from model.scenario import ScenarioError, load_scenario
+    from studies.deep import central_values, deep_uncertainties
+
+    deep, source = deep_uncertainties()
+    names = {d.name for d in deep}
+    set_by: dict[str, list[str]] = {}
+    for scen in order:
+        path = store.root / "scenarios" / f"{scen}.toml"
+        try:
+            sc = load_scenario(path)
+        except (OSError, ScenarioError):
+            set_by[scen] = ["(scenario file not readable: unknown)"]
+            continue
+        if own := sorted(names & {n.split("[")[0] for n in sc.parameters_set}):
+            set_by[scen] = own
+    return {"values": "central", "count": len(deep), "source": source, "central": central_values(deep),
+            "set_by_scenario": set_by, "futures": 0,
+            "ranges_explored_by": ["steppe report --futures L", "steppe robustness"]}
+
+
+def deep_uncertainty_line(record: dict) -> str:
+    """One line (zh and en): the results are at the deep uncertainties' central values, and where
+    their ranges are explored."""
+    n = record["count"]
+    line = (f"深度不确定参数 deep uncertainties: 以上结果为 {n} 个深度不确定参数取中心值（手设值）时的结果，"
+            f"其取值范围由 steppe report --futures L 和 steppe robustness 探索 / these results are at the "
+            f"central values of the {n} deep uncertainties; their ranges are explored by steppe report "
+            "--futures L and steppe robustness")
+    if record["set_by_scenario"]:
+        line += " (except: " + "; ".join(f"{s}: {', '.join(v)}" for s, v in record["set_by_scenario"].items()) + \
+            " set by the scenario file)"
+    return line
+
+
 def format_table(wide: pd.DataFrame) -> str:
     """The probability table as plain text for the terminal."""
     tcols = [c for c in wide.columns if c.endswith("P(met)")]
@@ -535,7 +576,13 @@ def _write_report(store: ResultStore, manifest: dict, order: list[str], folder: 
 
     use_cjk_font()
     compute = compute_summary(league, present)
-    table = format_table(wide) + "\n\n" + format_compute(compute)
+    deep = deep_uncertainty_record(store, present)
+    table = format_table(wide) + "\n\n" + format_compute(compute) + "\n\n" + deep_uncertainty_line(deep)
+    provenance = {"batch": store.root.name, "parameters": manifest["design"].get("parameters"),
+                  "seed_rule": manifest["design"].get("seed_rule"),
+                  "model_sha256": manifest["design"].get("model_sha256"), "deep_uncertainties": deep}
+    (staging / "provenance.json").write_text(json.dumps(provenance, indent=1, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
     csv = {"targets_by_scenario.csv": summary, "probabilities.csv": wide,
            "costs_by_scenario.csv": cost, "costs_by_lever.csv": by_lever,
            "compute_by_scenario.csv": compute}

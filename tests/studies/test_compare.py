@@ -3,6 +3,7 @@ equal numpy on the stored rows, differences from baseline are paired by replicat
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from _batch_common import design
 from steppe.cli import main
 from studies.batch import run_batch
 from studies.compare import write_report
+from studies.deep import central_values, deep_uncertainties
 from studies.store import ResultStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,7 +29,8 @@ def report(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("compare")
     short = root / "short.toml"
     short.write_text('description = "ends early"\nuntil = 2026\n[levers]\n'
-                     "ai_plus_programmes_per_year = 8\n", encoding="utf-8")
+                     "ai_plus_programmes_per_year = 8\n[parameters.datacentres]\nbuild_months = 18\n",
+                     encoding="utf-8")
     paths = [REPO / "scenarios" / "data_elements.toml", REPO / "scenarios" / "baseline.toml", short]
     d = design(paths, REPS, base_seed=3)
     run_batch(d, root / "batch", workers=1, progress=False, flush_runs=1)
@@ -149,6 +152,23 @@ def test_report_has_bilingual_csv_and_png_and_svg_figures(report):
     assert compute.loc["baseline", "compute_capacity_p"] > 0
     assert 0 < compute.loc["baseline", "compute_utilisation"] <= 1
     assert "算力市场" in (rep / "summary.txt").read_text(encoding="utf-8")
+
+
+def test_report_states_the_deep_uncertainties_at_their_central_values(report):
+    """One line in the summary (zh and en) and the provenance: the runs hold the deep uncertainties
+    at their central values, except one a scenario file sets; where their ranges are explored."""
+    _, rep = report
+    text = (rep / "summary.txt").read_text(encoding="utf-8")
+    deep, _ = deep_uncertainties()
+    line = [x for x in text.splitlines() if "deep uncertainties" in x]
+    assert len(line) == 1
+    assert f"central values of the {len(deep)} deep uncertainties" in line[0] and "中心值" in line[0]
+    assert "steppe report --futures L" in line[0] and "steppe robustness" in line[0]
+    assert "short: datacentres.build_months" in line[0]
+    prov = json.loads((rep / "provenance.json").read_text(encoding="utf-8"))["deep_uncertainties"]
+    assert prov["values"] == "central" and prov["count"] == len(deep) and prov["futures"] == 0
+    assert prov["central"] == central_values(deep)
+    assert prov["set_by_scenario"] == {"short": ["datacentres.build_months"]}
 
 
 def test_a_report_is_replaced_with_force(report, tmp_path):
