@@ -311,13 +311,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "en": "The number of futures L must be a whole number from {low} to {high}."},
     "futures_many": {"zh": "共 {runs:,} 次模拟（组合数 × 重复次数 × (1 + L)），需要较长时间。",
                      "en": "{runs:,} runs (packages × replications × (1 + L)); this takes a while."},
-    "deep_central": {"zh": "以上结果为 {n} 个深度不确定参数取中心值（手设值）时的结果；其取值范围在"
-                           "“深度不确定性情景数 L”选项（命令行 steppe report --futures L，结果另列一节）和 "
-                           "steppe robustness 中探索。",
-                     "en": "These results are at the central values of the {n} deep uncertainties (their hand-set "
-                           "values); their ranges are explored by the option “futures across the deep "
-                           "uncertainties” L (steppe report --futures L; shown in a separate section) and by "
-                           "steppe robustness."},
+    "deep_central": {"zh": "除“跨深度不确定性情景”一节外，所有结果均为 {n} 个深度不确定参数取中心值（手设值）时的"
+                           "结果；其取值范围在“深度不确定性情景数 L”选项（命令行 steppe report --futures L，结果"
+                           "另列一节）和 steppe robustness 中探索。",
+                     "en": "All results but the section “across the deep uncertainties” are at the central values "
+                           "of the {n} deep uncertainties (their hand-set values); their ranges are explored by the "
+                           "option “futures across the deep uncertainties” L (steppe report --futures L; shown in a "
+                           "separate section) and by steppe robustness."},
     "deep_provenance": {"zh": "深度不确定参数", "en": "Deep uncertainties"},
     "deep_provenance_central": {"zh": "{n} 个，取中心值（手设值）", "en": "{n}, at their central values (hand-set)"},
     "deep_provenance_futures": {"zh": "；另算 {L} 个情景（取值范围的拉丁超立方，随机流 [{seed}, 0xDEE9]，"
@@ -329,14 +329,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "futures_caption": {"zh": "每个情景是 {n} 个深度不确定参数的一组取值（在其取值范围内拉丁超立方抽样，种子 {seed}），"
                               "每个组合在每个情景中运行 {reps} 次，所有组合共用相同的情景和随机数。"
                               "“达成情景数”：达成目标的概率 ≥ 50% 的情景个数；“情景中位数范围”：各情景中目标指标"
-                              "中位数的最小值到最大值；“最差情景”：中位数最低的情景（取值见下表）。"
+                              "中位数的最小值到最大值；“最差情景”：中位数最低的情景（取值见下表；各情景中位数相同时为“–”）。"
                               "“中心值下中位数”即上方目标表中的值，仅供对照，不与情景结果合并。",
                         "en": "Each future is one set of values of the {n} deep uncertainties (a Latin hypercube over "
                               "their ranges, seed {seed}); every package runs {reps} time(s) in every future, all "
                               "packages in the same futures with the same random numbers. “Futures met”: futures in "
                               "which the target is met in at least 50% of the runs; “range of the futures' "
                               "medians”: the lowest to the highest median of the target indicator across futures; "
-                              "“lowest future”: the future with the lowest median (its values in the next table). "
+                              "“lowest future”: the future with the lowest median (its values in the next table; “–” "
+                              "when all futures have the same median). "
                               "The median at the central values is the one of the targets table above, shown for "
                               "comparison and never pooled with the futures."},
     "central_median": {"zh": "中心值下中位数", "en": "median at the central values"},

@@ -305,9 +305,9 @@ def futures_table(comp: Comparison, lang: str) -> Table:
             med = g["value_median"].to_numpy(float)
             met = "–" if np.isnan(p).all() else t("k_of_l_futures", lang, k=int((p >= HALF).sum()), n=fu.n)
             finite = np.isfinite(med)
-            rng = _range(tnum(tid, float(med[finite].min())), tnum(tid, float(med[finite].max())), lang) \
-                if finite.any() else "–"
-            worst = t("future_n", lang, f=int(g["future"].to_numpy()[np.nanargmin(med)])) if finite.any() else "–"
+            lo, hi = (float(med[finite].min()), float(med[finite].max())) if finite.any() else (math.nan, math.nan)
+            rng = "–" if math.isnan(lo) else tnum(tid, lo) if lo == hi else _range(tnum(tid, lo), tnum(tid, hi), lang)
+            worst = t("future_n", lang, f=int(g["future"].to_numpy()[np.nanargmin(med)])) if lo < hi else "–"
             rows.append([f"{tid} {target_label(tid, lang)}" if i == 0 else "",
                          f"{num(THRESHOLD[tid])} {unit}" if i == 0 else "", comp.title(pid, lang),
                          tnum(tid, comp.stat(pid, tid)["value_median"]), met, rng, worst])

@@ -101,6 +101,8 @@ def test_the_futures_table_counts_the_futures_runs_and_can_differ_from_the_centr
                 met += np.mean([bool(x["met"]) for x in rows_t]) >= HALF
             row = rows[ti * 2 + pi]
             assert row[4] == t("k_of_l_futures", "en", k=met, n=L)
+            lowest = "–" if min(meds) == max(meds) else t("future_n", "en", f=int(np.argmin(meds)) + 1)
+            assert row[6] == lowest
             central = float(comp.stat(pid, tid)["value_median"])
             differs += any(abs(m - central) > 1e-9 for m in meds)
     assert differs > 0              # the deep uncertainties move some target's median
