@@ -41,7 +41,6 @@ def test_one_and_two_workers_give_the_same_posterior(tmp_path):
     assert one == two
 
 
-@pytest.mark.slow
 def test_dask_gives_the_same_posterior(tmp_path):
     pytest.importorskip("distributed")
     one, _ = posterior_hash(tmp_path / "w1", Runner(workers=1))
