@@ -59,7 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from model.run import run_scenario
 
     if args.from_store:
-        from studies.batch import stored_run
+        from studies.sweep import stored_run
 
         if args.scenario:
             raise BatchError("give either a scenario file or --from-store STORE RUN, not both")
@@ -184,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--until", type=_bounded(int, MIN_UNTIL, MAX_UNTIL, "--until"), default=None,
                      help="last simulated year (default: the scenario's, else 2027)")
     run.add_argument("--from-store", nargs=2, metavar=("STORE", "RUN"), default=None,
-                     help="re-run run RUN (SCENARIO/REP) of a batch store exactly: its scenario text, seed, "
+                     help="re-run run RUN (SCENARIO/REP; KEY/REP in a study's store) of a batch or study store "
+                     "exactly: its scenario, seed, "
                      "scale and parameter values as the store recorded them")
     run.add_argument("--parameters", default=None, metavar="SOURCE", type=_parameter_source_arg,
                      help=PARAMETERS_HELP)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import hashlib
 import json
 import math
@@ -40,12 +41,14 @@ import numpy as np
 import pandas as pd
 
 from model.indicators import TARGET_YEAR
+from model.levers import Levers
 from model.model import MAX_SCALE, MAX_SEED, MIN_SCALE, SteppeModel
-from model.parameter_source import ParameterSource
+from model.parameter_source import ParameterSource, from_record
 from model.parameter_source import resolve as resolve_source
+from model.params import Parameters
 from model.problem import PROBLEM, outcomes_from
 from model.scenario import MAX_UNTIL, MIN_UNTIL, Scenario
-from model.settings import SettingError
+from model.settings import SettingError, validated_replace
 from studies.batch import (
     MAX_REPS,
     SEED_RULE,
@@ -58,12 +61,13 @@ from studies.batch import (
     package_version,
     rep_seed,
 )
+from studies.batch import stored_run as batch_stored_run
 from studies.engines import make_engine
 from studies.errors import BatchError, BatchInterrupted
 from studies.progress import Progress
 from studies.store import FORMAT, ResultStore, utc_now
 
-__all__ = ["evaluate", "evaluate_scenarios", "scenario_record"]
+__all__ = ["evaluate", "evaluate_scenarios", "scenario_delta", "scenario_from_delta", "scenario_record", "stored_run"]
 
 ID_COLUMNS = ("point_id", "rep", "seed")
 CACHE_SIZE = 2          # set-ups kept per worker (a lever sweep needs one)
@@ -260,14 +264,81 @@ def evaluate(points: pd.DataFrame, *, reps: int = 1, base_seed: int = 0, scale: 
     return result
 
 
-def scenario_record(scenario: Scenario) -> dict[str, Any]:
-    """What a store records of a whole scenario: its name and the sha256 of all its content
-    (levers, dated changes, every parameter), so that a changed scenario is never mistaken for a
-    stored one, in a few bytes (a study of 20,000 scenarios keeps a small manifest)."""
-    import dataclasses
-
+def _content_sha256(scenario: Scenario) -> str:
     text = json.dumps(dataclasses.asdict(scenario), sort_keys=True, default=str)
-    return {"name": scenario.name, "content_sha256": hashlib.sha256(text.encode()).hexdigest()}
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def scenario_delta(scenario: Scenario) -> dict[str, Any]:
+    """A whole scenario as its differences from the defaults: the levers, dated changes and
+    parameters it sets (``{group: {name: value}}``), plus its name, text and the parameters its file
+    named. Enough to rebuild it exactly (:func:`scenario_from_delta`) in a few hundred bytes."""
+    base_levers, levers = dataclasses.asdict(Levers()), dataclasses.asdict(scenario.levers)
+    base_params, params = dataclasses.asdict(Parameters()), dataclasses.asdict(scenario.parameters)
+    changed = {g: {k: _plain(v) for k, v in values.items() if v != base_params[g][k]} for g, values in params.items()}
+    return {"name": scenario.name, "description": scenario.description, "until": scenario.until,
+            "levers": {k: _plain(v) for k, v in levers.items() if v != base_levers[k]},
+            "changes": [[int(m), {k: _plain(v) for k, v in values.items()}] for m, values in scenario.changes],
+            "parameters": {g: v for g, v in changed.items() if v},
+            "parameters_set": list(scenario.parameters_set), "source_text": scenario.source_text}
+
+
+def scenario_from_delta(delta: dict[str, Any], where: str) -> Scenario:
+    """The scenario :func:`scenario_delta` recorded (every value checked again)."""
+    levers = validated_replace(Levers(), delta["levers"], f"{where}.levers")
+    params = Parameters().with_overrides(delta["parameters"], f"{where}.parameters")
+    return Scenario(name=delta["name"], description=delta["description"], until=int(delta["until"]),
+                    levers=levers, changes=tuple((int(m), dict(v)) for m, v in delta["changes"]),
+                    parameters=params, source_text=delta["source_text"],
+                    parameters_set=tuple(delta["parameters_set"]))
+
+
+def scenario_record(scenario: Scenario) -> dict[str, Any]:
+    """What a store records of a whole scenario: its name, the sha256 of all its content (levers,
+    dated changes, every parameter), so that a changed scenario is never mistaken for a stored
+    one, and its differences from the defaults (:func:`scenario_delta`), so that any stored run
+    can be re-run exactly (``steppe run --from-store``)."""
+    return {"name": scenario.name, "content_sha256": _content_sha256(scenario), "delta": scenario_delta(scenario)}
+
+
+def stored_run(store: str | Path, run_id: str) -> tuple[Scenario, int, float, str]:
+    """What re-runs stored run ``run_id`` (``KEY/REP``) of a batch, sweep or study store exactly:
+    its scenario, seed, scale and the parameter-source phrase. A whole scenario is rebuilt from its
+    recorded differences and must hash to the content hash recorded when it ran."""
+    path = Path(store) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BatchError(f"{path}: cannot be read as a store manifest ({exc})") from None
+    design = manifest.get("design") or {}
+    if design.get("kind") != "sweep":
+        return batch_stored_run(store, run_id)
+    if design.get("model_sha256") != model_source_hash():
+        raise BatchError(f"{path}: key 'design.model_sha256' is {str(design.get('model_sha256'))[:12]}, but this "
+                         f"model's source hashes to {model_source_hash()[:12]}: the store's runs cannot be "
+                         "re-run exactly with this model version")
+    points = manifest.get("points") or {}
+    key, sep, rep_text = run_id.rpartition("/")
+    if not sep or key not in points or not rep_text.isdigit() or int(rep_text) >= int(design.get("reps", 0)):
+        known = next(iter(points), "0")
+        raise BatchError(f"{path}: no run {run_id!r} in this store; run ids are KEY/REP with REP from 0 to "
+                         f"{int(design.get('reps', 1)) - 1} (e.g. {known}/0)")
+    record, where = points[key], f"{path} (run {run_id})"
+    source = from_record(design.get("parameters") or {"kind": "hand-set"})
+    try:
+        if "content_sha256" in record:
+            if "delta" not in record:
+                raise BatchError(f"{where}: the store records only a hash of this scenario (written before "
+                                 "scenarios were recorded); it cannot be re-run")
+            scenario = scenario_from_delta(record["delta"], where)
+            if _content_sha256(scenario) != record["content_sha256"]:
+                raise BatchError(f"{where}: the rebuilt scenario does not match the content hash recorded "
+                                 "when it ran")
+        else:
+            scenario = PROBLEM.scenario(record, until=int(design["until"]), name=key, where=where, source=source)
+    except SettingError as exc:
+        raise BatchError(str(exc)) from None
+    return scenario, rep_seed(int(design["base_seed"]), int(rep_text)), float(design["scale"]), source.describe()
 
 
 def evaluate_scenarios(items: list[tuple[Any, Scenario]], *, reps: int = 1, base_seed: int = 0,
