@@ -444,6 +444,9 @@ def cmd_paths(args: argparse.Namespace) -> int:
         print(report.prim.box.to_string())
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
+    from studies.paths import deep_uncertainty_record
+
+    print(f"note: {deep_uncertainty_record()['line']}", file=sys.stderr)
     return 0
 
 

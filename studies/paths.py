@@ -162,8 +162,10 @@ def parameter_draws(study: PathsStudy) -> list[dict[str, float]]:
     from scipy.stats import qmc
 
     from model.problem import vector_from_unit
+    from studies.deep import deep_uncertainties
 
-    variables = list(PROBLEM.uncertainties)
+    deep = {d.name for d in deep_uncertainties()[0]}     # scenario axes, never averaged over: central
+    variables = [v for v in PROBLEM.uncertainties if v.name not in deep]
     sizes = [v.size if v.kind == "vector" else 1 for v in variables]
     u = qmc.LatinHypercube(d=sum(sizes), seed=np.random.default_rng([study.seed, 2])).random(study.draws)
     draws = []
@@ -475,11 +477,27 @@ def _portfolio_file(row: pd.Series, study: PathsStudy, name: str, why: str) -> s
     return scenario_toml(data, desc, name)
 
 
+def deep_uncertainty_record() -> dict[str, Any]:
+    """What a paths study did with the deep uncertainties: every run holds them at their central
+    values (prior draws leave them out); ``steppe robustness`` explores their ranges."""
+    from studies.deep import central_values, deep_uncertainties
+
+    deep, source = deep_uncertainties()
+    return {"values": "central", "count": len(deep), "source": source, "central": central_values(deep),
+            "ranges_explored_by": ["steppe robustness", "steppe report --futures L"],
+            "line": DEEP_LINE.format(n=len(deep))}
+
+
+DEEP_LINE = ("all results hold the {n} deep uncertainties at their central values (parameter draws leave "
+             "them out); `steppe robustness` explores their ranges")
+
+
 def _write(tmp: Path, study: PathsStudy, table: pd.DataFrame, runs: pd.DataFrame, packages: pd.DataFrame,
            prim_result: PrimResult, cart: str, front: pd.DataFrame, cheapest: pd.Series | None,
            notes: list[str], wall_s: float, draws: list[dict[str, float]]) -> None:
     design = {"key": study.key(), "runs_total": len(runs), "wall_s": round(wall_s, 3),
-              "draws": len(draws), "package_version": package_version()}
+              "draws": len(draws), "package_version": package_version(),
+              "deep_uncertainties": deep_uncertainty_record()}
     (tmp / "design.json").write_text(json.dumps(design, indent=1) + "\n", encoding="utf-8")
     table.to_csv(tmp / "portfolios.csv", index=False, float_format="%.6g")
     runs.to_parquet(tmp / "runs.parquet", index=False)
@@ -513,7 +531,8 @@ def _write(tmp: Path, study: PathsStudy, table: pd.DataFrame, runs: pd.DataFrame
             encoding="utf-8")
     for f in sorted((tmp / "scenarios").glob("*.toml")):
         load_scenario(f)       # every written file is a valid scenario
-    (tmp / "notes.txt").write_text("".join(n + "\n" for n in notes), encoding="utf-8")
+    (tmp / "notes.txt").write_text("".join(n + "\n" for n in [*notes, design["deep_uncertainties"]["line"]]),
+                                   encoding="utf-8")
     write_figures(tmp, study, table, packages, prim_result)
 
 

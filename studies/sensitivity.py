@@ -615,4 +615,20 @@ def summary_text(report: Report, study: Study, top: int = 5) -> str:
         else:
             parts = [f"{r.input} ST {r.ST:.2f}±{r.ST_conf:.2f}" for r in s.itertuples()]
         lines.append(f"{outcome:<20} " + "; ".join(parts))
+    lines.append(deep_uncertainty_line(study))
     return "\n".join(lines)
+
+
+def deep_uncertainty_line(study: Study) -> str:
+    """Where the deep uncertainties were in this study: inputs varied over their ranges (named),
+    or held at their central values; never averaged over without saying so."""
+    from studies.deep import deep_uncertainties
+
+    deep = [d.name for d in deep_uncertainties()[0]]
+    varied = [i.name for i in study.inputs if i.name in deep]
+    if varied:
+        held = len(deep) - len(varied)
+        return (f"deep uncertainties: {len(varied)} varied over their ranges as inputs ({', '.join(varied)})"
+                + (f"; the other {held} at their central values" if held else ""))
+    return (f"deep uncertainties: all {len(deep)} at their central values; their ranges: "
+            "--over deep, steppe robustness")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 
 import numpy as np
 import pandas as pd
@@ -107,8 +108,21 @@ def test_small_paths_study_end_to_end(tmp_path):
     files = sorted((out / "scenarios").glob("*.toml"))
     assert files and all(load_scenario(f).until == 2027 for f in files)
     assert rep.table["pareto_all"].any()
+    design = json.loads((out / "design.json").read_text())
+    assert design["deep_uncertainties"]["values"] == "central" and design["deep_uncertainties"]["count"] == 15
+    assert "deep uncertainties at their central values" in (out / "notes.txt").read_text()
     with pytest.raises(StudyError, match="already exists"):
         pa.run_paths(study, out)
+
+
+def test_prior_draws_leave_the_deep_uncertainties_at_their_central_values():
+    """Parameter draws of a paths study must not average over the deep uncertainties silently."""
+    from studies.deep import deep_uncertainties
+
+    draws = pa.parameter_draws(pa.PathsStudy(draws=3, draw_source="prior"))
+    deep = {d.name for d in deep_uncertainties()[0]}
+    assert len(draws) == 3 and all(len(d) > 100 for d in draws)
+    assert not deep & set(draws[0])
 
 
 def test_paths_cli_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):

@@ -46,7 +46,10 @@ def test_runs_under_the_plan_are_the_plans_runs_with_the_sampled_parameters(tmp_
     seed = int(runs.loc[runs["point_id"] == 1, "seed"].iloc[0])
     expected = outcomes_of(simulate(sc, seed=seed, scale=0.02))
     assert all(run[k] == v or (pd.isna(run[k]) and pd.isna(v)) for k, v in expected.items())
-    assert "2024 policy" in sa.summary_text(sa.run_study(_study(None), tmp_path / "base", workers=1), _study(None))
+    text = sa.summary_text(sa.run_study(_study(None), tmp_path / "base", workers=1), _study(None))
+    assert "2024 policy" in text
+    assert "deep uncertainties: 2 varied over their ranges as inputs (datacentres.build_months, " \
+           "datacentres.price_elasticity); the other 13 at their central values" in text
     base = pd.read_parquet(tmp_path / "base" / "runs.parquet")
     assert (base["public_cost_cny_cum"] < runs["public_cost_cny_cum"]).all()
     # a different --under is another design
