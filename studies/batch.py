@@ -186,6 +186,22 @@ def _shown_file(path: str) -> str:
         return p.name
 
 
+def stored_design(store: str | Path) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """A store's manifest path, manifest and design, refused unless this model version wrote it
+    (only then can its runs be re-run exactly)."""
+    path = Path(store) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BatchError(f"{path}: cannot be read as a store manifest ({exc})") from None
+    design = manifest.get("design") or {}
+    if design.get("model_sha256") != model_source_hash():
+        raise BatchError(f"{path}: key 'design.model_sha256' is {str(design.get('model_sha256'))[:12]}, but this "
+                         f"model's source hashes to {model_source_hash()[:12]}: the store's runs cannot be "
+                         "re-run exactly with this model version")
+    return path, manifest, design
+
+
 def stored_run(store: str | Path, run_id: str) -> tuple[Scenario, int, float, str]:
     """What re-runs stored run ``run_id`` of a batch store exactly: its scenario (the stored file
     text with the run's parameter values applied), seed, scale and the parameter-source phrase."""
@@ -193,16 +209,7 @@ def stored_run(store: str | Path, run_id: str) -> tuple[Scenario, int, float, st
     from model.scenario import ScenarioError, parse_scenario
     from model.settings import SettingError
 
-    path = Path(store) / "manifest.json"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BatchError(f"{path}: cannot be read as a batch manifest ({exc})") from None
-    design = manifest.get("design") or {}
-    if design.get("model_sha256") != model_source_hash():
-        raise BatchError(f"{path}: key 'design.model_sha256' is {str(design.get('model_sha256'))[:12]}, but this "
-                         f"model's source hashes to {model_source_hash()[:12]}: the store's runs cannot be "
-                         "re-run exactly with this model version")
+    path, manifest, design = stored_design(store)
     name, sep, rep_text = run_id.rpartition("/")
     texts = manifest.get("scenario_texts") or {}
     if not sep or name not in texts or not rep_text.isdigit():

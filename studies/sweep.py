@@ -60,6 +60,7 @@ from studies.batch import (
     model_source_hash,
     package_version,
     rep_seed,
+    stored_design,
 )
 from studies.batch import stored_run as batch_stored_run
 from studies.engines import make_engine
@@ -305,18 +306,9 @@ def stored_run(store: str | Path, run_id: str) -> tuple[Scenario, int, float, st
     """What re-runs stored run ``run_id`` (``KEY/REP``) of a batch, sweep or study store exactly:
     its scenario, seed, scale and the parameter-source phrase. A whole scenario is rebuilt from its
     recorded differences and must hash to the content hash recorded when it ran."""
-    path = Path(store) / "manifest.json"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BatchError(f"{path}: cannot be read as a store manifest ({exc})") from None
-    design = manifest.get("design") or {}
+    path, manifest, design = stored_design(store)
     if design.get("kind") != "sweep":
         return batch_stored_run(store, run_id)
-    if design.get("model_sha256") != model_source_hash():
-        raise BatchError(f"{path}: key 'design.model_sha256' is {str(design.get('model_sha256'))[:12]}, but this "
-                         f"model's source hashes to {model_source_hash()[:12]}: the store's runs cannot be "
-                         "re-run exactly with this model version")
     points = manifest.get("points") or {}
     key, sep, rep_text = run_id.rpartition("/")
     if not sep or key not in points or not rep_text.isdigit() or int(rep_text) >= int(design.get("reps", 0)):
