@@ -301,7 +301,8 @@ def prim_per_target(lhs: pd.DataFrame, study: PathsStudy) -> pd.DataFrame:
             continue
         for lever, r in res.box.iterrows():
             rows.append({"target": tid, "cases": res.cases, "coverage": res.stats["coverage"],
-                         "density": res.stats["density"], "lever": lever, **r.to_dict(), "note": ""})
+                         "density": res.stats["density"], "lever": lever, **r.to_dict(),
+                         "data_min": float(lhs[lever].min()), "data_max": float(lhs[lever].max()), "note": ""})
     return pd.DataFrame(rows)
 
 

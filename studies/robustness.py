@@ -308,7 +308,8 @@ def vulnerability(runs: pd.DataFrame, futures: pd.DataFrame, portfolio: int, nam
         for dim, r in res.box.iterrows():
             rows.append({"portfolio": portfolio, "name": name, "target": tid, "missed": missed, "runs": len(y),
                          "coverage": res.stats["coverage"], "density": res.stats["density"],
-                         "parameter": dim, **r.to_dict(), "note": ""})
+                         "parameter": dim, **r.to_dict(), "data_min": float(x[dim].min()),
+                         "data_max": float(x[dim].max()), "note": ""})
     return pd.DataFrame(rows), sentences, "\n".join(trees)
 
 
