@@ -7,6 +7,7 @@ the HTML report, and the PDF report draws the same figures.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -133,6 +134,35 @@ def costs(comp: Comparison, lang: str) -> Figure:
     return fig
 
 
+# Where each seat's name goes (offset in points, alignment): the four southern seats lie within
+# about one degree of each other, so a name centred above every dot overlaps its neighbours.
+LABEL_PLACES = {
+    "xilinhot": ((9, -3), "left"), "abag": ((0, 11), "center"), "sonid_left": ((0, 11), "center"),
+    "erenhot": ((-6, 11), "left"), "sonid_right": ((0, 11), "center"), "xianghuang": ((0, -13), "center"),
+    "zhengxiangbai": ((2, 11), "right"), "zhenglan": ((-2, 11), "left"), "taibus": ((9, -5), "left"),
+    "duolun": ((9, -3), "left"), "east_ujimqin": ((0, 11), "center"), "west_ujimqin": ((9, -3), "left"),
+    "wulagai": ((2, -14), "right"),
+}
+# English map labels short enough for the map (the tables keep the full names)
+MAP_NAMES_EN = {"zhengxiangbai": "Zhengxiangbai", "xianghuang": "Xianghuang", "wulagai": "Wulagai",
+                "east_ujimqin": "E. Ujimqin", "west_ujimqin": "W. Ujimqin"}
+
+
+def label_seats(ax: Any, seats: pd.DataFrame, lang: str) -> None:
+    """The county names beside their seats, placed so that none overlaps another."""
+    for cid, row in seats.iterrows():
+        offset, ha = LABEL_PLACES.get(str(cid), ((0, 11), "center"))
+        name = MAP_NAMES_EN.get(str(cid)) if lang == "en" else None
+        ax.annotate(name or county_name(str(cid), lang), (row["seat_lon"], row["seat_lat"]), fontsize=6,
+                    xytext=offset, textcoords="offset points", ha=ha, va="center")
+
+
+def map_frame(ax: Any) -> None:
+    ax.set_xlim(111.3, 120.0)
+    ax.set_ylim(41.5, 46.5)
+    ax.set_aspect(1 / math.cos(math.radians(44)))
+
+
 def county_map(comp: Comparison, lang: str) -> Figure:
     """Herder and firm adoption and the digital index at end-2027, at the 13 county seats."""
     use_cjk_font()
@@ -152,12 +182,9 @@ def county_map(comp: Comparison, lang: str) -> Figure:
             v = med.loc[pid][col].reindex(seats.index)
             sc = ax.scatter(seats["seat_lon"], seats["seat_lat"], c=v, cmap="viridis", vmin=lo, vmax=hi,
                             s=160, edgecolors="k", linewidths=0.5)
-            for cid, row in seats.iterrows() if c == 0 else ():   # names once per row
-                ax.annotate(county_name(cid, lang), (row["seat_lon"], row["seat_lat"]), fontsize=6,
-                            xytext=(0, 7), textcoords="offset points", ha="center")
-            ax.set_xlim(111.3, 120.0)
-            ax.set_ylim(41.5, 46.5)
-            ax.set_aspect(1 / math.cos(math.radians(44)))
+            if c == 0:                      # names once per row
+                label_seats(ax, seats, lang)
+            map_frame(ax)
             ax.tick_params(labelsize=6)
             if r == 0:
                 ax.set_title(_short(comp.title(pid, lang), 22), fontsize=9)
