@@ -114,6 +114,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lever_help": {"zh": "允许范围 {range}，默认 {default}（{unit}）。数字可带千位分隔符，如 3,000,000。",
                    "en": "Allowed {range}, default {default} ({unit}). Numbers may carry thousands separators, "
                          "e.g. 3,000,000."},
+    "lever_source": {"zh": "依据：{source}", "en": "Source: {source}"},
     "changed_levers": {"zh": "与默认值不同的工具：{n} 项", "en": "Levers set away from default: {n}"},
     "save": {"zh": "保存为方案文件", "en": "Save as scenario file"},
     "file_name": {"zh": "文件名", "en": "File name"},
@@ -357,6 +358,99 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli_runs_futures": {"zh": "报告：{n} 个组合 × {reps} 次重复 × (1 + {L} 个深度不确定性情景) = {runs:,} 次模拟",
                          "en": "report: {n} packages × {reps} replication(s) × (1 + {L} futures across the deep "
                                "uncertainties) = {runs:,} runs"},
+    # -- the shipped study results (app/study_results.py) ---------------------------------------
+    "tab_compare": {"zh": "比较政策组合", "en": "Compare packages"},
+    "tab_studies": {"zh": "研究结果：稳健路径", "en": "Study results: robust paths"},
+    "study_none_shipped": {"zh": "此版本未附带研究结果（运行 experiments/ship_studies.py 生成）。",
+                           "en": "This checkout ships no study results (experiments/ship_studies.py writes them)."},
+    "study_intro_robust": {
+        "zh": "稳健性研究：{portfolios} 个抽样政策组合及方案库中的方案，各在 {futures} 个未来中运行"
+              "（{draws} 组后验参数 × "
+              "{deep} 个深度不确定参数的拉丁超立方），规模 {scale}，共 {runs} 次模拟，{date} 运行。",
+        "en": "Robustness study: {portfolios} sampled lever portfolios and the library's packages, each in {futures} "
+              "futures ({draws} posterior draw(s) × a Latin hypercube over {deep} deep uncertainties), scale {scale}, "
+              "{runs} simulations, run {date}."},
+    "study_intro_paths": {
+        "zh": "路径研究：{portfolios} 个组合，各在 {draws} 组后验参数下运行（深度不确定参数取中心值），规模 {scale}，"
+              "共 {runs} 次模拟。",
+        "en": "Paths study: {portfolios} portfolios, each over {draws} posterior draw(s) (deep uncertainties at their "
+              "central values), scale {scale}, {runs} simulations."},
+    "study_stale": {"zh": "注意：这些结果是在与当前安装版本不同的模型上得到的，其中的数值可能已不成立。",
+                    "en": "Note: these results were computed on another version of the model than the one "
+                          "installed; their figures may no longer hold."},
+    "study_front_heading": {"zh": "成本与达成：最低成本前沿", "en": "Cost against attainment: the least-cost front"},
+    "study_target_select": {"zh": "目标", "en": "Target"},
+    "study_all_eight": {"zh": "八项目标全部", "en": "all eight targets"},
+    "study_portfolios": {"zh": "抽样组合", "en": "sampled portfolios"},
+    "study_packages": {"zh": "方案库中的方案", "en": "library packages"},
+    "study_front": {"zh": "最低成本前沿", "en": "least-cost front"},
+    "study_robust_picks": {"zh": "各预算上限内最稳健", "en": "most robust within a ceiling"},
+    "study_share_futures": {"zh": "达成的未来占比（%）：{what}", "en": "Futures in which {what} is met (%)"},
+    "study_p_draws": {"zh": "达成概率（%，后验参数）：{what}", "en": "P(met) over posterior draws (%): {what}"},
+    "study_panel_robust": {"zh": "深度不确定性下的稳健性", "en": "Robustness under deep uncertainty"},
+    "study_panel_paths": {"zh": "路径研究（深度不确定参数取中心值）", "en": "Paths study (deep uncertainties central)"},
+    "study_cost_axis": {"zh": "2025—2027年平均公共成本（万元）", "en": "Mean public cost 2025-2027 (million CNY)"},
+    "study_robust_heading": {"zh": "各预算上限内最稳健的组合",
+                             "en": "The most robust portfolio within each budget ceiling"},
+    "study_robust_caption": {
+        "zh": "稳健：八项目标全部达成的未来最多，其次平均达成目标最多、最大遗憾最小、成本最低。"
+              "T1–T8 列为该目标达成的未来占比。"
+              "最大遗憾：与同一未来中最好的组合相比，少达成的目标数的最大值。每个组合都由模拟得到（未使用代理模型）。",
+        "en": "Most robust: all eight met in the most futures, then most targets met on average, least worst regret, "
+              "lowest cost. T1–T8: the share of futures in which that target is met. Worst regret: the most targets "
+              "fewer than the best portfolio of the same future. Every figure is from simulation (no emulator)."},
+    "study_ceiling": {"zh": "预算上限（平均成本）", "en": "Budget ceiling (mean cost)"},
+    "study_all_met": {"zh": "八项全部达成", "en": "All eight met"},
+    "study_targets_mean": {"zh": "平均达成目标数", "en": "Targets met (mean)"},
+    "study_regret_max": {"zh": "最大遗憾（目标数）", "en": "Worst regret (targets)"},
+    "study_cost": {"zh": "平均公共成本（5%—95%）", "en": "Mean public cost (5–95%)"},
+    "study_none_within": {"zh": "此上限内无组合", "en": "none within this ceiling"},
+    "study_robust_title": {"zh": "稳健组合（平均成本 ≤ {ceiling}）", "en": "Robust portfolio (mean cost ≤ {ceiling})"},
+    "study_robust_note": {
+        "zh": "稳健性研究（{date}）选出的平均成本不超过 {ceiling} 的最稳健组合：八项全部达成 {all}，"
+              "平均达成 {mean} 项目标，平均公共成本 {cost}。",
+        "en": "The most robust portfolio with mean cost within {ceiling} in the robustness study ({date}): all eight "
+              "met in {all}, {mean} targets met on average, mean public cost {cost}."},
+    "study_portfolio": {"zh": "组合 {n}", "en": "portfolio {n}"},
+    "study_load": {"zh": "载入第 {k} 列", "en": "Load into column {k}"},
+    "study_loaded": {"zh": "已将“{title}”载入第 {k} 列（见“比较政策组合”）。",
+                     "en": "Loaded “{title}” into column {k} (see “Compare packages”)."},
+    "study_vuln_heading": {"zh": "何时未达成：情景发现（PRIM）",
+                           "en": "When targets are missed: scenario discovery (PRIM)"},
+    "study_vuln_caption": {
+        "zh": "对每个组合和目标，找出该目标未达成的未来集中在哪些参数范围（准p值 ≤ 0.05 的限制）。"
+              "覆盖率：未达成的未来中落在该范围内的比例；"
+              "密度：该范围内的未来中未达成的比例。",
+        "en": "For each portfolio and target, the parameter ranges in which the futures that miss it concentrate "
+              "(restrictions with quasi-p ≤ 0.05). Coverage: the share of the missing futures inside the box; "
+              "density: the share of the futures inside the box that miss it."},
+    "study_levers_heading": {"zh": "哪些政策工具范围使目标可能达成（路径研究，PRIM）",
+                             "en": "Which lever ranges make each target likely (paths study, PRIM)"},
+    "study_missed_in": {"zh": "{target}：{n} 次运行中 {k} 次未达成", "en": "{target} is missed in {k} of {n} runs"},
+    "study_never_missed": {"zh": "在每个未来中都达成", "en": "met in every future"},
+    "study_always_missed": {"zh": "在每个未来中都未达成", "en": "missed in every future"},
+    "study_no_box": {"zh": "没有显著的条件（准p值 ≤ 0.05）", "en": "no condition stands out (quasi-p ≤ 0.05)"},
+    "study_missed_when": {"zh": "{head}，主要在以下情形：{when}（覆盖率 {coverage:.0%}，密度 {density:.0%}）",
+                          "en": "{head}, mainly when {when} (coverage {coverage:.0%}, density {density:.0%})"},
+    "study_and": {"zh": "，且", "en": " and "},
+    "study_above": {"zh": "{what}高于 {a}", "en": "{what} exceeds {a}"},
+    "study_below": {"zh": "{what}低于 {b}", "en": "{what} is below {b}"},
+    "study_between": {"zh": "{what}介于 {a} 与 {b} 之间", "en": "{what} lies between {a} and {b}"},
+    "study_is_on": {"zh": "{what}开启", "en": "{what} is on"},
+    "study_is_off": {"zh": "{what}关闭", "en": "{what} is off"},
+    "study_starts_from": {"zh": "{what}自 {year} 年或以后开始", "en": "{what} starts in {year} or later"},
+    "study_starts_by": {"zh": "{what}不晚于 {year} 年开始", "en": "{what} starts by {year}"},
+    "study_starts_between": {"zh": "{what}在 {a}—{b} 年间开始", "en": "{what} starts between {a} and {b}"},
+    "study_likely_when": {"zh": "{target}：达成概率 ≥ {p} 的组合主要满足：{when}"
+                                "（覆盖率 {coverage:.0%}，密度 {density:.0%}）",
+                          "en": "{target} is met with probability ≥ {p} mainly when {when} (coverage {coverage:.0%}, "
+                                "density {density:.0%})"},
+    "study_no_case": {"zh": "{target}：没有组合以 ≥ {p} 的概率达成", "en": "{target}: no portfolio meets it with "
+                                                                      "probability ≥ {p}"},
+    "study_every_case": {"zh": "{target}：每个组合都以 ≥ {p} 的概率达成", "en": "{target}: every portfolio meets it "
+                                                                           "with probability ≥ {p}"},
+    "study_no_lever_box": {"zh": "{target}：没有哪个政策工具范围显著有利（准p值 ≤ 0.05）",
+                           "en": "{target}: no lever range stands out (quasi-p ≤ 0.05)"},
     # -- command line ------------------------------------------------------------------------
     "cli_written": {"zh": "已写出报告 {path}（{n} 个组合 × {reps} 次重复，{seconds:.1f} 秒）",
                     "en": "wrote the report {path} ({n} packages × {reps} replications, {seconds:.1f} s)"},
@@ -379,7 +473,7 @@ UNIT_ZH = {
     "share of device cost": "占终端费用比例", "seats/year": "名/年", "CNY/person/year": "元/人/年",
     "on/off": "开/关", "P/year (dense FP16)": "P/年（FP16）", "share of compute bill": "占算力费用比例",
     "share of categories": "占数据类目比例", "pilots": "个", "programmes/year": "个/年",
-    "datasets/industry/year": "个/行业/年",
+    "datasets/industry/year": "个/行业/年", "10k CNY/year": "万元/年", "10k CNY/person/year": "万元/人/年",
     # target units
     "%/year": "%/年", "datasets": "个", "products": "个", "cases": "个", "P (dense FP16)": "P（FP16）",
     "%": "%", "links of 8": "个环节（共8个）",
@@ -416,6 +510,22 @@ def lever_label(name: str, lang: str) -> str:
     return (v.label_zh or v.label_en) if lang == "zh" else v.label_en
 
 
+# Money levers are typed and shown in 万元 (10,000 CNY), the unit the league's budgets are written
+# in; scenario files and the model keep CNY. ``field_scale`` is CNY per unit of the field.
+FIELD_CNY = 1e4
+
+
+def field_scale(name: str) -> float:
+    unit = PROBLEM.variable(name).unit
+    return FIELD_CNY if unit.startswith("CNY/") and unit != "CNY/kWh" else 1.0
+
+
+def field_unit(name: str) -> str:
+    """A lever's unit as its field takes it ('10k CNY/year' for money levers)."""
+    unit = PROBLEM.variable(name).unit
+    return f"10k {unit}" if field_scale(name) != 1.0 else unit
+
+
 def lever_with_unit(name: str, lang: str) -> str:
     """A lever's label followed by its unit once: a Chinese label that already ends in a
     per-year bracket (“示范项目（每年）”, “人才引进补贴（元/人/年）”) loses that bracket, which the
@@ -425,7 +535,31 @@ def lever_with_unit(name: str, lang: str) -> str:
         head, _, tail = label[:-1].rpartition("（")
         if head and "年" in tail:
             label = head
-    return t("lever_value", lang, label=label, unit=unit_label(PROBLEM.variable(name).unit, lang))
+    return t("lever_value", lang, label=label, unit=unit_label(field_unit(name), lang))
+
+
+# The five source documents (docs/SEED_PASSAGES.md), named in Chinese for the lever tooltips.
+SEED_ZH = {
+    "000": "《锡林郭勒盟加快推进数字经济创新发展路径研究》（锡林郭勒职业学院）",
+    "001": "《自治区推动数字经济高质量发展工作方案（2023—2025年）》",
+    "002": "内蒙古数字经济发展评论（文献002）",
+    "003": "《锡林郭勒盟数据产业高质量发展实施方案（2025—2027）》（锡署办发〔2025〕15号）",
+    "004": "《内蒙古数字政府建设路径分析》",
+}
+
+
+def lever_source(name: str, lang: str) -> str:
+    """Where a lever comes from (its ``source`` in the problem definition), with the seed
+    documents named in Chinese on the Chinese page ("seed 003 line 18" -> "《…实施方案…》第18行")."""
+    import re
+
+    source = PROBLEM.variable(name).source or ""
+    if lang == "zh":
+        source = re.sub(r"seed (\d{3}) lines? (\d+)(?:-(\d+))?",
+                        lambda m: f"{SEED_ZH.get(m[1], m[1])}第{m[2]}{'—' + m[3] if m[3] else ''}行", source)
+        source = re.sub(r"seed (\d{3})", lambda m: SEED_ZH.get(m[1], m[1]), source)
+        source = source.replace("FACTS", "事实表（FACTS）").replace("brief", "项目简介").replace("; ", "；")
+    return t("lever_source", lang, source=source) if source else ""
 
 
 def unit_label(unit: str, lang: str) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.messages import t
+from app.messages import field_scale, t
 from model.problem import PROBLEM, Variable
 from model.scenario import BASE_YEAR, Scenario, ScenarioError, parse_scenario
 from model.settings import SettingError
@@ -144,7 +144,8 @@ def check_value(name: str, value: Any, lang: str) -> str | None:
     if v.kind == "integer" and float(value) != int(value):
         return t("err_integer", lang, value=_fmt(value))
     if v.low is not None and not v.low <= value <= v.high:
-        return t("err_range", lang, value=_fmt(value), low=_fmt(v.low), high=_fmt(v.high))
+        k = field_scale(name)       # in the field's unit (万元 for money levers), as the user typed it
+        return t("err_range", lang, value=_fmt(value / k), low=_fmt(v.low / k), high=_fmt(v.high / k))
     return None
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.messages import display_title, lever_label, lever_with_unit, t, target_label, unit_label
+from app.messages import display_title, field_scale, lever_label, lever_with_unit, t, target_label, unit_label
 from app.packages import LEVERS, Package
 from app.runner import Job
 from model.problem import PROBLEM
@@ -440,22 +440,23 @@ def lever_settings_table(comp: Comparison, lang: str) -> Table:
     rows = []
     for n in names:
         v = LEVERS[n]
-        row = [lever_with_unit(n, lang), _lever_value(v.default)]
+        k = field_scale(n)        # in the unit the label names (万元 for money levers)
+        row = [lever_with_unit(n, lang), _lever_value(v.default, k)]
         for pid in comp.ids:
             p = comp.packages[pid]
-            cell = _lever_value(p.levers[n])
+            cell = _lever_value(p.levers[n], k)
             if n in p.changes:
                 date, new = p.changes[n]
-                cell += f" → {_lever_value(new)} ({date})"
+                cell += f" → {_lever_value(new, k)} ({date})"
             row.append(cell)
         rows.append(row)
     return head, rows
 
 
-def _lever_value(v: Any) -> str:
+def _lever_value(v: Any, scale: float = 1.0) -> str:
     if isinstance(v, bool):
         return "✓" if v else "✗"
-    return num(float(v))
+    return num(float(v) / scale)
 
 
 # -- plain-language notes --------------------------------------------------------------------------

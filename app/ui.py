@@ -17,9 +17,20 @@ from typing import Any
 
 import streamlit as st
 
-from app import figures, packages, report, results
+from app import figures, packages, report, results, study_results
 from app import posterior as app_posterior
-from app.messages import DEFAULT_LANG, display_title, group_label, lever_with_unit, scenario_title, t, unit_label
+from app.messages import (
+    DEFAULT_LANG,
+    display_title,
+    field_scale,
+    field_unit,
+    group_label,
+    lever_source,
+    lever_with_unit,
+    scenario_title,
+    t,
+    unit_label,
+)
 from app.packages import LEVERS, MONTHS, Package, PackageError, as_kind
 from app.runner import Request
 from app.service import AppService
@@ -122,8 +133,12 @@ def put_package(i: int, pkg: Package) -> None:
 
 
 def field_text(name: str, value: Any) -> Any:
-    """A lever's value as its input shows it: a checkbox's bool, else the number's full text."""
-    return as_kind(name, value) if LEVERS[name].kind == "boolean" else packages.show_number(as_kind(name, value))
+    """A lever's value as its input shows it: a checkbox's bool, else the number's full text in the
+    field's unit (money levers in 万元)."""
+    if LEVERS[name].kind == "boolean":
+        return as_kind(name, value)
+    k = field_scale(name)
+    return packages.show_number(as_kind(name, value) / k if k != 1.0 else as_kind(name, value))
 
 
 def field_value(name: str, text: Any) -> Any:
@@ -135,7 +150,7 @@ def field_value(name: str, text: Any) -> Any:
     value = packages.parse_number(text)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if LEVERS[name].kind == "real":
-            return float(value)
+            return float(value) * field_scale(name)
         if float(value).is_integer():
             return int(value)
     return value
@@ -178,15 +193,35 @@ def get_package(i: int) -> Package:
 
 
 def start_options() -> list[str]:
-    return [*packages.library(), *(SAVED + n for n in packages.saved(packages_dir()))]
+    """Library scenarios, the shipped studies' robust portfolios (``study:``), saved files (``saved:``)."""
+    return [*packages.library(), *study_results.portfolio_options(),
+            *(SAVED + n for n in packages.saved(packages_dir()))]
+
+
+def option_path(option: str) -> Path | None:
+    """The scenario file a start option loads."""
+    if option.startswith(SAVED):
+        return packages_dir() / option[len(SAVED):]
+    if option.startswith(study_results.STUDY):
+        return study_results.portfolio_options().get(option)
+    return packages.library().get(option)
+
+
+def option_title(option: str, lang_: str) -> str | None:
+    """The name a start gives its column in ``lang_`` (None: a saved file keeps its own)."""
+    if option.startswith(SAVED):
+        return None
+    if option.startswith(study_results.STUDY):
+        return study_results.portfolio_title(option, lang_)
+    return scenario_title(option, lang_)
 
 
 def start_label(option: str, lang_: str | None = None) -> str:
     L = lang_ or lang()
     if option.startswith(SAVED):
         return f"{t('saved_prefix', L)}: {option[len(SAVED):]}"
-    title = scenario_title(option, L)
-    return title if title == option else f"{title} ({option})"
+    title = option_title(option, L) or option
+    return title if title == option else f"{title} ({option.removeprefix(study_results.STUDY)})"
 
 
 def option_of(label: str) -> str | None:
@@ -207,17 +242,24 @@ def load_start(i: int, selector: str | None = None) -> None:
             return
         ss[_key(i, "base")] = option
     option = ss[_key(i, "base")]
-    path = (packages_dir() / option[len(SAVED):] if option.startswith(SAVED)
-            else packages.library()[option])
+    path = option_path(option)
     try:
-        pkg = packages.load_file(path)
+        pkg = packages.load_file(path if path is not None else option)
     except PackageError as exc:
         ss[_key(i, "base_error")] = exc
         return
     ss.pop(_key(i, "base_error"), None)
-    if not option.startswith(SAVED):
-        pkg.title = scenario_title(option, lang())
+    _start_titles(option, pkg)
     put_package(i, pkg)
+
+
+def _start_titles(option: str, pkg: Package) -> None:
+    """A library or study start takes its title in the page's language; a study portfolio's notes
+    say where it comes from in that language (its file's description is the study's English line)."""
+    if (title := option_title(option, lang())) is not None:
+        pkg.title = title
+    if option.startswith(study_results.STUDY) and (res := study_results.shipped()) is not None:
+        pkg.notes = study_results.portfolio_note(res, option, lang())
 
 
 # -- the comparison in the page's address --------------------------------------------------------
@@ -239,7 +281,7 @@ def _load_cached(path: str, mtime_ns: int) -> Package | None:
 
 def _start_package(option: str) -> Package | None:
     """The package a column's start option loads (read once per file version)."""
-    path = (packages_dir() / option[len(SAVED):] if option.startswith(SAVED) else packages.library().get(option))
+    path = option_path(option)
     try:
         cached = _load_cached(str(path), path.stat().st_mtime_ns) if path is not None else None
     except OSError:
@@ -247,8 +289,7 @@ def _start_package(option: str) -> Package | None:
     if cached is None:
         return None
     pkg = copy.deepcopy(cached)
-    if not option.startswith(SAVED):
-        pkg.title = scenario_title(option, lang())
+    _start_titles(option, pkg)
     return pkg
 
 
@@ -370,7 +411,11 @@ def toggle_lang() -> None:
     new = "en" if lang() == "zh" else "zh"
     for i in range(MAX_PACKAGES):
         title = val(_key(i, "title"), "")
-        shown = display_title(str(title), str(ss.get(_key(i, "base"), "")), new)
+        base = str(ss.get(_key(i, "base"), ""))
+        shown = display_title(str(title), base, new)
+        if base.startswith(study_results.STUDY) and title in (study_results.portfolio_title(base, "zh"),
+                                                              study_results.portfolio_title(base, "en")):
+            shown = study_results.portfolio_title(base, new)
         if shown != title:
             put(_key(i, "title"), shown)
     ss["lang"] = new
@@ -392,8 +437,11 @@ def lever_input(i: int, name: str, label: str, key: str, disabled: bool = False,
 def lever_help(name: str, lang_: str) -> str:
     """The tooltip: allowed range, default and unit."""
     v = LEVERS[name]
-    rng = f"[{packages.show_number(v.low)}, {packages.show_number(v.high)}]" if v.low is not None else ""
-    return t("lever_help", lang_, range=rng, default=packages.show_number(v.default), unit=unit_label(v.unit, lang_))
+    k = field_scale(name)
+    rng = f"[{packages.show_number(v.low / k)}, {packages.show_number(v.high / k)}]" if v.low is not None else ""
+    text = t("lever_help", lang_, range=rng, default=packages.show_number(v.default / k),
+             unit=unit_label(field_unit(name), lang_))
+    return f"{text} {source}" if (source := lever_source(name, lang_)) else text
 
 
 def number_setting(label: str, key: str, low: float, high: float, integer: bool, range_msg: str,
@@ -748,6 +796,67 @@ def futures_panel(comp: results.Comparison) -> None:
         table(results.futures_values_table(comp, L), "futures-values-table")
 
 
+# -- the shipped study results ----------------------------------------------------------------------
+@functools.lru_cache(maxsize=32)
+def _front_png(folder: str, mtime_ns: int, target: str, lang_: str) -> bytes:
+    res = study_results.shipped(Path(folder))
+    assert res is not None
+    return figures.png(study_results.front_figure(res, target, lang_))
+
+
+def load_study(i: int, option: str) -> None:
+    """The button's callback: column ``i`` starts from a shipped robust portfolio."""
+    st.session_state[_key(i, "base")] = option
+    load_start(i)
+    if st.session_state.get(_key(i, "base_error")) is None:
+        st.session_state["study_loaded"] = (option, i)
+
+
+def studies_panel() -> None:
+    """The robustness and paths studies shipped with the app, beside the packages (read, not run)."""
+    L = lang()
+    res = study_results.shipped()
+    if res is None:
+        st.info(t("study_none_shipped", L))
+        return
+    lines = study_results.intro(res, L)
+    for line in lines[:2]:
+        st.caption(line)
+    if res.stale:
+        st.warning(lines[-1])
+    st.subheader(t("study_front_heading", L))
+    options = ["all", *results.TARGET_IDS]
+    target = st.selectbox(t("study_target_select", L), options, key="study_target",
+                          format_func=lambda o: t("study_all_eight", L) if o == "all"
+                          else f"{o} {figures.target_label(o, L)}")
+    manifest = res.folder / "manifest.json"
+    st.image(_front_png(str(res.folder), manifest.stat().st_mtime_ns, target, L))
+    st.subheader(t("study_robust_heading", L))
+    st.caption(t("study_robust_caption", L))
+    st.html(f"<style>{report.TABLE_CSS}</style>")
+    table(study_results.robust_table(res, L), "robust-table")
+    n = int(val("n_packages", 2))
+    with st.container(key="study_loads"):
+        for option in study_results.portfolio_options(res.folder):
+            cols = st.columns([4] + [1] * n)
+            cols[0].markdown(f"**{study_results.portfolio_title(option, L)}**")
+            stem = option.removeprefix(study_results.STUDY)
+            for k in range(n):
+                cols[k + 1].button(t("study_load", L, k=k + 1), key=f"study_load_{stem}_{k}",
+                                   on_click=load_study, args=(k, option))
+    if (done := st.session_state.pop("study_loaded", None)) is not None:
+        st.success(t("study_loaded", L, title=study_results.portfolio_title(done[0], L), k=done[1] + 1))
+    st.subheader(t("study_vuln_heading", L))
+    st.caption(t("study_vuln_caption", L))
+    with st.container(key="study_vulnerability"):
+        for who, sentences in study_results.vulnerability_lines(res, L).items():
+            st.markdown(f"**{who}**")
+            st.markdown("\n".join(f"- {s}" for s in sentences))
+    if lever_lines := study_results.lever_box_lines(res, L):
+        st.subheader(t("study_levers_heading", L))
+        st.markdown("\n".join(f"- {s}" for s in lever_lines))
+
+
 def page() -> None:
     st.set_page_config(page_title="数字草原 Digital Steppe", layout="wide")
     st.session_state[DRAWN] = set()
@@ -758,13 +867,18 @@ def page() -> None:
     if st.session_state.get("address_error"):
         st.warning(t("address_error", L))
     request = settings_panel()
-    n = val("n_packages", 2)
-    for i, col in enumerate(st.columns(n)):
-        with col:
-            package_column(i)
+    compare, studies = st.tabs([t("tab_compare", L), t("tab_studies", L)])
+    with compare:
+        n = val("n_packages", 2)
+        for i, col in enumerate(st.columns(n)):
+            with col:
+                package_column(i)
+    with studies:
+        studies_panel()
     st.session_state[DRAWN_DONE] = st.session_state[DRAWN]   # this run drew every input
     sync_address()
-    results_panel(request)
+    with compare:
+        results_panel(request)
 
 
 def main() -> None:

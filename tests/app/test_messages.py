@@ -74,3 +74,15 @@ def test_chinese_lever_labels_name_their_unit_once():
     for n in LEVERS:
         label = lever_with_unit(n, "zh")
         assert label.count("/年") <= 1 and "（每年）" not in label, label
+
+
+def test_every_lever_tooltip_names_its_source_with_the_documents_in_chinese():
+    from app.messages import SEED_ZH, lever_source
+    from model.problem import PROBLEM
+
+    for v in PROBLEM.levers:
+        assert v.source, v.name
+        zh, en = lever_source(v.name, "zh"), lever_source(v.name, "en")
+        assert en == f"Source: {v.source}"
+        assert zh.startswith("依据：") and "seed" not in zh, zh
+    assert SEED_ZH["003"] in lever_source("link_beijing", "zh") and "第18行" in lever_source("link_beijing", "zh")

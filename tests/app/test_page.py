@@ -8,7 +8,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.messages import lever_label, t
+from app.messages import field_scale, lever_label, t
 from app.packages import LEVERS, show_number
 from app.server import MAIN
 
@@ -46,7 +46,7 @@ def test_controls_come_from_the_lever_definitions(at):
                 assert at.checkbox(key=f"p{i}_{name}@zh").value == LEVERS[name].default or i == 1
             else:
                 shown = at.text_input(key=f"p{i}_{name}@zh").value
-                assert shown == show_number(LEVERS[name].default) or i == 1
+                assert shown == show_number(LEVERS[name].default / field_scale(name)) or i == 1
     # column 2 starts from the capability package of the library
     assert at.text_input(key="p1_promotion_centres@zh").value == "3"
     assert at.selectbox(key="p1_demonstration_projects_per_year_date@zh").value == "2026-07"
@@ -100,7 +100,7 @@ def test_edits_and_starts_survive_language_switches(at):
 
 def test_choosing_another_start_loads_it(at):
     at.selectbox(key="p1_base_zh").set_value("金融支持 (finance)").run()
-    assert at.text_input(key="p1_credit_quota_cny_per_year@zh").value == "200,000,000"
+    assert at.text_input(key="p1_credit_quota_cny_per_year@zh").value == "20,000"   # 万元: 2 亿元 in the file
     assert at.text_input(key="p1_title@zh").value == "金融支持"
 
 
@@ -132,7 +132,7 @@ def test_text_empty_and_fractions_are_refused_not_coerced(at, key, typed, zh, en
 
 
 def test_thousands_separators_and_a_dated_change_from_month_then_value(at):
-    at.text_input(key="p0_credit_quota_cny_per_year@zh").set_value("3,000,000").run()
+    at.text_input(key="p0_credit_quota_cny_per_year@zh").set_value("3,000").run()
     assert not at.error
     at.selectbox(key="p0_promotion_centres_date@zh").set_value("2026-06").run()
     new = at.text_input(key="p0_promotion_centres_new@zh")
@@ -141,7 +141,34 @@ def test_thousands_separators_and_a_dated_change_from_month_then_value(at):
     new.set_value("7").run()
     assert not at.error
     assert at.session_state["values"]["p0_promotion_centres_new"] == "7"
-    assert at.session_state["values"]["p0_credit_quota_cny_per_year"] == "3,000,000"
+    assert at.session_state["values"]["p0_credit_quota_cny_per_year"] == "3,000"
+
+
+def test_money_levers_are_typed_in_wan_yuan_and_kept_in_cny(at):
+    """3,000 (万元) in the field is 30,000,000 CNY in the package and its file; the label, the
+    tooltip and a range message speak 万元."""
+    box = at.text_input(key="p0_credit_quota_cny_per_year@zh")
+    assert "万元/年" in box.label and "[0, 500,000]" in box.help and "（万元/年）" in box.help
+    box.set_value("3,000").run()
+    assert not at.error
+    assert at.session_state["values"]["p0_credit_quota_cny_per_year"] == "3,000"
+    at.text_input(key="p0_credit_quota_cny_per_year@zh").set_value("600000").run()
+    assert t("err_range", "zh", value="600,000", low="0", high="500,000") in [e.value for e in at.error]
+    at.button(key="lang_btn").click().run()
+    assert "10k CNY/year" in at.text_input(key="p0_credit_quota_cny_per_year@en").label
+
+
+def test_a_money_field_converts_to_cny_both_ways():
+    from app.ui import field_text, field_value
+
+    assert field_value("credit_quota_cny_per_year", "3,000") == 30_000_000.0
+    assert field_text("credit_quota_cny_per_year", 300_000_000.0) == "30,000"
+    assert field_value("talent_attraction_subsidy_cny_per_year", "2.5") == 25_000.0   # 万元/人/年
+    x = 47_813_861.525413305
+    assert field_value("infra_budget_cny_per_year", field_text("infra_budget_cny_per_year", x)) == pytest.approx(x)
+    # other levers keep their own unit
+    assert field_value("dc_electricity_price_cny_per_kwh", "0.3") == 0.3
+    assert field_value("herder_training_per_year", "2,000") == 2000.0
 
 
 def test_the_comparison_lives_in_the_address(tmp_path, monkeypatch, at):
