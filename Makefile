@@ -44,8 +44,9 @@ FIGURE_SCRIPTS := baseline_figure lever_responses sensitivity_morris sensitivity
 	pareto_front package_fans calibration_report sensitivity_plan robustness emulator_sobol
 figures: $(VENV)/.installed
 	@set -e; for s in $(FIGURE_SCRIPTS); do \
-		if [ -f experiments/$$s.py ]; then echo "== experiments/$$s.py"; \
-			$(VENV)/bin/python experiments/$$s.py; else echo "== experiments/$$s.py: not in this checkout, skipped"; fi; \
+		if [ -f experiments/$$s.py ]; then echo "== experiments/$$s.py"; t0=$$(date +%s); \
+			$(VENV)/bin/python experiments/$$s.py; echo "== experiments/$$s.py: $$(( $$(date +%s) - t0 )) s"; \
+		else echo "== experiments/$$s.py: not in this checkout, skipped"; fi; \
 	done
 
 # Run `make figures` twice and compare every file's sha256: the paper's files must not change.
