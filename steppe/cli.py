@@ -690,7 +690,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from app.export import write
     from app.messages import t
     from app.packages import PackageError, load_file
-    from app.results import build
+    from app.results import build, deep_line
     from app.runner import Request, RunService
 
     say = _message_lang(args.lang)      # error lines: --lang, else the locale, else English
@@ -740,13 +740,15 @@ def cmd_report(args: argparse.Namespace) -> int:
             job = service.run(Request(pkgs, args.reps, args.scale, args.seed, params, args.futures))
         finally:
             service.close()
-        write(build(job), lang, str(staging))
+        comp = build(job)
+        write(comp, lang, str(staging))
         os.replace(staging, out)
     finally:
         for left in (staging, *staging.parent.glob(f".{staging.name}.tmp-*")):
             left.unlink(missing_ok=True)
     print(t("cli_written", lang, path=args.out, n=len(pkgs), reps=args.reps,
             seconds=time.perf_counter() - start), file=sys.stderr)
+    print(deep_line(comp, lang), file=sys.stderr)     # what every result but the futures holds fixed
     return 0
 
 

@@ -139,7 +139,11 @@ def test_steppe_report_from_the_command_line(tmp_path, packages, capsys):
                  "--workers", "1", "--out", str(out)])
     assert code == 0
     assert "促进中心 方案" in out.read_text(encoding="utf-8")
-    assert "已写出报告" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "已写出报告" in err
+    from app.messages import t
+    from studies.deep import deep_uncertainties
+    assert t("deep_central", "zh", n=len(deep_uncertainties()[0])) in err   # what the results hold fixed
 
 
 @pytest.mark.parametrize(("args", "message"), [
