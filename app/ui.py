@@ -518,6 +518,15 @@ def package_column(i: int) -> bool:
     return ok
 
 
+UPLOADER_ZH_CSS = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] > div > * { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: "拖入或选择 .toml 方案文件（每个不超过 200 MB）"; font-size: 0.8rem; opacity: 0.7; }
+[data-testid="stFileUploaderDropzone"] button > * { display: none; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "选择文件"; font-size: 0.9rem; }
+</style>"""
+
+
 def file_panel(i: int) -> None:
     """Save the column as a scenario file (on disk and as a download) or load one."""
     L = lang()
@@ -544,6 +553,8 @@ def file_panel(i: int) -> None:
             st.download_button(t("download_toml", L), packages.to_toml(pkg).encode("utf-8"),
                                file_name=name if name.strip().endswith(".toml") else f"{name.strip()}.toml",
                                mime="application/toml", key=_key(i, "download"))
+        if L == "zh":   # Streamlit's uploader writes its own English; the Chinese page says it in Chinese
+            st.html(UPLOADER_ZH_CSS)
         up = st.file_uploader(t("load", L), type=["toml"], key=_key(i, "upload"))
         if up is not None:
             marker = (up.file_id, up.name)
