@@ -27,6 +27,7 @@ from app.messages import (
     group_label,
     lever_source,
     lever_with_unit,
+    scenario_notes,
     scenario_title,
     t,
     unit_label,
@@ -253,13 +254,18 @@ def load_start(i: int, selector: str | None = None) -> None:
     put_package(i, pkg)
 
 
-def _start_titles(option: str, pkg: Package) -> None:
-    """A library or study start takes its title in the page's language; a study portfolio's notes
-    say where it comes from in that language (its file's description is the study's English line)."""
-    if (title := option_title(option, lang())) is not None:
+def _start_titles(option: str, pkg: Package, lang_: str | None = None) -> None:
+    """A library or study start takes its title and notes in the page's language (a library
+    file's description is English with Chinese quotes; a study portfolio's is the study's English
+    line)."""
+    L = lang_ or lang()
+    if (title := option_title(option, L)) is not None:
         pkg.title = title
-    if option.startswith(study_results.STUDY) and (res := study_results.shipped()) is not None:
-        pkg.notes = study_results.portfolio_note(res, option, lang())
+    if option.startswith(study_results.STUDY):
+        if (res := study_results.shipped()) is not None:
+            pkg.notes = study_results.portfolio_note(res, option, L)
+    elif not option.startswith(SAVED):
+        pkg.notes = scenario_notes(option, pkg.notes, L)
 
 
 # -- the comparison in the page's address --------------------------------------------------------
@@ -279,7 +285,7 @@ def _load_cached(path: str, mtime_ns: int) -> Package | None:
         return None
 
 
-def _start_package(option: str) -> Package | None:
+def _start_package(option: str, lang_: str | None = None) -> Package | None:
     """The package a column's start option loads (read once per file version)."""
     path = option_path(option)
     try:
@@ -289,7 +295,7 @@ def _start_package(option: str) -> Package | None:
     if cached is None:
         return None
     pkg = copy.deepcopy(cached)
-    _start_titles(option, pkg)
+    _start_titles(option, pkg, lang_)
     return pkg
 
 
@@ -418,6 +424,12 @@ def toggle_lang() -> None:
             shown = study_results.portfolio_title(base, new)
         if shown != title:
             put(_key(i, "title"), shown)
+        # notes still as the start brought them follow the language too (typed notes are kept)
+        old_start, new_start = _start_package(base, lang()), _start_package(base, new)
+        if old_start is not None and new_start is not None and val(_key(i, "notes"), "") == old_start.notes:
+            put(_key(i, "notes"), new_start.notes)
+            if ss.get(_key(i, "start_notes")) == old_start.notes:
+                ss[_key(i, "start_notes")] = new_start.notes
     ss["lang"] = new
 
 

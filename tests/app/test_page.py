@@ -228,3 +228,18 @@ def test_library_names_follow_the_language_typed_names_stay(at):
     assert at.text_input(key="p0_title@en").value == "我的基准"
     at.button(key="lang_btn").click().run()
     assert at.text_input(key="p1_title@zh").value == "转型能力（促进中心与示范项目）"
+
+
+def test_library_notes_are_in_the_pages_language(at):
+    """Column 2 starts from a library package: its notes are Chinese on the Chinese page, the
+    file's description on the English page, and they follow a language switch; typed notes stay."""
+    from app.messages import SCENARIO_NOTES_ZH
+    from app.packages import library, load_file
+
+    assert set(SCENARIO_NOTES_ZH) == set(library())      # every library package has its Chinese notes
+    assert at.text_area(key="p1_notes@zh").value == SCENARIO_NOTES_ZH["capability"]
+    at.button(key="lang_btn").click().run()
+    assert at.text_area(key="p1_notes@en").value == load_file(library()["capability"]).notes
+    at.text_area(key="p1_notes@en").set_value("my own words").run()
+    at.button(key="lang_btn").click().run()
+    assert at.text_area(key="p1_notes@zh").value == "my own words"
