@@ -31,7 +31,7 @@ from app.results import TARGET_IDS, Table, money, money_value, pct
 from model.plotting import plt, use_cjk_font
 from studies.batch import model_source_hash
 from studies.paths import START, pareto_mask
-from studies.points import variable
+from studies.points import short_label, variable
 
 SHIPPED = Path(__file__).resolve().parent.parent / "studies" / "shipped"
 STUDY = "study:"                 # start option of a shipped robust portfolio: "study:<file stem>"
@@ -200,8 +200,7 @@ def label(name: str, lang: str) -> str:
     v = variable(name)
     if lang == "zh" and v.label_zh:
         return v.label_zh
-    first = v.label_en.split(". ")[0].split(" (")[0].rstrip(".")
-    return f"{first} ({name})" if len(first) <= 70 else name
+    return short_label(name)
 
 
 def restriction(name: str, lo: float, hi: float, data_lo: float, data_hi: float, lang: str) -> str | None:

@@ -49,6 +49,16 @@ def variable(name: str) -> Variable:
         raise StudyError(str(exc.args[0])) from None
 
 
+def short_label(name: str) -> str:
+    """A variable's English label short enough for a sentence: its first clause with the code name
+    beside it ('Lead time from decision to capacity (datacentres.build_months)'), or the code name
+    alone when the label is a formula or a paragraph."""
+    import re
+
+    first = re.sub(r"\s*\([^()]*\)$", "", variable(name).label_en.split(". ")[0]).rstrip(".")
+    return f"{first} ({name})" if len(first) <= 70 and "=" not in first else name
+
+
 def snap(value: Any, v: Variable) -> Any:
     """A sampled number as the variable's type: on/off above 0.5, integers rounded, reals as they are
     (the problem definition snaps values within a relative 1e-9 of a bound)."""

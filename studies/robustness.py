@@ -59,6 +59,7 @@ from studies.points import (
     point_scenario,
     scenario_dict,
     scenario_toml,
+    short_label,
     store_path,
     variable,
     with_parameters,
@@ -255,7 +256,7 @@ def box_sentence(target: str, box: pd.DataFrame, x: pd.DataFrame, stats: dict[st
     parts = []
     for name, r in box.iterrows():
         v = variable(str(name))
-        what = f"{v.label_en.rstrip('.')} ({name})"
+        what = short_label(str(name))
         unit = f" {v.unit}" if v.unit and v.unit not in ("-", "share", "0-1") else ""
         lo_data, hi_data = float(x[name].min()), float(x[name].max())
         lo, hi = float(r["min"]), float(r["max"])
