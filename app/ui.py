@@ -848,10 +848,10 @@ def studies_panel() -> None:
     if res.stale:
         st.warning(lines[-1])
     st.subheader(t("study_front_heading", L))
-    options = ["all", *results.TARGET_IDS]
+    options = ["mean", "all", *results.TARGET_IDS]   # the mean first: no portfolio meets all eight
     target = st.selectbox(t("study_target_select", L), options, key="study_target",
-                          format_func=lambda o: t("study_all_eight", L) if o == "all"
-                          else f"{o} {figures.target_label(o, L)}")
+                          format_func=lambda o: t("study_mean_option", L) if o == "mean"
+                          else t("study_all_eight", L) if o == "all" else f"{o} {figures.target_label(o, L)}")
     manifest = res.folder / "manifest.json"
     st.image(_front_png(str(res.folder), manifest.stat().st_mtime_ns, target, L))
     st.subheader(t("study_robust_heading", L))

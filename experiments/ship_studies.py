@@ -61,6 +61,7 @@ def main() -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".shipping-", dir=args.out.parent))
+    tmp.chmod(0o755)                    # mkdtemp makes it private; the shipped folder is for everyone
     for sub, src, names in (("robustness", args.robustness, ROBUSTNESS_FILES), ("paths", args.paths, PATHS_FILES)):
         (tmp / sub).mkdir()
         for n in names:

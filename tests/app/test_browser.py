@@ -281,3 +281,39 @@ def test_two_tabs_a_preview_and_a_queue_position(server, browser):
     _shot(b, "14_second_tab_done.png", b.locator("table#targets-table"))
     a.close()
     b.close()
+
+
+def test_study_results_tab_loads_a_robust_portfolio(server, browser):
+    """The shipped studies beside the packages: the front, the robust portfolios, PRIM boxes in
+    words; one click loads a robust portfolio into column 2."""
+    from app import study_results
+
+    options = list(study_results.portfolio_options())
+    if not options:
+        pytest.fail("studies/shipped holds no robust portfolio (experiments/ship_studies.py)")
+    title = study_results.portfolio_title(options[0], "zh")
+    url, _ = server
+    page = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="zh-CN")
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    expect(page.get_by_role("heading", name="数字草原：政策组合比较")).to_be_visible()
+    # Streamlit's uploader writes English; the Chinese page replaces its words (CSS content)
+    page.get_by_text("保存为方案文件 / 载入方案文件（.toml）").first.click()
+    zone = page.locator("[data-testid='stFileUploaderDropzoneInstructions'] > div").first
+    expect(zone).to_be_attached()
+    after = zone.evaluate("e => getComputedStyle(e, '::after').content")
+    assert "方案文件" in after, after
+    button = page.locator("[data-testid='stFileUploaderDropzone'] button").first
+    assert "选择文件" in button.evaluate("e => getComputedStyle(e, '::after').content")
+    page.get_by_role("tab", name="研究结果：稳健路径").click()
+    table = page.locator("table#robust-table")
+    expect(table).to_be_visible()
+    expect(table).to_contain_text("003号方案全部措施")
+    _shot(page, "15_study_results.png")
+    _shot(page, "16_study_boxes.png", page.get_by_role("heading", name="何时未达成：情景发现（PRIM）"))
+    page.locator(f".st-key-study_load_{options[0].removeprefix(study_results.STUDY)}_1 button").click()
+    _idle(page)
+    expect(page.get_by_text(f"已将“{title}”载入第 2 列")).to_be_visible()
+    page.get_by_role("tab", name="比较政策组合").click()
+    expect(page.get_by_role("textbox", name="组合名称", exact=True).nth(1)).to_have_value(title)
+    page.close()

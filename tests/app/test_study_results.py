@@ -137,7 +137,7 @@ def test_the_front_figure_draws_in_both_languages(shipped):
     from app.drawing import png
 
     res = sr.load(shipped)
-    for lang, target in (("zh", "all"), ("en", "T5")):
+    for lang, target in (("zh", "mean"), ("en", "T5"), ("zh", "all")):
         data = png(sr.front_figure(res, target, lang))
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
 
@@ -175,3 +175,20 @@ def test_the_tab_shows_the_studies_and_loads_a_robust_portfolio_in_one_click(pag
     at.button(key="lang_btn").click().run()
     assert at.text_input(key="p1_title@en").value == sr.portfolio_title(option, "en")
     assert len(LEVERS) and not at.exception
+
+
+def test_the_shipped_folder_loads_and_its_portfolios_are_valid():
+    res = sr.load()
+    if res is None:
+        pytest.fail("studies/shipped is missing: run experiments/robustness.py, paths_prim.py, ship_studies.py")
+    assert len(res.robustness) >= 100 and res.manifest["robustness"]["futures"] >= 50
+    options = sr.portfolio_options()
+    assert options
+    for path in options.values():
+        assert validate(load_file(path), "en") == {}
+
+
+@pytest.mark.release
+def test_the_shipped_studies_were_run_on_this_model():
+    res = sr.load()
+    assert res is not None and not res.stale, "run the studies again and experiments/ship_studies.py"
