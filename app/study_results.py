@@ -98,7 +98,10 @@ def portfolio_options(folder: Path | None = None) -> dict[str, Path]:
     """Start options of the shipped robust portfolios (``study:robust_le_<M>mcny``) and their files."""
     folder = folder or SHIPPED
     scen = folder / "robustness" / "scenarios"
-    return {STUDY + p.stem: p for p in sorted(scen.glob("robust_le_*mcny.toml"))} if scen.is_dir() else {}
+    if not scen.is_dir():
+        return {}
+    files = sorted(scen.glob("robust_le_*mcny.toml"), key=lambda p: (ceiling_of(p.stem) or 0.0, p.stem))
+    return {STUDY + p.stem: p for p in files}       # cheapest ceiling first
 
 
 def ceiling_of(option: str) -> float | None:
@@ -120,13 +123,23 @@ def portfolio_title(option: str, lang: str) -> str:
     return t("study_robust_title", lang, ceiling=money(c * 1e6, lang))
 
 
+def ceiling_row(res: StudyResults, option: str) -> pd.Series | None:
+    """The row of ``robust_at_ceilings.csv`` whose scenario file the option names (the file name
+    rounds the ceiling to whole million CNY, as the study writes it)."""
+    stem = option.removeprefix(STUDY)
+    for _, r in res.at_ceilings.iterrows():
+        if f"robust_le_{float(r['ceiling_mcny']):.0f}mcny" == stem:
+            return r
+    return None
+
+
 def portfolio_note(res: StudyResults, option: str, lang: str) -> str:
     """A robust portfolio's notes in ``lang``: which study chose it and how it fared there."""
     c = ceiling_of(option)
-    row = res.at_ceilings[np.isclose(res.at_ceilings["ceiling_mcny"].astype(float), c)] if c is not None else []
-    if c is None or not len(row) or int(row.iloc[0]["portfolio"]) < 0:
+    row = ceiling_row(res, option)
+    if c is None or row is None or int(row["portfolio"]) < 0:
         return ""
-    r = res.robustness.set_index("portfolio").loc[int(row.iloc[0]["portfolio"])]
+    r = res.robustness.set_index("portfolio").loc[int(row["portfolio"])]
     return t("study_robust_note", lang, ceiling=money(c * 1e6, lang),
              all=_share(r["S_all"], int(r["runs"]), lang), mean=f"{r['targets_met_mean']:.1f}",
              cost=money(r["cost_cny"], lang), date=str(res.manifest.get("created", "?"))[:10])
@@ -189,6 +202,8 @@ def _value(name: str, x: float, lang: str) -> str:
         return f"{money(x, lang)}/{unit_label(per, lang) if lang == 'en' else {'year': '年'}.get(per, per)}"
     if unit in DIMENSIONLESS or unit.startswith("share"):
         return _number(x)
+    if unit == "1/year":                  # a yearly rate of change, as a percentage
+        return f"{100 * x:+.1f}%/{'年' if lang == 'zh' else 'year'}"
     u = PARAM_UNIT_ZH.get(unit, unit_label(unit, lang)) if lang == "zh" else unit
     return f"{_number(x)} {u}" if lang == "en" or u[:1].isascii() else f"{_number(x)}{u}"
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +141,14 @@ def field_text(name: str, value: Any) -> Any:
     if LEVERS[name].kind == "boolean":
         return as_kind(name, value)
     k = field_scale(name)
-    return packages.show_number(as_kind(name, value) / k if k != 1.0 else as_kind(name, value))
+    if k == 1.0 or isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return packages.show_number(as_kind(name, value) if k == 1.0 else value)
+    # the decimal point moved in decimal arithmetic, so that the text converts back to exactly
+    # the CNY value (47,813,861.525413305 CNY <-> 4781.3861525413305 万元)
+    shifted = Decimal(repr(float(value))) / Decimal(repr(k))
+    if shifted == shifted.to_integral_value():
+        return packages.show_number(int(shifted))
+    return format(shifted.normalize(), "f")
 
 
 def field_value(name: str, text: Any) -> Any:
@@ -151,7 +160,10 @@ def field_value(name: str, text: Any) -> Any:
     value = packages.parse_number(text)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if LEVERS[name].kind == "real":
-            return float(value) * field_scale(name)
+            k = field_scale(name)
+            if k == 1.0 or not math.isfinite(value) or not isinstance(text, str):
+                return float(value) * k
+            return float(Decimal(packages.THOUSANDS.sub("", text.strip())) * Decimal(repr(k)))
         if float(value).is_integer():
             return int(value)
     return value

@@ -44,6 +44,8 @@ def test_the_ship_script_writes_a_manifest_and_the_robust_portfolios(shipped):
     res = sr.load(shipped)
     assert res is not None and not res.stale
     assert len(sr.portfolio_options(shipped)) == int((res.at_ceilings["portfolio"] >= 0).sum()) >= 1
+    ceilings = [sr.ceiling_of(o) for o in sr.portfolio_options(shipped)]
+    assert ceilings == sorted(ceilings)           # cheapest first, not in the files' alphabetical order
 
 
 def test_the_ship_script_refuses_an_unfinished_study(tmp_path, shipped):
@@ -71,7 +73,9 @@ def test_each_robust_portfolio_file_is_the_portfolio_the_study_ranked(shipped):
     for option, path in sr.portfolio_options(shipped).items():
         pkg = load_file(path)
         assert validate(pkg, "zh") == {}
-        row = res.at_ceilings[np.isclose(res.at_ceilings["ceiling_mcny"], sr.ceiling_of(option))].iloc[0]
+        row = sr.ceiling_row(res, option)
+        assert row is not None, option
+        assert sr.portfolio_note(res, option, "zh")
         r = table.loc[int(row["portfolio"])]
         if r["source"] == "package":
             continue
@@ -99,6 +103,8 @@ def test_restrictions_in_words():
         "Lead time from decision to capacity (datacentres.build_months) exceeds 15 months"
     assert sr.restriction("datacentres.build_months", 6, 10, 6, 24, "zh") == "从决策到投产的建设周期低于 10个月"
     assert "lies between 0.2 and 0.5" in sr.restriction("datacentres.price_elasticity", 0.2, 0.5, 0.1, 1.0, "en")
+    assert sr.restriction("datacentres.national_rent_change_per_year", -0.3, -0.174, -0.3, 0.05, "zh").endswith(
+        "低于 -17.4%/年")
     # nothing cut: no clause
     assert sr.restriction("datacentres.price_elasticity", 0.1, 1.0, 0.1, 1.0, "en") is None
     # money levers in 万元 / million CNY, booleans on or off, start months as years
