@@ -49,7 +49,7 @@ class StudyResults:
     manifest: dict[str, Any]
     robustness: pd.DataFrame          # per portfolio: S_T1..S_T8, S_all, regret, cost (robustness.csv)
     at_ceilings: pd.DataFrame         # the most robust portfolio within each ceiling
-    boxes: pd.DataFrame               # vulnerability PRIM boxes over the futures (long form)
+    boxes: pd.DataFrame | None        # vulnerability PRIM boxes over the futures (long form)
     paths: pd.DataFrame | None        # the paths study's portfolios: P_T1..P_all, cost
     paths_boxes: pd.DataFrame | None  # its PRIM box per target over the levers
     paths_packages: pd.DataFrame | None = None   # the library's packages in the paths study
@@ -74,8 +74,7 @@ def load(folder: Path | None = None) -> StudyResults | None:
     return StudyResults(folder=folder, manifest=json.loads(manifest.read_text(encoding="utf-8")),
                         robustness=pd.read_csv(rob / "robustness.csv"),
                         at_ceilings=pd.read_csv(rob / "robust_at_ceilings.csv"),
-                        boxes=_csv(rob / "vulnerability_boxes.csv") if (rob / "vulnerability_boxes.csv").is_file()
-                        else pd.DataFrame(),
+                        boxes=_csv(rob / "vulnerability_boxes.csv"),
                         paths=_csv(folder / "paths" / "portfolios.csv"),
                         paths_boxes=_csv(folder / "paths" / "prim_per_target.csv"),
                         paths_packages=_csv(folder / "paths" / "packages.csv"))
@@ -143,11 +142,6 @@ def portfolio_note(res: StudyResults, option: str, lang: str) -> str:
     return t("study_robust_note", lang, ceiling=money(c * 1e6, lang),
              all=_share(r["S_all"], int(r["runs"]), lang), mean=f"{r['targets_met_mean']:.1f}",
              cost=money(r["cost_cny"], lang), date=str(res.manifest.get("created", "?"))[:10])
-
-
-def scenario_file(res: StudyResults, ceiling_mcny: float) -> Path | None:
-    path = res.folder / "robustness" / "scenarios" / f"robust_le_{ceiling_mcny:.0f}mcny.toml"
-    return path if path.is_file() else None
 
 
 # -- tables ---------------------------------------------------------------------------------------
@@ -260,7 +254,7 @@ def vulnerability_lines(res: StudyResults, lang: str) -> dict[str, list[str]]:
     """Per portfolio studied, one sentence per target: in how many futures it is missed, and
     when (the PRIM box over the deep uncertainties and calibrated parameters, in words)."""
     out: dict[str, list[str]] = {}
-    if res.boxes.empty:
+    if res.boxes is None or res.boxes.empty:
         return out
     names = res.robustness.set_index("portfolio")
     for (pid, tid), g in res.boxes.groupby(["portfolio", "target"], sort=False):

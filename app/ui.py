@@ -141,8 +141,10 @@ def field_text(name: str, value: Any) -> Any:
     if LEVERS[name].kind == "boolean":
         return as_kind(name, value)
     k = field_scale(name)
-    if k == 1.0 or isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return packages.show_number(as_kind(name, value) if k == 1.0 else value)
+    if k == 1.0:
+        return packages.show_number(as_kind(name, value))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return packages.show_number(value)
     # the decimal point moved in decimal arithmetic, so that the text converts back to exactly
     # the CNY value (47,813,861.525413305 CNY <-> 4781.3861525413305 万元)
     shifted = Decimal(repr(float(value))) / Decimal(repr(k))
@@ -431,17 +433,17 @@ def toggle_lang() -> None:
         title = val(_key(i, "title"), "")
         base = str(ss.get(_key(i, "base"), ""))
         shown = display_title(str(title), base, new)
-        if base.startswith(study_results.STUDY) and title in (study_results.portfolio_title(base, "zh"),
-                                                              study_results.portfolio_title(base, "en")):
-            shown = study_results.portfolio_title(base, new)
+        # a name and notes still as the start brought them follow the language (typed ones are kept)
+        old_start, new_start = _start_package(base, lang()), _start_package(base, new)
+        if old_start is not None and new_start is not None:
+            if title in (old_start.title, new_start.title):
+                shown = new_start.title
+            if val(_key(i, "notes"), "") == old_start.notes:
+                put(_key(i, "notes"), new_start.notes)
+                if ss.get(_key(i, "start_notes")) == old_start.notes:
+                    ss[_key(i, "start_notes")] = new_start.notes
         if shown != title:
             put(_key(i, "title"), shown)
-        # notes still as the start brought them follow the language too (typed notes are kept)
-        old_start, new_start = _start_package(base, lang()), _start_package(base, new)
-        if old_start is not None and new_start is not None and val(_key(i, "notes"), "") == old_start.notes:
-            put(_key(i, "notes"), new_start.notes)
-            if ss.get(_key(i, "start_notes")) == old_start.notes:
-                ss[_key(i, "start_notes")] = new_start.notes
     ss["lang"] = new
 
 
@@ -854,8 +856,8 @@ def studies_panel() -> None:
     if res is None:
         st.info(t("study_none_shipped", L))
         return
-    lines = study_results.intro(res, L)
-    for line in lines[:2]:
+    lines = study_results.intro(res, L)     # its last line is the warning when the studies are stale
+    for line in lines[:-1] if res.stale else lines:
         st.caption(line)
     if res.stale:
         st.warning(lines[-1])

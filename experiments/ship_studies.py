@@ -19,7 +19,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _common import ROOT, STUDIES
+from _common import ROOT, STUDIES, copy_files
 
 ROBUSTNESS_FILES = ["robustness.csv", "robust_at_ceilings.csv", "vulnerability_boxes.csv", "vulnerability.txt",
                     "futures.csv", "cart.txt"]
@@ -64,9 +64,7 @@ def main() -> int:
     tmp.chmod(0o755)                    # mkdtemp makes it private; the shipped folder is for everyone
     for sub, src, names in (("robustness", args.robustness, ROBUSTNESS_FILES), ("paths", args.paths, PATHS_FILES)):
         (tmp / sub).mkdir()
-        for n in names:
-            if (src / n).is_file():
-                shutil.copyfile(src / n, tmp / sub / n)
+        copy_files(src, tmp / sub, names)
     shutil.copytree(args.robustness / "scenarios", tmp / "robustness" / "scenarios")
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     if args.out.exists():

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -53,8 +54,6 @@ def short_label(name: str) -> str:
     """A variable's English label short enough for a sentence: its first clause with the code name
     beside it ('Lead time from decision to capacity (datacentres.build_months)'), or the code name
     alone when the label is a formula or a paragraph."""
-    import re
-
     first = re.sub(r"\s*\([^()]*\)$", "", variable(name).label_en.split(". ")[0]).rstrip(".")
     return f"{first} ({name})" if len(first) <= 70 and "=" not in first else name
 

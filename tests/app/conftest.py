@@ -48,3 +48,17 @@ def svc():
     s = AppService(workers=1)
     yield s
     s.close()
+
+
+def open_page(packages_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """The page run once in Streamlit's AppTest, saving packages to ``packages_dir``, one worker."""
+    from streamlit.testing.v1 import AppTest
+
+    from app.server import MAIN
+
+    monkeypatch.setenv("STEPPE_PACKAGES_DIR", str(packages_dir))
+    monkeypatch.setenv("STEPPE_APP_WORKERS", "1")
+    app = AppTest.from_file(str(MAIN), default_timeout=120)
+    app.run()
+    assert not app.exception, app.exception
+    return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import open_page
 from streamlit.testing.v1 import AppTest
 
 from app.messages import field_scale, lever_label, t
@@ -15,12 +16,7 @@ from app.server import MAIN
 
 @pytest.fixture
 def at(tmp_path, monkeypatch):
-    monkeypatch.setenv("STEPPE_PACKAGES_DIR", str(tmp_path))
-    monkeypatch.setenv("STEPPE_APP_WORKERS", "1")
-    app = AppTest.from_file(str(MAIN), default_timeout=120)
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return open_page(tmp_path, monkeypatch)
 
 
 def _labels(app) -> list[str]:

@@ -12,12 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
+from conftest import open_page
 
 import app.study_results as sr
 from app.messages import t
 from app.packages import LEVERS, load_file, show_number, validate
-from app.server import MAIN
 from studies.paths import PathsStudy, run_paths
 from studies.robustness import RobustnessStudy, run_robustness
 
@@ -151,12 +150,7 @@ def test_the_front_figure_draws_in_both_languages(shipped):
 @pytest.fixture
 def page(shipped, tmp_path, monkeypatch):
     monkeypatch.setattr(sr, "SHIPPED", shipped)
-    monkeypatch.setenv("STEPPE_PACKAGES_DIR", str(tmp_path))
-    monkeypatch.setenv("STEPPE_APP_WORKERS", "1")
-    at = AppTest.from_file(str(MAIN), default_timeout=120)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(tmp_path, monkeypatch)
 
 
 def test_the_tab_shows_the_studies_and_loads_a_robust_portfolio_in_one_click(page, shipped):
